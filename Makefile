@@ -1,0 +1,82 @@
+# leaktrace - one plain Makefile. `make` builds the tracer library and the
+# analyzer; `make test` runs every test; `make bench` the benchmarks;
+# `make install PREFIX=...` installs. No configure step.
+
+CC      ?= gcc
+PREFIX  ?= /usr/local
+BUILD   := build
+WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-missing-field-initializers -Wno-format-truncation
+CSTD    := -std=gnu11
+OPT     ?= -O2 -g
+CFLAGS_COMMON := $(CSTD) $(WARN) $(OPT) -D_GNU_SOURCE
+
+# preload/: runs inside the traced process. Hidden visibility: only the
+# interposed libc symbols are exported (check with `nm -D --defined-only`).
+PRELOAD_SRC := $(wildcard preload/*.c)
+PRELOAD_OBJ := $(PRELOAD_SRC:%.c=$(BUILD)/%.o)
+PRELOAD_CFLAGS := $(CFLAGS_COMMON) -fPIC -fvisibility=hidden -ftls-model=initial-exec \
+                  -fno-omit-frame-pointer -pthread
+PRELOAD_LIBS := -lunwind -lzstd -ldl -pthread
+
+# analyzer/: offline, ordinary program.
+ANALYZER_SRC := $(wildcard analyzer/*.c)
+ANALYZER_OBJ := $(ANALYZER_SRC:%.c=$(BUILD)/%.o)
+ANALYZER_LIBS := -ldw -lelf -lzstd -lz -lstdc++ -lm
+
+LIB := $(BUILD)/libleaktrace.so
+CLI := $(BUILD)/leaktrace
+
+.PHONY: all test unit programs bench install clean example
+all: $(LIB) $(CLI)
+
+$(BUILD)/preload/%.o: preload/%.c preload/*.h common/*.h
+	@mkdir -p $(dir $@)
+	@echo "  CC $@"; $(CC) $(PRELOAD_CFLAGS) -c $< -o $@
+
+$(LIB): $(PRELOAD_OBJ)
+	@echo "  CC $@"; $(CC) -shared -o $@ $^ $(PRELOAD_LIBS) -Wl,-z,defs -Wl,--as-needed
+
+$(BUILD)/analyzer/%.o: analyzer/%.c analyzer/*.h common/*.h
+	@mkdir -p $(dir $@)
+	@echo "  CC $@"; $(CC) $(CFLAGS_COMMON) -c $< -o $@
+
+$(CLI): $(ANALYZER_OBJ)
+	@echo "  CC $@"; $(CC) -o $@ $^ $(ANALYZER_LIBS)
+
+# ---- tests -----------------------------------------------------------------
+UNIT_SRC := $(wildcard tests/unit/*.c)
+# The unit tests link the analyzer's layers (not its main) and the tracer's
+# pure parts directly, without LD_PRELOAD.
+UNIT_DEPS := $(filter-out $(BUILD)/analyzer/main.o,$(ANALYZER_OBJ)) \
+             $(BUILD)/preload/encode.o $(BUILD)/preload/stacks.o $(BUILD)/preload/tmem.o \
+             $(BUILD)/preload/log.o
+$(BUILD)/unit-tests: $(UNIT_SRC) $(UNIT_DEPS)
+	@echo "  CC $@"; $(CC) $(CFLAGS_COMMON) -O1 -Ianalyzer -Ipreload -Icommon -o $@ $(UNIT_SRC) $(UNIT_DEPS) \
+	    $$(pkg-config --cflags --libs check) $(ANALYZER_LIBS) -ldl -pthread
+
+unit: $(BUILD)/unit-tests
+	$(BUILD)/unit-tests
+
+programs: all
+	python3 tests/run_programs.py --lib $(LIB) --analyzer $(CLI) --out $(BUILD)/test-programs
+
+test: all unit programs
+	tests/run_real_programs.sh $(LIB) $(CLI)
+
+bench: all
+	tests/bench/bench.sh
+
+example: all
+	examples/run-example.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/share/man/man1 \
+	    $(DESTDIR)$(PREFIX)/share/doc/leaktrace
+	install -m 0755 $(CLI) $(DESTDIR)$(PREFIX)/bin/leaktrace
+	install -m 0755 $(LIB) $(DESTDIR)$(PREFIX)/lib/libleaktrace.so
+	install -m 0755 run-with-tracer.sh $(DESTDIR)$(PREFIX)/bin/run-with-tracer.sh
+	install -m 0644 docs/*.md README.md $(DESTDIR)$(PREFIX)/share/doc/leaktrace/
+	if [ -f docs/leaktrace.1 ]; then install -m 0644 docs/leaktrace.1 $(DESTDIR)$(PREFIX)/share/man/man1/; fi
+
+clean:
+	rm -rf $(BUILD)

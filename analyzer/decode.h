@@ -1,0 +1,65 @@
+/*
+ * decode.h - bytes to typed records: the file header, the chunk framing
+ * (zstd) and the record grammar of common/lt_format.h. Pure with respect to
+ * its inputs; every length and index read from the file is checked, so any
+ * byte string yields records or an error with its offset, never a crash.
+ */
+#ifndef LT_DECODE_H
+#define LT_DECODE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "error.h"
+
+typedef struct lt_rec {
+    int type;              /* LT_REC_* */
+    uint32_t tid;          /* thread of hot records (current segment) */
+    uint64_t seq, seq2;    /* seq2: alloc half of a realloc */
+    uint64_t ts;
+    uint64_t addr, addr2;  /* addr2: new block of a realloc */
+    uint64_t size;
+    uint32_t stack;
+    unsigned fn;
+    const unsigned char *payload; /* length-prefixed records: their payload */
+    size_t len;
+    int64_t offset;        /* file offset of the chunk holding the record */
+} lt_rec_t;
+
+/* ---- payload level (no I/O; fuzzed) ---- */
+typedef struct lt_payload {
+    const unsigned char *p, *end, *start;
+    uint32_t tid;
+    uint64_t prev_seq, prev_ts, prev_addr;
+    int in_segment;
+} lt_payload_t;
+
+void lt_payload_init(lt_payload_t *pl, const unsigned char *buf, size_t len);
+/* Returns 1 with *r filled, 0 at the end of the payload, or -LT_E_CORRUPT
+ * (err->offset = position inside the payload). */
+int lt_payload_next(lt_payload_t *pl, lt_rec_t *r, lt_err_t *err);
+
+/* ---- file level ---- */
+typedef struct lt_trace_file lt_trace_file_t;
+
+typedef struct lt_file_info {
+    unsigned major, minor;
+    char *header_text;     /* the self-description, NUL-terminated */
+} lt_file_info_t;
+
+/* Opens and checks the file header. Errors: LT_E_IO (cannot open/read),
+ * LT_E_FORMAT (not a trace, other major version), LT_E_CORRUPT (header
+ * damaged or truncated). */
+int lt_file_open(const char *path, lt_trace_file_t **out, lt_err_t *err);
+const lt_file_info_t *lt_file_info(const lt_trace_file_t *f);
+/* Next record of the whole file. Returns 1 with *r, 0 at a clean end of
+ * file, 2 when the file ends inside a chunk (cut short: *err describes it,
+ * nothing more follows), or a negative error (corrupt chunk). */
+int lt_file_next(lt_trace_file_t *f, lt_rec_t *r, lt_err_t *err);
+/* Bytes of the file consumed so far and its size (for progress). */
+uint64_t lt_file_pos(const lt_trace_file_t *f);
+uint64_t lt_file_size(const lt_trace_file_t *f);
+void lt_file_close(lt_trace_file_t *f);
+
+#endif

@@ -1,0 +1,205 @@
+/*
+ * output.c - text and JSON renderings of the leak report. The JSON shape is
+ * a stable contract (docs/analyzer.md): fields may be added, never renamed.
+ */
+#include <inttypes.h>
+#include <signal.h>
+#include <string.h>
+
+#include "../common/lt_format.h"
+#include "json.h"
+#include "output.h"
+
+const char *lt_output_num(uint64_t v, char *buf, size_t n)
+{
+    char tmp[32];
+    int len = snprintf(tmp, sizeof tmp, "%" PRIu64, v);
+    size_t o = 0;
+    for (int i = 0; i < len && o + 1 < n; i++) {
+        if (i && (len - i) % 3 == 0 && o + 2 < n) buf[o++] = ',';
+        buf[o++] = tmp[i];
+    }
+    buf[o] = '\0';
+    return buf;
+}
+
+static const char *human(uint64_t b, char *buf, size_t n)
+{
+    if (b < 10 * 1024) snprintf(buf, n, "%" PRIu64 " B", b);
+    else if (b < 10ull * 1024 * 1024) snprintf(buf, n, "%.1f KiB", b / 1024.0);
+    else if (b < 10ull * 1024 * 1024 * 1024) snprintf(buf, n, "%.1f MiB", b / 1048576.0);
+    else snprintf(buf, n, "%.1f GiB", b / 1073741824.0);
+    return buf;
+}
+
+const char *lt_output_end_text(const lt_replay_t *rp, char *buf, size_t n)
+{
+    if (!rp->complete) {
+        snprintf(buf, n, "%s", rp->cut_short ? "trace cut short" : "no clean exit recorded (killed, or crashed)");
+    } else {
+        switch (rp->end_how) {
+        case LT_END_EXIT: snprintf(buf, n, "exit status %d", rp->end_status); break;
+        case LT_END_UNDERSCORE_EXIT: snprintf(buf, n, "_exit status %d", rp->end_status); break;
+        case LT_END_SIGNAL: snprintf(buf, n, "killed by signal %d (%s)", rp->end_status, sigabbrev_np(rp->end_status) ? sigabbrev_np(rp->end_status) : "?"); break;
+        case LT_END_EXEC: snprintf(buf, n, "replaced itself by exec"); break;
+        case LT_END_DISABLED: snprintf(buf, n, "tracing stopped early (error %d)", rp->end_status); break;
+        default: snprintf(buf, n, "ended (how %d)", rp->end_how); break;
+        }
+    }
+    return buf;
+}
+
+static const char *base_name(const char *p)
+{
+    const char *s = p ? strrchr(p, '/') : NULL;
+    return s ? s + 1 : p;
+}
+
+static void print_frame(FILE *out, const lt_symframe_t *f, int first)
+{
+    fputs(first ? "    at " : "    by ", out);
+    if (f->function) fputs(f->function, out);
+    else fprintf(out, "0x%" PRIx64, f->address);
+    if (f->file) fprintf(out, " (%s:%d)", f->file, f->line);
+    if (f->module) {
+        if (f->function) fprintf(out, " in %s", base_name(f->module));
+        else fprintf(out, " in %s+0x%" PRIx64, base_name(f->module), f->offset);
+    } else if (!f->function) {
+        fputs(" (no module)", out);
+    }
+    if (f->inlined) fputs(" [inlined]", out);
+    fputc('\n', out);
+}
+
+void lt_output_report_text(FILE *out, const lt_report_t *r, const lt_text_opts_t *o)
+{
+    const lt_replay_t *rp = r->rp;
+    char a[32], b[32], c[32], d[32], e[64];
+    fprintf(out, "leaktrace report: %s (pid %lld), %s\n", rp->proc.exe ? rp->proc.exe : "?",
+            rp->proc.pid, lt_output_end_text(rp, e, sizeof e));
+    if (rp->proc.argc) {
+        fputs("command:", out);
+        for (size_t i = 0; i < rp->proc.argc; i++) fprintf(out, " %s", rp->proc.argv[i]);
+        fputc('\n', out);
+    }
+    fprintf(out, "heap: %s allocations, %s frees, %s bytes allocated, peak %s live\n",
+            lt_output_num(rp->tot.allocations, a, sizeof a), lt_output_num(rp->tot.frees, b, sizeof b),
+            lt_output_num(rp->tot.bytes_allocated, c, sizeof c), human(rp->tot.peak_bytes, d, sizeof d));
+    if (!rp->complete)
+        fprintf(out, "WARNING: incomplete trace (%s): figures cover what was written before the end\n",
+                rp->cut_short ? rp->cut_msg : "the process ended without exit(), e.g. killed or crashed");
+    fprintf(out, "leaked: %s bytes in %s blocks from %zu allocation site%s\n",
+            lt_output_num(r->leak_bytes, a, sizeof a), lt_output_num(r->leak_blocks, b, sizeof b),
+            r->nleaks, r->nleaks == 1 ? "" : "s");
+    if (r->supp_blocks)
+        fprintf(out, "suppressed: %s bytes in %s blocks of runtime one-time allocations (--no-default-suppressions shows them)\n",
+                lt_output_num(r->supp_bytes, a, sizeof a), lt_output_num(r->supp_blocks, b, sizeof b));
+    size_t shown = o && o->top && o->top < r->nleaks ? o->top : r->nleaks;
+    for (size_t i = 0; i < shown; i++) {
+        const lt_leak_t *l = &r->leaks[i];
+        fprintf(out, "\n%s bytes in %s block%s (%.1f%% of leaked)%s\n", lt_output_num(l->bytes, a, sizeof a),
+                lt_output_num(l->blocks, b, sizeof b), l->blocks == 1 ? "" : "s",
+                r->leak_bytes ? 100.0 * (double)l->bytes / (double)r->leak_bytes : 0.0,
+                l->truncated ? ", stack truncated at the depth limit" : "");
+        if (!l->nframes) fputs("    (stack not recorded)\n", out);
+        for (size_t k = 0; k < l->nframes; k++) print_frame(out, &l->frames[k], k == 0);
+    }
+    if (shown < r->nleaks) fprintf(out, "\n... %zu more allocation sites (use --top 0 to see all)\n", r->nleaks - shown);
+}
+
+static void json_frame(lt_json_t *j, const lt_symframe_t *f)
+{
+    char addr[32];
+    lt_json_begin_obj(j, NULL);
+    lt_json_str(j, "function", f->function);
+    lt_json_str(j, "file", f->file);
+    if (f->line) lt_json_i64(j, "line", f->line); else lt_json_null(j, "line");
+    lt_json_str(j, "module", f->module);
+    snprintf(addr, sizeof addr, "0x%" PRIx64, f->address);
+    lt_json_str(j, "address", addr);
+    snprintf(addr, sizeof addr, "0x%" PRIx64, f->offset);
+    lt_json_str(j, "offset", addr);
+    lt_json_bool(j, "inlined", f->inlined);
+    lt_json_end_obj(j);
+}
+
+static const char *end_how_name(int how)
+{
+    switch (how) {
+    case LT_END_EXIT: return "exit";
+    case LT_END_UNDERSCORE_EXIT: return "_exit";
+    case LT_END_SIGNAL: return "signal";
+    case LT_END_EXEC: return "exec";
+    case LT_END_DISABLED: return "tracing_stopped";
+    default: return "unknown";
+    }
+}
+
+void lt_output_report_json(FILE *out, const lt_report_t *r)
+{
+    const lt_replay_t *rp = r->rp;
+    lt_json_t j;
+    lt_json_init(&j, out, 1);
+    lt_json_begin_obj(&j, NULL);
+
+    lt_json_begin_obj(&j, "process");
+    lt_json_i64(&j, "pid", rp->proc.pid);
+    lt_json_i64(&j, "ppid", rp->proc.ppid);
+    lt_json_str(&j, "exe", rp->proc.exe);
+    lt_json_begin_arr(&j, "argv");
+    for (size_t i = 0; i < rp->proc.argc; i++) lt_json_str(&j, NULL, rp->proc.argv[i]);
+    lt_json_end_arr(&j);
+    lt_json_bool(&j, "complete", rp->complete);
+    lt_json_bool(&j, "forked", rp->proc.forked);
+    if (rp->complete) {
+        lt_json_begin_obj(&j, "end");
+        lt_json_str(&j, "how", end_how_name(rp->end_how));
+        lt_json_i64(&j, "status", rp->end_status);
+        lt_json_end_obj(&j);
+    } else {
+        lt_json_null(&j, "end");
+    }
+    lt_json_f64(&j, "duration_s", (double)(rp->complete ? rp->end_ts : rp->last_ts) / 1e9);
+    lt_json_end_obj(&j);
+
+    lt_json_begin_obj(&j, "totals");
+    lt_json_u64(&j, "allocations", rp->tot.allocations);
+    lt_json_u64(&j, "frees", rp->tot.frees);
+    lt_json_u64(&j, "bytes_allocated", rp->tot.bytes_allocated);
+    lt_json_u64(&j, "peak_bytes", rp->tot.peak_bytes);
+    lt_json_u64(&j, "live_blocks", rp->tot.live_blocks);
+    lt_json_u64(&j, "live_bytes", rp->tot.live_bytes);
+    lt_json_u64(&j, "leaked_bytes", r->leak_bytes);
+    lt_json_u64(&j, "leaked_blocks", r->leak_blocks);
+    lt_json_end_obj(&j);
+
+    lt_json_begin_obj(&j, "suppressed");
+    lt_json_u64(&j, "bytes", r->supp_bytes);
+    lt_json_u64(&j, "blocks", r->supp_blocks);
+    lt_json_u64(&j, "sites", r->supp_sites);
+    lt_json_end_obj(&j);
+
+    lt_json_begin_arr(&j, "leaks");
+    for (size_t i = 0; i < r->nleaks; i++) {
+        const lt_leak_t *l = &r->leaks[i];
+        lt_json_begin_obj(&j, NULL);
+        lt_json_u64(&j, "bytes", l->bytes);
+        lt_json_u64(&j, "blocks", l->blocks);
+        lt_json_bool(&j, "truncated", l->truncated);
+        lt_json_begin_arr(&j, "stack");
+        for (size_t k = 0; k < l->nframes; k++) json_frame(&j, &l->frames[k]);
+        lt_json_end_arr(&j);
+        lt_json_end_obj(&j);
+    }
+    lt_json_end_arr(&j);
+
+    lt_json_begin_obj(&j, "anomalies");
+    lt_json_u64(&j, "unknown_frees", rp->unknown_frees);
+    lt_json_u64(&j, "replaced_blocks", rp->replaced);
+    lt_json_u64(&j, "sequence_gaps", rp->seq_gaps);
+    lt_json_u64(&j, "undefined_stacks", rp->undefined_stacks);
+    lt_json_end_obj(&j);
+
+    lt_json_end_obj(&j);
+    lt_json_finish(&j);
+}

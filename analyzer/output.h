@@ -1,0 +1,24 @@
+/*
+ * output.h - formats reports: text for people, JSON for machines.
+ * Formatting only; everything is computed in report.c.
+ */
+#ifndef LT_OUTPUT_H
+#define LT_OUTPUT_H
+
+#include <stdio.h>
+
+#include "report.h"
+
+typedef struct lt_text_opts {
+    size_t top;          /* leaks to show; 0 = all */
+    int color;           /* reserved */
+} lt_text_opts_t;
+
+void lt_output_report_text(FILE *out, const lt_report_t *r, const lt_text_opts_t *o);
+void lt_output_report_json(FILE *out, const lt_report_t *r);
+/* "exit status 3", "killed by signal 11 (SIGSEGV)", ... for the end of a process. */
+const char *lt_output_end_text(const lt_replay_t *rp, char *buf, size_t n);
+/* 1234567 -> "1,234,567" in buf. */
+const char *lt_output_num(uint64_t v, char *buf, size_t n);
+
+#endif

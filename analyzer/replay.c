@@ -1,0 +1,503 @@
+/*
+ * replay.c - puts events back in the order they happened (by sequence
+ * number, through a small reorder heap: each thread's events arrive in
+ * order, threads interleave by writer batch) and applies them to the live
+ * set and the per-stack statistics.
+ *
+ * Counting follows valgrind's "total heap usage": each block that came into
+ * existence is one allocation, each block that ended one free; a realloc is
+ * a free of the old block and an allocation of the new one.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../common/lt_format.h"
+#include "replay.h"
+
+#define REORDER_MAX (1u << 20)      /* events held while waiting for a gap */
+#define STACK_ID_SLACK 1000000u     /* ids may run ahead of definitions by this */
+
+enum { EV_ALLOC = 1, EV_FREE, EV_NOP };
+
+typedef struct ev {
+    uint64_t seq, ts, addr, size;
+    uint32_t stack;
+    uint8_t kind;
+} ev_t;
+
+typedef struct live {
+    uint64_t addr, size, ts;
+    uint32_t stack;
+} live_t;
+
+struct lt_replay_priv {
+    ev_t *heap;
+    size_t nheap, capheap;
+    uint64_t next_seq;
+    live_t *live;
+    size_t livecap, livecount;     /* livecap: power of two */
+    uint64_t max_stack_defined;
+};
+
+/* ---- live set: open addressing, linear probing, backward-shift delete ---- */
+
+static inline size_t live_slot(uint64_t addr, size_t mask)
+{
+    uint64_t h = addr * 0x9e3779b97f4a7c15ull;
+    return (size_t)(h >> 20) & mask;
+}
+
+static int live_grow(struct lt_replay_priv *p)
+{
+    size_t nc = p->livecap ? p->livecap * 2 : 1u << 16;
+    live_t *n = calloc(nc, sizeof *n);
+    if (!n) return -1;
+    for (size_t i = 0; i < p->livecap; i++) {
+        if (!p->live[i].addr) continue;
+        size_t j = live_slot(p->live[i].addr, nc - 1);
+        while (n[j].addr) j = (j + 1) & (nc - 1);
+        n[j] = p->live[i];
+    }
+    free(p->live);
+    p->live = n;
+    p->livecap = nc;
+    return 0;
+}
+
+static live_t *live_find(struct lt_replay_priv *p, uint64_t addr)
+{
+    if (!p->livecap) return NULL;
+    size_t mask = p->livecap - 1;
+    for (size_t i = live_slot(addr, mask);; i = (i + 1) & mask) {
+        if (p->live[i].addr == addr) return &p->live[i];
+        if (!p->live[i].addr) return NULL;
+    }
+}
+
+static void live_remove(struct lt_replay_priv *p, live_t *e)
+{
+    size_t mask = p->livecap - 1, i = (size_t)(e - p->live), j = i;
+    p->live[i].addr = 0;
+    for (;;) {
+        j = (j + 1) & mask;
+        if (!p->live[j].addr) break;
+        size_t k = live_slot(p->live[j].addr, mask);
+        /* Move j back to i when its home k is not in (i, j]. */
+        if ((j > i && (k <= i || k > j)) || (j < i && (k <= i && k > j))) {
+            p->live[i] = p->live[j];
+            p->live[j].addr = 0;
+            i = j;
+        }
+    }
+    p->livecount--;
+}
+
+/* ---- stacks ---- */
+
+static lt_stack_t *stack_get(lt_replay_t *rp, uint32_t id, lt_err_t *err, int64_t off)
+{
+    if (id == LT_STACK_NONE) return &rp->none_stack;
+    if (id >= rp->nstacks) {
+        if ((uint64_t)id > rp->priv->max_stack_defined + STACK_ID_SLACK) {
+            LT_ERR_SET(err, LT_E_CORRUPT, off, "chunk at byte %lld refers to stack id %u, far beyond the %zu stacks defined",
+                       (long long)off, id, rp->nstacks);
+            return NULL;
+        }
+        size_t nc = rp->nstacks ? rp->nstacks : 1024;
+        while (nc <= id) nc *= 2;
+        lt_stack_t *n = realloc(rp->stacks, nc * sizeof *n);
+        if (!n) { LT_ERR_SET(err, LT_E_NOMEM, off, "out of memory for %zu stacks", nc); return NULL; }
+        memset(n + rp->nstacks, 0, (nc - rp->nstacks) * sizeof *n);
+        rp->stacks = n;
+        rp->nstacks = nc;
+    }
+    return &rp->stacks[id];
+}
+
+/* ---- applying events in order ---- */
+
+/* Ids were validated by stack_get when the event was submitted. */
+static lt_stack_t *stack_at(lt_replay_t *rp, uint32_t id)
+{
+    return id < rp->nstacks ? &rp->stacks[id] : &rp->none_stack;
+}
+
+/* Applies e in sequence: counts the sequence numbers skipped to reach it. */
+static void apply_event(lt_replay_t *rp, const ev_t *e);
+
+static void apply(lt_replay_t *rp, const ev_t *e)
+{
+    struct lt_replay_priv *p = rp->priv;
+    if (e->seq > p->next_seq) rp->seq_gaps += e->seq - p->next_seq;
+    p->next_seq = e->seq + 1;
+    apply_event(rp, e);
+}
+
+static void apply_event(lt_replay_t *rp, const ev_t *e)
+{
+    struct lt_replay_priv *p = rp->priv;
+    if (e->ts > rp->last_ts) rp->last_ts = e->ts;
+    if (e->kind == EV_NOP) return;
+    rp->events++;
+    if (e->kind == EV_ALLOC) {
+        live_t *old = live_find(p, e->addr);
+        if (old) {
+            /* The trace missed the free of this address (an untraced
+             * free, e.g. from a signal handler): drop the stale block. */
+            rp->replaced++;
+            lt_stack_t *os = stack_at(rp, old->stack);
+            os->st.live_blocks--;
+            os->st.live_bytes -= old->size;
+            rp->tot.live_blocks--;
+            rp->tot.live_bytes -= old->size;
+            live_remove(p, old);
+        }
+        if ((p->livecount + 1) * 4 > p->livecap * 3 && live_grow(p) < 0) return;
+        size_t mask = p->livecap - 1, i = live_slot(e->addr, mask);
+        while (p->live[i].addr) i = (i + 1) & mask;
+        p->live[i] = (live_t){ e->addr, e->size, e->ts, e->stack };
+        p->livecount++;
+        lt_stack_t *s = stack_at(rp, e->stack);
+        s->st.allocs++;
+        s->st.bytes_alloc += e->size;
+        s->st.live_blocks++;
+        s->st.live_bytes += e->size;
+        rp->tot.allocations++;
+        rp->tot.bytes_allocated += e->size;
+        rp->tot.live_blocks++;
+        rp->tot.live_bytes += e->size;
+        if (rp->tot.live_bytes > rp->tot.peak_bytes) {
+            rp->tot.peak_bytes = rp->tot.live_bytes;
+            rp->tot.peak_ts = e->ts;
+        }
+    } else {
+        live_t *l = live_find(p, e->addr);
+        if (!l) { rp->unknown_frees++; return; }
+        lt_stack_t *s = stack_at(rp, l->stack);
+        s->st.frees++;
+        s->st.live_blocks--;
+        s->st.live_bytes -= l->size;
+        rp->tot.frees++;
+        rp->tot.live_blocks--;
+        rp->tot.live_bytes -= l->size;
+        live_remove(p, l);
+    }
+}
+
+/* Min-heap on seq. */
+static void heap_push(struct lt_replay_priv *p, const ev_t *e)
+{
+    size_t i = p->nheap++;
+    while (i) {
+        size_t up = (i - 1) / 2;
+        if (p->heap[up].seq <= e->seq) break;
+        p->heap[i] = p->heap[up];
+        i = up;
+    }
+    p->heap[i] = *e;
+}
+
+static ev_t heap_pop(struct lt_replay_priv *p)
+{
+    ev_t top = p->heap[0], last = p->heap[--p->nheap];
+    size_t i = 0, n = p->nheap;
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= n) break;
+        if (c + 1 < n && p->heap[c + 1].seq < p->heap[c].seq) c++;
+        if (last.seq <= p->heap[c].seq) break;
+        p->heap[i] = p->heap[c];
+        i = c;
+    }
+    if (n) p->heap[i] = last;
+    return top;
+}
+
+static int submit(lt_replay_t *rp, const ev_t *e, lt_err_t *err)
+{
+    struct lt_replay_priv *p = rp->priv;
+    if (e->kind != EV_NOP && !stack_get(rp, e->stack, err, -1)) return -err->code;
+    if (e->seq == p->next_seq && p->nheap == 0) { apply(rp, e); return 0; }
+    if (e->seq < p->next_seq) {
+        /* Older than what was applied: only possible when a gap was given
+         * up on; apply it now rather than lose it. */
+        if (rp->seq_gaps) rp->seq_gaps--;
+        apply_event(rp, e);
+        return 0;
+    }
+    if (p->nheap == p->capheap) {
+        size_t nc = p->capheap ? p->capheap * 2 : 4096;
+        ev_t *n = realloc(p->heap, nc * sizeof *n);
+        if (!n) LT_RETURN_ERROR(err, LT_E_NOMEM, -1, "out of memory in the reorder buffer");
+        p->heap = n;
+        p->capheap = nc;
+    }
+    heap_push(p, e);
+    while (p->nheap && (p->heap[0].seq == p->next_seq || p->nheap > REORDER_MAX)) {
+        ev_t x = heap_pop(p);
+        apply(rp, &x);
+    }
+    return 0;
+}
+
+/* ---- length-prefixed records ---- */
+
+typedef struct rd { const unsigned char *p, *end; int bad; } rd_t;
+
+static uint64_t rd_num(rd_t *r)
+{
+    uint64_t v = 0;
+    if (!r->bad && lt_get_varint(&r->p, r->end, &v)) r->bad = 1;
+    return v;
+}
+
+static const unsigned char *rd_bytes(rd_t *r, size_t *len)
+{
+    uint64_t n = rd_num(r);
+    if (r->bad || n > (uint64_t)(r->end - r->p)) { r->bad = 1; *len = 0; return NULL; }
+    const unsigned char *s = r->p;
+    r->p += n;
+    *len = (size_t)n;
+    return s;
+}
+
+static char *dupn(const unsigned char *s, size_t n)
+{
+    char *d = malloc(n + 1);
+    if (!d) return NULL;
+    if (n) memcpy(d, s, n);
+    d[n] = '\0';
+    return d;
+}
+
+static int on_stack(lt_replay_t *rp, const lt_rec_t *r, lt_err_t *err)
+{
+    rd_t d = { r->payload, r->payload + r->len, 0 };
+    uint64_t id = rd_num(&d), gen = rd_num(&d), depth = rd_num(&d);
+    if (d.bad || id >= LT_STACK_NONE || gen > UINT32_MAX || depth > 1024 || depth > r->len)
+        LT_RETURN_ERROR(err, LT_E_CORRUPT, r->offset, "chunk at byte %lld: malformed stack record", (long long)r->offset);
+    if (id > rp->priv->max_stack_defined) rp->priv->max_stack_defined = id;
+    lt_stack_t *s = stack_get(rp, (uint32_t)id, err, r->offset);
+    if (!s) return -err->code;
+    uint64_t *ips = malloc((depth ? depth : 1) * sizeof *ips);
+    if (!ips) LT_RETURN_ERROR(err, LT_E_NOMEM, r->offset, "out of memory");
+    uint64_t prev = 0;
+    for (uint64_t i = 0; i < depth; i++) {
+        uint64_t v = rd_num(&d);
+        prev = i == 0 ? v : prev + (uint64_t)lt_unzigzag(v);
+        ips[i] = prev;
+    }
+    if (d.bad) { free(ips); LT_RETURN_ERROR(err, LT_E_CORRUPT, r->offset, "chunk at byte %lld: stack %llu is cut short", (long long)r->offset, (unsigned long long)id); }
+    free(s->ips);
+    s->ips = ips;
+    s->depth = (uint32_t)depth;
+    s->gen = (uint32_t)gen;
+    return 0;
+}
+
+static int on_module(lt_replay_t *rp, const lt_rec_t *r, lt_err_t *err)
+{
+    rd_t d = { r->payload, r->payload + r->len, 0 };
+    lt_module_t m = { 0 };
+    m.gen_loaded = (uint32_t)rd_num(&d);
+    m.gen_unloaded = LT_GEN_NEVER;
+    m.base = rd_num(&d);
+    uint64_t nseg = rd_num(&d);
+    if (d.bad || nseg > 64) LT_RETURN_ERROR(err, LT_E_CORRUPT, r->offset, "chunk at byte %lld: malformed module record", (long long)r->offset);
+    m.seg = calloc(nseg ? nseg : 1, sizeof *m.seg);
+    if (!m.seg) LT_RETURN_ERROR(err, LT_E_NOMEM, r->offset, "out of memory");
+    m.nseg = (uint32_t)nseg;
+    for (uint64_t i = 0; i < nseg; i++) {
+        m.seg[i].vaddr = rd_num(&d);
+        m.seg[i].memsz = rd_num(&d);
+        m.seg[i].prot = (uint32_t)rd_num(&d);
+    }
+    size_t idlen, plen;
+    const unsigned char *id = rd_bytes(&d, &idlen);
+    const unsigned char *path = rd_bytes(&d, &plen);
+    if (d.bad || idlen > sizeof m.build_id) {
+        free(m.seg);
+        LT_RETURN_ERROR(err, LT_E_CORRUPT, r->offset, "chunk at byte %lld: malformed module record", (long long)r->offset);
+    }
+    memcpy(m.build_id, id, idlen);
+    m.build_id_len = (uint32_t)idlen;
+    m.path = dupn(path, plen);
+    lt_module_t *n = m.path ? realloc(rp->mods, (rp->nmods + 1) * sizeof *n) : NULL;
+    if (!n) { free(m.seg); free(m.path); LT_RETURN_ERROR(err, LT_E_NOMEM, r->offset, "out of memory"); }
+    rp->mods = n;
+    rp->mods[rp->nmods++] = m;
+    return 0;
+}
+
+static int on_unmodule(lt_replay_t *rp, const lt_rec_t *r, lt_err_t *err)
+{
+    rd_t d = { r->payload, r->payload + r->len, 0 };
+    uint64_t gen = rd_num(&d), base = rd_num(&d);
+    if (d.bad) LT_RETURN_ERROR(err, LT_E_CORRUPT, r->offset, "chunk at byte %lld: malformed unload record", (long long)r->offset);
+    for (size_t i = rp->nmods; i-- > 0;)
+        if (rp->mods[i].base == base && rp->mods[i].gen_unloaded == LT_GEN_NEVER) {
+            rp->mods[i].gen_unloaded = (uint32_t)gen;
+            break;
+        }
+    return 0;
+}
+
+static int on_process(lt_replay_t *rp, const lt_rec_t *r, lt_err_t *err)
+{
+    rd_t d = { r->payload, r->payload + r->len, 0 };
+    lt_process_t *pr = &rp->proc;
+    while (d.p < d.end && !d.bad) {
+        size_t kl, vl;
+        const unsigned char *k = rd_bytes(&d, &kl), *v = rd_bytes(&d, &vl);
+        if (d.bad) break;
+        char *val = dupn(v, vl);
+        if (!val) LT_RETURN_ERROR(err, LT_E_NOMEM, r->offset, "out of memory");
+#define KEY(s) (kl == sizeof(s) - 1 && memcmp(k, s, kl) == 0)
+        if (KEY("pid")) pr->pid = atoll(val);
+        else if (KEY("ppid")) pr->ppid = atoll(val);
+        else if (KEY("start_realtime_ns")) pr->start_realtime_ns = atoll(val);
+        else if (KEY("page_size")) pr->page_size = atoll(val);
+        else if (KEY("depth")) pr->depth = atoi(val);
+        else if (KEY("forked")) pr->forked = atoi(val);
+        else if (KEY("exe")) { free(pr->exe); pr->exe = val; val = NULL; }
+        else if (KEY("version")) { free(pr->version); pr->version = val; val = NULL; }
+        else if (KEY("argv")) {
+            size_t n = 0;
+            for (size_t i = 0; i < vl; i++) n += val[i] == '\0';
+            if (vl && val[vl - 1] != '\0') n++;
+            char **av = calloc(n + 1, sizeof *av);
+            if (!av) { free(val); LT_RETURN_ERROR(err, LT_E_NOMEM, r->offset, "out of memory"); }
+            size_t a = 0;
+            for (size_t i = 0; i < vl && a < n;) {
+                size_t l = strnlen(val + i, vl - i);
+                av[a++] = dupn((const unsigned char *)val + i, l);
+                i += l + 1;
+            }
+            if (pr->argv) for (size_t i = 0; pr->argv[i]; i++) free(pr->argv[i]);
+            free(pr->argv);
+            pr->argv = av;
+            pr->argc = a;
+        }
+#undef KEY
+        free(val);
+    }
+    if (d.bad) LT_RETURN_ERROR(err, LT_E_CORRUPT, r->offset, "chunk at byte %lld: malformed process record", (long long)r->offset);
+    rp->have_process = 1;
+    return 0;
+}
+
+static int on_end(lt_replay_t *rp, const lt_rec_t *r, lt_err_t *err)
+{
+    rd_t d = { r->payload, r->payload + r->len, 0 };
+    uint64_t how = rd_num(&d), status = rd_num(&d), ts = rd_num(&d);
+    if (d.bad) LT_RETURN_ERROR(err, LT_E_CORRUPT, r->offset, "chunk at byte %lld: malformed end record", (long long)r->offset);
+    rp->complete = 1;
+    rp->end_how = (int)how;
+    rp->end_status = (int)lt_unzigzag(status);
+    rp->end_ts = ts;
+    return 0;
+}
+
+/* ---- public ---- */
+
+lt_replay_t *lt_replay_new(void)
+{
+    lt_replay_t *rp = calloc(1, sizeof *rp);
+    if (!rp) return NULL;
+    rp->priv = calloc(1, sizeof *rp->priv);
+    if (!rp->priv) { free(rp); return NULL; }
+    return rp;
+}
+
+int lt_replay_record(lt_replay_t *rp, const lt_rec_t *r, lt_err_t *err)
+{
+    ev_t e = { 0 };
+    if (r->type < 0x80 && rp->complete && rp->end_how == LT_END_EXEC) rp->complete = 0; /* exec failed, went on */
+    switch (r->type) {
+    case LT_REC_ALLOC:
+        e = (ev_t){ r->seq, r->ts, r->addr, r->size, r->stack, EV_ALLOC };
+        return submit(rp, &e, err);
+    case LT_REC_FREE:
+        e = (ev_t){ r->seq, r->ts, r->addr, 0, 0, EV_FREE };
+        return submit(rp, &e, err);
+    case LT_REC_REALLOC:
+        e = (ev_t){ r->seq, r->ts, r->addr, 0, 0, EV_FREE };
+        LT_FORWARD_IF_ERROR(submit(rp, &e, err));
+        e = (ev_t){ r->seq2, r->ts, r->addr2, r->size, r->stack, EV_ALLOC };
+        return submit(rp, &e, err);
+    case LT_REC_NOP:
+        e = (ev_t){ r->seq, 0, 0, 0, 0, EV_NOP };
+        return submit(rp, &e, err);
+    case LT_REC_STACK: return on_stack(rp, r, err);
+    case LT_REC_MODULE: return on_module(rp, r, err);
+    case LT_REC_UNMODULE: return on_unmodule(rp, r, err);
+    case LT_REC_PROCESS: return on_process(rp, r, err);
+    case LT_REC_END: return on_end(rp, r, err);
+    default: return 0; /* MARK, WARN: not used by these reports yet */
+    }
+}
+
+void lt_replay_finish(lt_replay_t *rp)
+{
+    struct lt_replay_priv *p = rp->priv;
+    while (p->nheap) {
+        ev_t x = heap_pop(p);
+        apply(rp, &x);
+    }
+    for (size_t i = 0; i < rp->nstacks; i++)
+        if (!rp->stacks[i].ips && (rp->stacks[i].st.allocs || rp->stacks[i].st.live_blocks)) rp->undefined_stacks++;
+}
+
+int lt_replay_file(const char *path, lt_replay_t **out, lt_err_t *err)
+{
+    *out = NULL;
+    lt_trace_file_t *f;
+    LT_FORWARD_IF_ERROR(lt_file_open(path, &f, err));
+    lt_replay_t *rp = lt_replay_new();
+    if (!rp) { lt_file_close(f); LT_RETURN_ERROR(err, LT_E_NOMEM, -1, "out of memory"); }
+    lt_rec_t r;
+    int rc;
+    while ((rc = lt_file_next(f, &r, err)) == 1) {
+        if ((rc = lt_replay_record(rp, &r, err)) < 0) break;
+    }
+    lt_file_close(f);
+    if (rc < 0) { lt_replay_free(rp); return rc; }
+    if (rc == 2) {
+        rp->cut_short = 1;
+        rp->complete = 0;
+        snprintf(rp->cut_msg, sizeof rp->cut_msg, "%s", err->msg);
+    }
+    lt_replay_finish(rp);
+    *out = rp;
+    return 0;
+}
+
+void lt_replay_each_live(const lt_replay_t *rp,
+                         void (*fn)(void *ctx, uint64_t addr, uint64_t size, uint32_t stack, uint64_t ts),
+                         void *ctx)
+{
+    const struct lt_replay_priv *p = rp->priv;
+    for (size_t i = 0; i < p->livecap; i++)
+        if (p->live[i].addr) fn(ctx, p->live[i].addr, p->live[i].size, p->live[i].stack, p->live[i].ts);
+}
+
+const lt_stack_t *lt_replay_stack(const lt_replay_t *rp, uint32_t id)
+{
+    if (id < rp->nstacks) return &rp->stacks[id];
+    return &rp->none_stack;
+}
+
+void lt_replay_free(lt_replay_t *rp)
+{
+    if (!rp) return;
+    for (size_t i = 0; i < rp->nstacks; i++) free(rp->stacks[i].ips);
+    free(rp->stacks);
+    for (size_t i = 0; i < rp->nmods; i++) { free(rp->mods[i].path); free(rp->mods[i].seg); }
+    free(rp->mods);
+    free(rp->proc.exe);
+    free(rp->proc.version);
+    if (rp->proc.argv) for (size_t i = 0; rp->proc.argv[i]; i++) free(rp->proc.argv[i]);
+    free(rp->proc.argv);
+    if (rp->priv) { free(rp->priv->heap); free(rp->priv->live); free(rp->priv); }
+    free(rp);
+}

@@ -1,0 +1,94 @@
+/*
+ * replay.h - replays a decoded trace in sequence order and keeps what the
+ * reports need: totals, per-stack statistics, the live set, the stacks,
+ * the module map and the process metadata. Memory is bounded by the live
+ * set, the stack table and the reorder window, not by the trace length.
+ */
+#ifndef LT_REPLAY_H
+#define LT_REPLAY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "decode.h"
+#include "error.h"
+#include "model.h"
+
+#define LT_STACK_NONE UINT32_MAX   /* the tracer could not record the stack */
+
+typedef struct lt_stack_stats {
+    uint64_t allocs, frees;
+    uint64_t bytes_alloc;
+    uint64_t live_blocks, live_bytes;
+} lt_stack_stats_t;
+
+typedef struct lt_stack {
+    uint64_t *ips;                 /* NULL until its STACK record was read */
+    uint32_t depth, gen;
+    lt_stack_stats_t st;
+} lt_stack_t;
+
+typedef struct lt_process {
+    long long pid, ppid;
+    char *exe;
+    char **argv;                   /* NULL-terminated */
+    size_t argc;
+    long long start_realtime_ns;
+    long long page_size;
+    int depth;                     /* the tracer's depth limit */
+    char *version;
+    int forked;                    /* 1: the process is a fork child */
+} lt_process_t;
+
+typedef struct lt_totals {
+    uint64_t allocations, frees, bytes_allocated;
+    uint64_t live_blocks, live_bytes;
+    uint64_t peak_bytes, peak_ts;
+} lt_totals_t;
+
+typedef struct lt_replay {
+    lt_process_t proc;
+    int have_process;
+    /* How the trace ended. */
+    int complete;                  /* an END record closed it */
+    int end_how, end_status;       /* LT_END_* and its status, when complete */
+    uint64_t end_ts, last_ts;
+    int cut_short;                 /* the file ends inside a chunk */
+    char cut_msg[512];
+    lt_totals_t tot;
+    /* Oddities counted, reported as warnings. */
+    uint64_t unknown_frees;        /* frees of blocks the trace never saw allocated */
+    uint64_t replaced;             /* allocations of an address still live (missed free) */
+    uint64_t seq_gaps;             /* sequence numbers never seen */
+    uint64_t undefined_stacks;     /* stacks used but never defined */
+    uint64_t events;
+    /* Tables. */
+    lt_stack_t *stacks;
+    size_t nstacks;                /* ids 0..nstacks-1 */
+    lt_stack_t none_stack;         /* events with LT_STACK_NONE */
+    lt_module_t *mods;
+    size_t nmods;
+    struct lt_replay_priv *priv;
+} lt_replay_t;
+
+/* Reads the whole trace at path and replays it. On success returns 0 and
+ * *out (free with lt_replay_free). A trace cut short is a success with
+ * complete = 0 and cut_short = 1. Errors: those of lt_file_open, and
+ * LT_E_CORRUPT / LT_E_NOMEM while reading (then *out is NULL). */
+int lt_replay_file(const char *path, lt_replay_t **out, lt_err_t *err);
+
+/* Lower level, for tests: feed records one by one, then finish. */
+lt_replay_t *lt_replay_new(void);
+int lt_replay_record(lt_replay_t *rp, const lt_rec_t *r, lt_err_t *err);
+void lt_replay_finish(lt_replay_t *rp);
+
+/* Calls fn for every live block (address, size, stack id, allocation ts). */
+void lt_replay_each_live(const lt_replay_t *rp,
+                         void (*fn)(void *ctx, uint64_t addr, uint64_t size, uint32_t stack, uint64_t ts),
+                         void *ctx);
+/* The stack with this id, or the "none" stack for LT_STACK_NONE / unknown ids. */
+const lt_stack_t *lt_replay_stack(const lt_replay_t *rp, uint32_t id);
+
+void lt_replay_free(lt_replay_t *rp);
+
+#endif

@@ -1,0 +1,205 @@
+/*
+ * report.c - computes the leak report: blocks still live at the end of the
+ * trace, summed per allocation stack, stacks merged when they symbolize to
+ * the same frames, sorted by bytes. Runtime one-time allocations are set
+ * apart (counted on the "suppressed" line) unless asked for.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "report.h"
+
+static const char *base_name(const char *p)
+{
+    if (!p) return "";
+    const char *s = strrchr(p, '/');
+    return s ? s + 1 : p;
+}
+
+static int prefix(const char *s, const char *p) { return s && strncmp(s, p, strlen(p)) == 0; }
+
+/* Frames of the allocation API itself, removed from the top of stacks:
+ * C++'s operator new variants call malloc, and the user wants their caller. */
+static int is_alloc_entry(const lt_symframe_t *f)
+{
+    if (prefix(base_name(f->module), "libleaktrace")) return 1;
+    const char *fn = f->function;
+    if (!fn) return 0;
+    return prefix(fn, "operator new(") || prefix(fn, "operator new[](") ||
+           !strcmp(fn, "_Znwm") || !strcmp(fn, "_Znam") || prefix(fn, "_ZnwmSt") || prefix(fn, "_ZnamSt") ||
+           prefix(fn, "_ZnwmRKSt") || prefix(fn, "_ZnamRKSt");
+}
+
+int lt_report_symbolize(lt_symbolizer_t *sym, const lt_stack_t *s, lt_symframe_t **out, size_t *n)
+{
+    size_t cap = s->depth * 2 + 4, k = 0;
+    lt_symframe_t *fr = malloc(cap * sizeof *fr);
+    if (!fr) return -LT_E_NOMEM;
+    for (uint32_t i = 0; i < s->depth; i++) {
+        const lt_symframe_t *f;
+        size_t m = lt_sym_lookup(sym, s->gen, s->ips[i], 1, &f);
+        if (k + m > cap) {
+            cap = (k + m) * 2;
+            lt_symframe_t *nf = realloc(fr, cap * sizeof *nf);
+            if (!nf) { free(fr); return -LT_E_NOMEM; }
+            fr = nf;
+        }
+        memcpy(fr + k, f, m * sizeof *f);
+        k += m;
+    }
+    size_t skip = 0;
+    while (skip < k && is_alloc_entry(&fr[skip])) skip++;
+    /* The tracer's own frames can also sit below main (its main wrapper). */
+    size_t w = 0;
+    for (size_t i = skip; i < k; i++)
+        if (!prefix(base_name(fr[i].module), "libleaktrace")) fr[w++] = fr[i];
+    *out = fr;
+    *n = w;
+    return 0;
+}
+
+static int runtime_module(const char *m)
+{
+    const char *b = base_name(m);
+    return prefix(b, "ld-linux") || prefix(b, "libc.so") || prefix(b, "libstdc++.so") ||
+           prefix(b, "libgcc_s.so") || prefix(b, "libm.so") || prefix(b, "libpthread.so") ||
+           prefix(b, "libdl.so") || prefix(b, "[vdso]") || prefix(b, "linux-vdso");
+}
+
+int lt_report_is_runtime(const lt_symframe_t *f, size_t n)
+{
+    if (n == 0) return 0;
+    /* The dynamic loader's own data: link maps, TLS blocks, search paths. */
+    if (prefix(base_name(f[0].module), "ld-linux")) return 1;
+    /* stdio buffers, allocated on first use of a stream, never freed. */
+    for (size_t i = 0; i < n && i < 4; i++)
+        if (f[i].function && (!strcmp(f[i].function, "_IO_file_doallocate") || !strcmp(f[i].function, "_IO_doallocbuf")))
+            return 1;
+    /* Allocations made entirely inside the C/C++ runtime before or around
+     * main (libstdc++'s exception emergency pool, locale data). */
+    for (size_t i = 0; i < n; i++)
+        if (!f[i].module || !runtime_module(f[i].module)) return 0;
+    return 1;
+}
+
+/* ---- grouping ------------------------------------------------------------- */
+
+static int frame_eq(const lt_symframe_t *a, const lt_symframe_t *b)
+{
+    /* Strings are interned by the symbolizer: pointer equality suffices,
+     * and unknown functions compare by address. */
+    if (a->function != b->function || a->file != b->file || a->line != b->line || a->module != b->module) return 0;
+    return a->function ? 1 : a->address == b->address;
+}
+
+static int stack_eq(const lt_leak_t *a, const lt_leak_t *b)
+{
+    if (a->nframes != b->nframes) return 0;
+    for (size_t i = 0; i < a->nframes; i++)
+        if (!frame_eq(&a->frames[i], &b->frames[i])) return 0;
+    return 1;
+}
+
+static uint64_t leak_hash(const lt_leak_t *l)
+{
+    uint64_t h = 1469598103934665603ull ^ l->nframes;
+    for (size_t i = 0; i < l->nframes; i++) {
+        const lt_symframe_t *f = &l->frames[i];
+        uint64_t v = f->function ? (uint64_t)(uintptr_t)f->function ^ ((uint64_t)f->line << 40) : f->address;
+        v ^= (uint64_t)(uintptr_t)f->file * 31 ^ (uint64_t)(uintptr_t)f->module * 17;
+        h = (h ^ v) * 1099511628211ull;
+        h ^= h >> 29;
+    }
+    return h;
+}
+
+static int by_bytes(const void *a, const void *b)
+{
+    const lt_leak_t *x = a, *y = b;
+    if (x->bytes != y->bytes) return x->bytes < y->bytes ? 1 : -1;
+    if (x->blocks != y->blocks) return x->blocks < y->blocks ? 1 : -1;
+    return 0;
+}
+
+int lt_report_build(const lt_replay_t *rp, lt_symbolizer_t *sym, const lt_report_opts_t *o,
+                    lt_report_t **out, lt_err_t *err)
+{
+    lt_report_t *r = calloc(1, sizeof *r);
+    if (!r) LT_RETURN_ERROR(err, LT_E_NOMEM, -1, "out of memory");
+    r->rp = rp;
+    size_t cap = 64, n = 0, hcap = 256;
+    lt_leak_t *leaks = malloc(cap * sizeof *leaks);
+    size_t *htab = calloc(hcap, sizeof *htab); /* index + 1 */
+    if (!leaks || !htab) { free(leaks); free(htab); free(r); LT_RETURN_ERROR(err, LT_E_NOMEM, -1, "out of memory"); }
+
+    for (size_t id = 0; id <= rp->nstacks; id++) {
+        const lt_stack_t *s = id < rp->nstacks ? &rp->stacks[id] : &rp->none_stack;
+        if (!s->st.live_blocks) continue;
+        lt_leak_t l = { s->st.live_bytes, s->st.live_blocks, NULL, 0, 0 };
+        if (s->ips) {
+            if (lt_report_symbolize(sym, s, &l.frames, &l.nframes) < 0) goto oom;
+            l.truncated = rp->proc.depth > 0 && s->depth >= (uint32_t)rp->proc.depth;
+        }
+        if (!o->no_default_suppressions && lt_report_is_runtime(l.frames, l.nframes)) {
+            r->supp_bytes += l.bytes;
+            r->supp_blocks += l.blocks;
+            r->supp_sites++;
+            free(l.frames);
+            continue;
+        }
+        r->leak_bytes += l.bytes;
+        r->leak_blocks += l.blocks;
+        uint64_t h = leak_hash(&l);
+        size_t slot = (size_t)h & (hcap - 1);
+        for (; htab[slot]; slot = (slot + 1) & (hcap - 1))
+            if (stack_eq(&leaks[htab[slot] - 1], &l)) break;
+        if (htab[slot]) {
+            lt_leak_t *m = &leaks[htab[slot] - 1];
+            m->bytes += l.bytes;
+            m->blocks += l.blocks;
+            free(l.frames);
+            continue;
+        }
+        if (n == cap) {
+            cap *= 2;
+            lt_leak_t *nl = realloc(leaks, cap * sizeof *nl);
+            if (!nl) { free(l.frames); goto oom; }
+            leaks = nl;
+        }
+        leaks[n++] = l;
+        htab[slot] = n;
+        if (n * 2 > hcap) {
+            size_t nc = hcap * 2;
+            size_t *nt = calloc(nc, sizeof *nt);
+            if (!nt) goto oom;
+            for (size_t i = 0; i < n; i++) {
+                size_t s2 = (size_t)leak_hash(&leaks[i]) & (nc - 1);
+                while (nt[s2]) s2 = (s2 + 1) & (nc - 1);
+                nt[s2] = i + 1;
+            }
+            free(htab);
+            htab = nt;
+            hcap = nc;
+        }
+    }
+    free(htab);
+    qsort(leaks, n, sizeof *leaks, by_bytes);
+    r->leaks = leaks;
+    r->nleaks = n;
+    *out = r;
+    return 0;
+oom:
+    for (size_t i = 0; i < n; i++) free(leaks[i].frames);
+    free(leaks);
+    free(htab);
+    free(r);
+    LT_RETURN_ERROR(err, LT_E_NOMEM, -1, "out of memory while building the report");
+}
+
+void lt_report_free(lt_report_t *r)
+{
+    if (!r) return;
+    for (size_t i = 0; i < r->nleaks; i++) free(r->leaks[i].frames);
+    free(r->leaks);
+    free(r);
+}

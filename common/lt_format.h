@@ -1,0 +1,179 @@
+/*
+ * lt_format.h - the leaktrace trace file format, shared by preload/ (which
+ * writes it) and analyzer/ (which reads it). docs/trace-format.md is the
+ * prose specification; this header is its machine form. Pure C11, no
+ * dependencies beyond <stdint.h>/<string.h>: include it from anywhere.
+ *
+ * A trace is:
+ *   file header  : 8-byte magic, u16 major, u16 minor, u32 text_len, then
+ *                  text_len bytes of "key=value\n" lines (self-description)
+ *   chunk*       : 24-byte chunk header + one zstd frame (the payload)
+ *
+ * Every chunk decodes on its own: delta state resets at each segment start,
+ * so a reader can start at any chunk and a crash costs at most the chunk
+ * being written. The payload is a sequence of records (see LT_REC_*).
+ *
+ * Ordering: every allocation, free and mark carries a 64-bit sequence number
+ * taken from one process-wide atomic counter (no lock). A free takes its
+ * number before the block is handed back to libc, an allocation after libc
+ * handed the block out, so sorting by sequence number replays the events in
+ * an order consistent with what really happened, across threads. Sequence
+ * numbers are dense: a reader knows when it has everything up to N.
+ */
+#ifndef LT_FORMAT_H
+#define LT_FORMAT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+/* ---- file header ------------------------------------------------------- */
+
+#define LT_FILE_MAGIC      "\x89LTRACE\n"   /* 8 bytes; \x89 catches 7-bit mangling */
+#define LT_FILE_MAGIC_LEN  8
+#define LT_FORMAT_MAJOR    1               /* readers refuse other majors */
+#define LT_FORMAT_MINOR    0               /* readers accept any minor of their major */
+#define LT_FILE_FIXED_LEN  16              /* magic + major + minor + text_len */
+#define LT_FILE_TEXT_MAX   65536           /* header text larger than this is corrupt */
+
+/* ---- chunk header (24 bytes, little endian) ------------------------------
+ *   0  u32 magic LT_CHUNK_MAGIC
+ *   4  u32 payload_len   compressed bytes that follow the header
+ *   8  u32 raw_len       decompressed size of the payload
+ *  12  u32 index         0, 1, 2, ... in write order
+ *  16  u32 flags         LT_CHUNK_F_*
+ *  20  u32 check         FNV-1a of bytes 0..19 (catches torn/corrupt headers)
+ */
+#define LT_CHUNK_MAGIC     0x4b43544cu     /* "LTCK" */
+#define LT_CHUNK_HDR_LEN   24
+#define LT_CHUNK_RAW_MAX   (64u << 20)     /* a reader refuses larger chunks */
+#define LT_CHUNK_F_FINAL   1u              /* last chunk, written at exit */
+
+/* ---- records -------------------------------------------------------------
+ * Each record starts with a one-byte tag. Tags below 0x80 are the hot event
+ * records: fixed grammar, delta-coded against the current segment state.
+ * Tags from 0x80 are followed by a varint payload length, so a reader can
+ * skip a tag it does not know (forward compatible within a major version).
+ *
+ * Varints are LEB128 (7 bits per byte, low first). "zz" marks zigzag-coded
+ * signed deltas. Segment state: prev_seq, prev_ts, prev_addr, all zero at
+ * LT_REC_SEGMENT.
+ */
+enum {
+    /* SEGMENT: varint tid. Starts a run of one thread's events, resets state. */
+    LT_REC_SEGMENT  = 0x01,
+    /* ALLOC: varint dseq, varint dts, zz daddr, varint size, varint stack_id,
+     *        u8 fn (LT_FN_*). addr becomes prev_addr. */
+    LT_REC_ALLOC    = 0x02,
+    /* FREE: varint dseq, varint dts, zz daddr. */
+    LT_REC_FREE     = 0x03,
+    /* REALLOC: varint dseq (of the free half), varint dseq2 (alloc half,
+     *        relative to the free half), varint dts, zz daddr_old,
+     *        zz (new - old), varint size, varint stack_id. prev_addr = new. */
+    LT_REC_REALLOC  = 0x04,
+    /* NOP: varint dseq. A sequence number that carries no event (for
+     *        instance a realloc that failed and left the block alone). */
+    LT_REC_NOP      = 0x05,
+
+    /* Length-prefixed records (tag, varint len, payload of len bytes). */
+    /* STACK: varint id, varint gen, varint depth, then depth frames: the
+     *        first as varint ip, the next as zz (ip - previous ip). Frames
+     *        are return addresses, innermost (the caller of the allocation
+     *        function) first. gen is the module generation (see MODULE). */
+    LT_REC_STACK    = 0x80,
+    /* MODULE: varint gen, varint base, varint nseg, nseg x (varint vaddr,
+     *        varint memsz, varint prot), varint build_id_len, bytes build_id,
+     *        varint path_len, bytes path. A module loaded and live from
+     *        generation gen on. */
+    LT_REC_MODULE   = 0x81,
+    /* UNMODULE: varint gen, varint base. The module at base is gone from
+     *        generation gen on (dlclose). */
+    LT_REC_UNMODULE = 0x82,
+    /* PROCESS: key/value pairs (varint klen, key, varint vlen, value) until
+     *        the payload ends: pid, ppid, exe, argv (NUL separated), start_ns
+     *        (realtime), page_size, depth, version, parent_trace... */
+    LT_REC_PROCESS  = 0x83,
+    /* END: varint how (LT_END_*), zz status, varint ts, varint last_seq+1,
+     *        varint events_dropped. The process ended; nothing follows. */
+    LT_REC_END      = 0x84,
+    /* MARK: varint seq, varint ts, varint tid, varint len, bytes label. */
+    LT_REC_MARK     = 0x85,
+    /* WARN: varint len, bytes text. A condition the tracer met (events
+     *        dropped, a thread that could not be traced...). */
+    LT_REC_WARN     = 0x86,
+};
+
+/* Which allocation function made a block (LT_REC_ALLOC fn byte). */
+enum {
+    LT_FN_MALLOC = 0, LT_FN_CALLOC, LT_FN_REALLOC, LT_FN_REALLOCARRAY,
+    LT_FN_POSIX_MEMALIGN, LT_FN_ALIGNED_ALLOC, LT_FN_MEMALIGN, LT_FN_VALLOC,
+    LT_FN_PVALLOC, LT_FN_COUNT
+};
+
+/* How the process ended (LT_REC_END how). */
+enum {
+    LT_END_EXIT = 0,     /* exit()/return from main; status = exit status   */
+    LT_END_UNDERSCORE_EXIT = 1, /* _exit()/_Exit(); status = exit status    */
+    LT_END_SIGNAL = 2,   /* fatal signal; status = signal number            */
+    LT_END_EXEC = 3,     /* the image was replaced by exec; status = 0      */
+    LT_END_DISABLED = 4, /* tracing stopped early (write error); status = errno */
+};
+
+/* ---- little helpers, shared by encoder, decoder and tests --------------- */
+
+static inline uint32_t lt_fnv1a32(const void *p, size_t n)
+{
+    const unsigned char *b = p;
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < n; i++) { h ^= b[i]; h *= 16777619u; }
+    return h;
+}
+
+static inline void lt_put_u16(unsigned char *p, uint16_t v) { p[0] = (unsigned char)v; p[1] = (unsigned char)(v >> 8); }
+static inline void lt_put_u32(unsigned char *p, uint32_t v) { for (int i = 0; i < 4; i++) p[i] = (unsigned char)(v >> (8 * i)); }
+static inline uint16_t lt_get_u16(const unsigned char *p) { return (uint16_t)(p[0] | (p[1] << 8)); }
+static inline uint32_t lt_get_u32(const unsigned char *p)
+{
+    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
+}
+
+static inline uint64_t lt_zigzag(int64_t v) { return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63); }
+static inline int64_t lt_unzigzag(uint64_t v) { return (int64_t)(v >> 1) ^ -(int64_t)(v & 1); }
+
+/* Writes v as a varint at p (room for 10 bytes needed); returns bytes written. */
+static inline size_t lt_put_varint(unsigned char *p, uint64_t v)
+{
+    size_t n = 0;
+    while (v >= 0x80) { p[n++] = (unsigned char)(v | 0x80); v >>= 7; }
+    p[n++] = (unsigned char)v;
+    return n;
+}
+
+/* Reads a varint from [*pp, end). Returns 0 and advances *pp, or -1 when the
+ * input ends inside the varint or the varint is longer than 10 bytes. */
+static inline int lt_get_varint(const unsigned char **pp, const unsigned char *end, uint64_t *out)
+{
+    const unsigned char *p = *pp;
+    uint64_t v = 0;
+    for (int shift = 0; shift < 70; shift += 7) {
+        if (p >= end) return -1;
+        unsigned char b = *p++;
+        v |= (uint64_t)(b & 0x7f) << shift;
+        if (!(b & 0x80)) { *pp = p; *out = v; return 0; }
+    }
+    return -1;
+}
+
+/* Fills a 24-byte chunk header. */
+static inline void lt_chunk_hdr_pack(unsigned char h[LT_CHUNK_HDR_LEN], uint32_t payload_len,
+                                     uint32_t raw_len, uint32_t index, uint32_t flags)
+{
+    lt_put_u32(h + 0, LT_CHUNK_MAGIC);
+    lt_put_u32(h + 4, payload_len);
+    lt_put_u32(h + 8, raw_len);
+    lt_put_u32(h + 12, index);
+    lt_put_u32(h + 16, flags);
+    lt_put_u32(h + 20, lt_fnv1a32(h, 20));
+}
+
+#endif /* LT_FORMAT_H */

@@ -1,0 +1,99 @@
+/*
+ * encode.c - ring records to trace records. See common/lt_format.h for the
+ * byte grammar; here only the delta bookkeeping lives. Pure, no I/O.
+ */
+#include <string.h>
+
+#include "../common/lt_format.h"
+#include "encode.h"
+#include "lt_internal.h"
+
+void lt_enc_segment(lt_enc_t *e, uint32_t tid)
+{
+    e->buf[e->len++] = LT_REC_SEGMENT;
+    e->len += lt_put_varint(e->buf + e->len, tid);
+    e->prev_seq = e->prev_ts = e->prev_addr = 0;
+    e->in_segment = 1;
+}
+
+static inline void put(lt_enc_t *e, uint64_t v) { e->len += lt_put_varint(e->buf + e->len, v); }
+
+static inline void put_seq(lt_enc_t *e, uint64_t seq)
+{
+    put(e, seq - e->prev_seq);
+    e->prev_seq = seq;
+}
+
+static inline void put_ts(lt_enc_t *e, uint64_t ts)
+{
+    /* Per-thread CLOCK_MONOTONIC never goes back; clamp defensively so a
+     * broken clock cannot produce a negative delta. */
+    put(e, ts >= e->prev_ts ? ts - e->prev_ts : 0);
+    if (ts > e->prev_ts) e->prev_ts = ts;
+}
+
+static inline void put_addr(lt_enc_t *e, uint64_t a)
+{
+    put(e, lt_zigzag((int64_t)(a - e->prev_addr)));
+    e->prev_addr = a;
+}
+
+unsigned lt_enc_ring_record(lt_enc_t *e, const uint64_t *w)
+{
+    unsigned n = LT_R_NWORDS(w[0]);
+    switch (LT_R_TYPE(w[0])) {
+    case LT_R_ALLOC:
+        e->buf[e->len++] = LT_REC_ALLOC;
+        put_seq(e, w[1]);
+        put_ts(e, w[2]);
+        put_addr(e, w[3]);
+        put(e, w[4]);
+        put(e, w[5]);
+        e->buf[e->len++] = (unsigned char)LT_R_AUX(w[0]);
+        break;
+    case LT_R_FREE:
+        e->buf[e->len++] = LT_REC_FREE;
+        put_seq(e, w[1]);
+        put_ts(e, w[2]);
+        put_addr(e, w[3]);
+        break;
+    case LT_R_REALLOC:
+        e->buf[e->len++] = LT_REC_REALLOC;
+        put_seq(e, w[1]);
+        put(e, w[2] - w[1]);
+        e->prev_seq = w[2];
+        put_ts(e, w[3]);
+        put_addr(e, w[4]);
+        put(e, lt_zigzag((int64_t)(w[5] - w[4])));
+        e->prev_addr = w[5];
+        put(e, w[6]);
+        put(e, w[7]);
+        break;
+    case LT_R_NOP:
+        e->buf[e->len++] = LT_REC_NOP;
+        put_seq(e, w[1]);
+        break;
+    case LT_R_STACK: {
+        uint32_t depth = LT_R_AUX(w[0]);
+        unsigned char tmp[16 * 3 + 11 * LT_DEPTH_MAX_ENC], *p = tmp;
+        p += lt_put_varint(p, w[1]);
+        p += lt_put_varint(p, w[2]);
+        p += lt_put_varint(p, depth);
+        for (uint32_t i = 0; i < depth; i++)
+            p += lt_put_varint(p, i == 0 ? w[3] : lt_zigzag((int64_t)(w[3 + i] - w[2 + i])));
+        lt_enc_side(e, LT_REC_STACK, tmp, (size_t)(p - tmp));
+        break;
+    }
+    default: /* LT_R_PAD */
+        break;
+    }
+    return n;
+}
+
+void lt_enc_side(lt_enc_t *e, unsigned tag, const void *payload, size_t len)
+{
+    e->buf[e->len++] = (unsigned char)tag;
+    put(e, len);
+    memcpy(e->buf + e->len, payload, len);
+    e->len += len;
+}

@@ -1,0 +1,33 @@
+/*
+ * encode.h - turns ring records (lt_internal.h, LT_R_*) into the trace's
+ * byte records (common/lt_format.h, LT_REC_*). Pure functions over a
+ * caller-provided buffer: used by writer.c and by the unit tests.
+ */
+#ifndef LT_ENCODE_H
+#define LT_ENCODE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct lt_enc {
+    unsigned char *buf;
+    size_t len, cap;
+    uint64_t prev_seq, prev_ts, prev_addr;
+    int in_segment;
+} lt_enc_t;
+
+/* Worst-case bytes one ring record or segment header can take. */
+#define LT_ENC_MAX_RECORD (32 + 11 * (LT_DEPTH_MAX_ENC + 4))
+#define LT_DEPTH_MAX_ENC 256
+
+/* Starts a segment for thread tid: resets the delta state. */
+void lt_enc_segment(lt_enc_t *e, uint32_t tid);
+/* Encodes one ring record (words as in the ring, header first). PAD records
+ * produce nothing. The caller guarantees cap - len >= LT_ENC_MAX_RECORD.
+ * Returns the number of words the ring record occupied. */
+unsigned lt_enc_ring_record(lt_enc_t *e, const uint64_t *w);
+/* Appends a length-prefixed record (tag >= 0x80). Caller guarantees room
+ * for len + 11 bytes. Does not touch the segment state. */
+void lt_enc_side(lt_enc_t *e, unsigned tag, const void *payload, size_t len);
+
+#endif

@@ -1,0 +1,193 @@
+/*
+ * lt_internal.h - private interfaces between the files of preload/.
+ * Included only by the preload sources and by the unit tests that exercise the
+ * tracer core without LD_PRELOAD (tests/unit/). Nothing here is exported
+ * from libleaktrace.so: the library is built with -fvisibility=hidden and
+ * only hooks.c marks symbols visible.
+ *
+ * How the pieces fit:
+ *   hooks.c    interposed libc symbols; a thin shim over tracer.c
+ *   tracer.c   state machine (init, fork, exec, exit), per-thread state,
+ *              the record functions called by the hooks
+ *   ring.c     one single-producer/single-consumer ring per thread
+ *   stacks.c   stack interning: lock-free lookups, locked inserts
+ *   unwind.c   libunwind (the only file that includes it)
+ *   modules.c  the module map (dl_iterate_phdr), module generations
+ *   writer.c   background writer thread, encoding, zstd (only file that
+ *              includes it), the trace file
+ *   tmem.c     the tracer's own memory, from mmap, never from malloc
+ *   config.c   LEAKTRACE_* environment variables
+ *   log.c      one-line messages on stderr
+ */
+#ifndef LT_INTERNAL_H
+#define LT_INTERNAL_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define LT_TLS __attribute__((tls_model("initial-exec")))
+#define LT_LIKELY(x) __builtin_expect(!!(x), 1)
+#define LT_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define LT_COLD __attribute__((cold, noinline))
+#define LT_EXPORT __attribute__((visibility("default")))
+
+#define LT_VERSION "0.1.0"
+#define LT_DEPTH_MAX 256
+
+/* ---- config.c ---------------------------------------------------------- */
+typedef struct lt_config {
+    char output[4096];   /* LEAKTRACE_OUTPUT pattern (%p pid, %e exe basename) */
+    int depth;           /* LEAKTRACE_DEPTH, 1..256, default 64 */
+    int follow;          /* LEAKTRACE_FOLLOW, default 1 */
+    int level;           /* LEAKTRACE_COMPRESSION, zstd level, default 1 */
+    int verbose;         /* LEAKTRACE_VERBOSE=1: say where the trace goes */
+} lt_config_t;
+extern lt_config_t lt_cfg;
+/* Reads the environment (getenv only, no allocation). Bad values get one
+ * line on stderr naming the variable, then the default is used. */
+void lt_config_load(void);
+
+/* ---- log.c ------------------------------------------------------------- */
+/* One line "leaktrace: ...\n" on stderr, written with a single write(2).
+ * Async-signal-safe apart from vsnprintf of %s/%d/%u/%lu/%lld formats. */
+void lt_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* ---- tmem.c ------------------------------------------------------------ */
+/* The tracer's own allocator, on mmap. Thread-safe (spinlock, cold paths
+ * only). lt_mem_alloc returns zeroed, 16-byte aligned memory or NULL. */
+void *lt_mem_alloc(size_t n);
+void lt_mem_free(void *p);
+void *lt_mem_realloc(void *p, size_t n);
+/* fork support: hold the lock across fork(), release in parent and child. */
+void lt_mem_fork_prepare(void);
+void lt_mem_fork_parent(void);
+void lt_mem_fork_child(void);
+
+/* ---- ring.c ------------------------------------------------------------ */
+/* Ring records, in 64-bit words. Word 0: type | nwords << 8 | aux << 32. */
+enum {
+    LT_R_PAD = 0,     /* skip to the end of the ring */
+    LT_R_ALLOC,       /* seq, ts, addr, size, stack        aux = fn        */
+    LT_R_FREE,        /* seq, ts, addr                                     */
+    LT_R_REALLOC,     /* seq, seq2, ts, old, new, size, stack  aux = fn    */
+    LT_R_NOP,         /* seq                                               */
+    LT_R_STACK,       /* id, gen, ips[depth]               aux = depth     */
+};
+#define LT_R_HDR(type, nwords, aux) ((uint64_t)(type) | ((uint64_t)(nwords) << 8) | ((uint64_t)(aux) << 32))
+#define LT_R_TYPE(w)   ((unsigned)((w) & 0xff))
+#define LT_R_NWORDS(w) ((unsigned)(((w) >> 8) & 0xffffff))
+#define LT_R_AUX(w)    ((uint32_t)((w) >> 32))
+
+#define LT_RING_WORDS (1u << 15)   /* 256 KiB per thread */
+#define LT_SCACHE 1024             /* per-thread stack cache entries */
+
+struct lt_stack_ent;
+
+typedef struct lt_thread {
+    _Atomic uint64_t head;          /* words published by the owner thread */
+    char pad0[56];
+    _Atomic uint64_t tail;          /* words consumed by the writer */
+    char pad1[56];
+    uint64_t *ring;                 /* LT_RING_WORDS words */
+    uint64_t kick_at;               /* head value at which to wake the writer */
+    pid_t tid;
+    _Atomic int state;              /* LT_TS_* */
+    _Atomic int exiting;            /* TLS destructor ran; reclaim when the tid is gone */
+    struct lt_thread *next;         /* registry: append-only list */
+    struct { uint64_t hash; const struct lt_stack_ent *ent; } cache[LT_SCACHE];
+} lt_thread_t;
+
+enum { LT_TS_FREE = 0, LT_TS_LIVE = 1 };
+
+/* Registry of all thread states ever made (reused once their thread is gone). */
+extern _Atomic(lt_thread_t *) lt_threads;
+
+/* Reserves n words in t's ring, waiting for the writer when it is full.
+ * Returns NULL when the events must be dropped (tracing is off). The caller
+ * fills the words and calls lt_ring_commit(t, n). Owner thread only. */
+uint64_t *lt_ring_reserve(lt_thread_t *t, unsigned n);
+void lt_ring_commit(lt_thread_t *t, unsigned n);
+/* Gets a free state or makes one. Returns NULL when out of memory. */
+lt_thread_t *lt_thread_new(pid_t tid);
+
+/* ---- stacks.c ---------------------------------------------------------- */
+typedef struct lt_stack_ent {
+    uint64_t hash;
+    uint32_t id;
+    uint32_t gen;
+    uint32_t depth;
+    uint64_t ips[];
+} lt_stack_ent_t;
+
+/* Hash of a stack (gen included). Pure. */
+uint64_t lt_stack_hash(uint32_t gen, const uint64_t *ips, uint32_t depth);
+/* Finds or inserts the stack. *is_new is set when this call inserted it
+ * (the caller must then emit its definition). Lookups take no lock; an
+ * insert takes the table mutex. Returns NULL when out of memory. */
+const lt_stack_ent_t *lt_stacks_intern(uint64_t hash, uint32_t gen, const uint64_t *ips,
+                                       uint32_t depth, int *is_new);
+/* Empties the table (fork child, before any other thread exists). */
+void lt_stacks_reset(void);
+void lt_stacks_fork_prepare(void);
+void lt_stacks_fork_parent(void);
+uint32_t lt_stacks_count(void);
+
+/* ---- unwind.c ---------------------------------------------------------- */
+/* Sets libunwind's caching and learns the tracer's own code range. */
+void lt_unwind_init(void);
+/* Stores up to max return addresses, the innermost being the caller of the
+ * hooked allocation function (tracer frames skipped). Returns the count. */
+int lt_unwind(uint64_t *ips, int max);
+
+/* ---- modules.c --------------------------------------------------------- */
+extern _Atomic uint32_t lt_module_gen;
+/* Rescans the loaded objects and queues MODULE/UNMODULE records for what
+ * changed (bumping lt_module_gen when something went away). Takes the
+ * module mutex; call with no tracer lock held. */
+void lt_modules_scan(void);
+/* Cheap check (dlpi_adds/dlpi_subs) then lt_modules_scan if they moved. */
+void lt_modules_poll(void);
+/* Forget what was sent (fork child: the new file needs everything again). */
+void lt_modules_reset(void);
+
+/* ---- writer.c ---------------------------------------------------------- */
+/* Opens the trace file from lt_cfg.output for this pid and writes the file
+ * header. Returns 0 or -errno (after printing one line). */
+int lt_writer_open(void);
+/* Appends a length-prefixed record (tag >= 0x80) to the side queue, which
+ * the writer puts in the next chunk. Thread-safe (mutex), cold. */
+void lt_writer_side_record(unsigned tag, const void *payload, size_t len);
+/* Starts the background thread. Returns 0 or -errno. */
+int lt_writer_start(void);
+/* Wakes the writer (a ring is filling). Async-signal-safe. */
+void lt_writer_kick(void);
+/* Waits (bounded) until the writer consumed something; returns 0, or -1 when
+ * no writer runs (caller may then drain synchronously). */
+int lt_writer_wait_progress(void);
+/* Drains every ring and writes a chunk now, from the calling thread. */
+void lt_writer_flush_sync(void);
+/* Final flush: drains, writes END(how, status) in a final chunk, closes. */
+void lt_writer_finish(int how, int status);
+/* Fork support. */
+void lt_writer_fork_prepare(void);
+void lt_writer_fork_parent(void);
+void lt_writer_fork_child(void);
+int lt_writer_running(void);
+
+/* ---- tracer.c ---------------------------------------------------------- */
+enum { LT_ST_UNINIT = 0, LT_ST_INITING, LT_ST_ACTIVE, LT_ST_OFF };
+extern _Atomic int lt_state;
+extern _Atomic uint64_t lt_seq;
+extern uint64_t lt_t0_ns;     /* CLOCK_MONOTONIC at start */
+extern pid_t lt_pid;
+/* Stops tracing after an error: one line on stderr, the program goes on. */
+void lt_disable(const char *why);
+uint64_t lt_now_ns(void);
+/* Guard for code of the tracer that may call malloc (libc, libunwind...):
+ * while held, hooks on this thread pass straight through. */
+void lt_busy_enter(void);
+void lt_busy_leave(void);
+
+#endif /* LT_INTERNAL_H */

@@ -1,0 +1,363 @@
+/*
+ * tracer.c - the tracer core: start-up, the per-thread state, the record
+ * functions the hooks call, and the process lifecycle (fork, exec, exit).
+ *
+ * States (lt_state): UNINIT until the first hooked call or the constructor
+ * runs lt_init; ACTIVE while tracing; OFF for good after the trace ended or
+ * could not be written (hooks then pass straight through to libc).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/auxv.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../common/lt_format.h"
+#include "tracer.h"
+
+_Atomic int lt_state;
+_Atomic uint64_t lt_seq;
+uint64_t lt_t0_ns;
+pid_t lt_pid;
+LT_TLS __thread int lt_tls_busy;
+LT_TLS __thread lt_thread_t *lt_tls_thr;
+
+static pthread_key_t thr_key;
+static int exit_how = LT_END_EXIT, exit_status;
+
+void lt_busy_enter(void) { lt_tls_busy++; }
+void lt_busy_leave(void) { lt_tls_busy--; }
+
+static uint64_t mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t lt_now_ns(void) { return mono_ns() - lt_t0_ns; }
+
+void lt_disable(const char *why)
+{
+    int expect = LT_ST_ACTIVE;
+    if (atomic_compare_exchange_strong(&lt_state, &expect, LT_ST_OFF))
+        lt_log("%s; tracing stopped, the program goes on untraced", why);
+}
+
+/* ---- threads --------------------------------------------------------------- */
+
+static void thread_gone(void *p)
+{
+    /* Keep lt_tls_thr: the C library still frees things for this thread
+     * after key destructors run. The writer reclaims the state once the
+     * kernel no longer knows the thread. */
+    atomic_store(&((lt_thread_t *)p)->exiting, 1);
+}
+
+lt_thread_t *lt_thread_attach(void)
+{
+    lt_thread_t *t = lt_thread_new((pid_t)syscall(SYS_gettid));
+    if (!t) return NULL;
+    lt_tls_thr = t;
+    pthread_setspecific(thr_key, t);
+    return t;
+}
+
+/* ---- records ------------------------------------------------------------------ */
+
+static uint32_t intern(lt_thread_t *t, const uint64_t *ips, uint32_t depth, uint32_t gen)
+{
+    uint64_t h = lt_stack_hash(gen, ips, depth);
+    unsigned slot = (unsigned)(h & (LT_SCACHE - 1));
+    const lt_stack_ent_t *e = t->cache[slot].ent;
+    if (e && t->cache[slot].hash == h && e->gen == gen && e->depth == depth &&
+        memcmp(e->ips, ips, depth * sizeof *ips) == 0)
+        return e->id;
+    int is_new;
+    e = lt_stacks_intern(h, gen, ips, depth, &is_new);
+    if (!e) return UINT32_MAX;
+    if (is_new) {
+        /* A stack unknown to the tracer may mean code loaded behind our back
+         * (the C library dlopens on its own): check the module map. */
+        lt_modules_poll();
+        unsigned n = 3 + depth;
+        uint64_t *w = lt_ring_reserve(t, n);
+        if (w) {
+            w[0] = LT_R_HDR(LT_R_STACK, n, depth);
+            w[1] = e->id;
+            w[2] = gen;
+            memcpy(w + 3, ips, depth * sizeof *ips);
+            lt_ring_commit(t, n);
+        }
+    }
+    t->cache[slot].hash = h;
+    t->cache[slot].ent = e;
+    return e->id;
+}
+
+static uint32_t capture(lt_thread_t *t)
+{
+    uint64_t ips[LT_DEPTH_MAX];
+    uint32_t gen = atomic_load_explicit(&lt_module_gen, memory_order_acquire);
+    int depth = lt_unwind(ips, lt_cfg.depth);
+    return intern(t, ips, (uint32_t)depth, gen);
+}
+
+void lt_record_alloc(lt_thread_t *t, void *p, size_t n, unsigned fn)
+{
+    uint32_t sid = capture(t);
+    uint64_t *w = lt_ring_reserve(t, 6);
+    if (!w) return;
+    w[0] = LT_R_HDR(LT_R_ALLOC, 6, fn);
+    w[1] = lt_next_seq();
+    w[2] = lt_now_ns();
+    w[3] = (uintptr_t)p;
+    w[4] = n;
+    w[5] = sid;
+    lt_ring_commit(t, 6);
+}
+
+void lt_record_free_seq(lt_thread_t *t, uint64_t seq, void *p)
+{
+    uint64_t *w = lt_ring_reserve(t, 4);
+    if (!w) return;
+    w[0] = LT_R_HDR(LT_R_FREE, 4, 0);
+    w[1] = seq;
+    w[2] = lt_now_ns();
+    w[3] = (uintptr_t)p;
+    lt_ring_commit(t, 4);
+}
+
+void lt_record_free(lt_thread_t *t, void *p) { lt_record_free_seq(t, lt_next_seq(), p); }
+
+void lt_record_realloc(lt_thread_t *t, uint64_t seq1, void *old, void *new_, size_t n, unsigned fn)
+{
+    uint32_t sid = capture(t);
+    uint64_t *w = lt_ring_reserve(t, 8);
+    if (!w) return;
+    w[0] = LT_R_HDR(LT_R_REALLOC, 8, fn);
+    w[1] = seq1;
+    w[2] = lt_next_seq();
+    w[3] = lt_now_ns();
+    w[4] = (uintptr_t)old;
+    w[5] = (uintptr_t)new_;
+    w[6] = n;
+    w[7] = sid;
+    lt_ring_commit(t, 8);
+}
+
+void lt_record_nop(lt_thread_t *t, uint64_t seq)
+{
+    uint64_t *w = lt_ring_reserve(t, 2);
+    if (!w) return;
+    w[0] = LT_R_HDR(LT_R_NOP, 2, 0);
+    w[1] = seq;
+    lt_ring_commit(t, 2);
+}
+
+/* ---- process metadata ------------------------------------------------------------ */
+
+static size_t kv(unsigned char *p, const char *k, const void *v, size_t vlen)
+{
+    size_t kl = strlen(k), n = 0;
+    n += lt_put_varint(p + n, kl);
+    memcpy(p + n, k, kl);
+    n += kl;
+    n += lt_put_varint(p + n, vlen);
+    memcpy(p + n, v, vlen);
+    return n + vlen;
+}
+
+static size_t kvnum(unsigned char *p, const char *k, long long v)
+{
+    char num[32];
+    int n = snprintf(num, sizeof num, "%lld", v);
+    return kv(p, k, num, (size_t)n);
+}
+
+static void emit_process(int forked)
+{
+    enum { ARGV_MAX = 32768 };
+    unsigned char *rec = lt_mem_alloc(ARGV_MAX + 8192);
+    if (!rec) return;
+    unsigned char *p = rec;
+    char exe[4096];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    exe[n > 0 ? n : 0] = '\0';
+    char *argv = lt_mem_alloc(ARGV_MAX);
+    size_t alen = 0;
+    int fdc = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
+    if (fdc >= 0 && argv) {
+        ssize_t r;
+        while (alen < ARGV_MAX && (r = read(fdc, argv + alen, ARGV_MAX - alen)) > 0) alen += (size_t)r;
+    }
+    if (fdc >= 0) close(fdc);
+    if (getenv("LEAKTRACE_NO_ARGV")) alen = 0;
+    struct timespec rt;
+    clock_gettime(CLOCK_REALTIME, &rt);
+    p += kvnum(p, "pid", getpid());
+    p += kvnum(p, "ppid", getppid());
+    p += kv(p, "exe", exe, strlen(exe));
+    if (argv) p += kv(p, "argv", argv, alen);
+    p += kvnum(p, "start_realtime_ns", (long long)rt.tv_sec * 1000000000ll + rt.tv_nsec - (long long)lt_now_ns());
+    p += kvnum(p, "page_size", sysconf(_SC_PAGESIZE));
+    p += kvnum(p, "depth", lt_cfg.depth);
+    p += kv(p, "version", LT_VERSION, strlen(LT_VERSION));
+    p += kvnum(p, "forked", forked);
+    lt_writer_side_record(LT_REC_PROCESS, rec, (size_t)(p - rec));
+    lt_mem_free(argv);
+    lt_mem_free(rec);
+}
+
+/* ---- lifecycle ----------------------------------------------------------------------- */
+
+static void fork_prepare(void)
+{
+    lt_tls_busy++;
+    lt_writer_fork_prepare();
+    lt_stacks_fork_prepare();
+    lt_mem_fork_prepare();
+}
+
+static void fork_parent(void)
+{
+    lt_mem_fork_parent();
+    lt_stacks_fork_parent();
+    lt_writer_fork_parent();
+    lt_tls_busy--;
+}
+
+static void fork_child(void)
+{
+    /* Single-threaded now. Everything inherited that belongs to the parent's
+     * trace is dropped; the child writes its own file from sequence 0. */
+    lt_mem_fork_child();
+    lt_stacks_reset();
+    lt_writer_fork_child();
+    lt_modules_reset();
+    lt_pid = getpid();
+    for (lt_thread_t *t = atomic_load(&lt_threads); t; t = t->next) {
+        atomic_store(&t->tail, atomic_load(&t->head));
+        memset(t->cache, 0, sizeof t->cache);
+        if (t != lt_tls_thr) {
+            atomic_store(&t->exiting, 0);
+            atomic_store(&t->state, LT_TS_FREE);
+        } else {
+            t->tid = (pid_t)syscall(SYS_gettid);
+        }
+    }
+    atomic_store(&lt_seq, 0);
+    if (atomic_load(&lt_state) == LT_ST_ACTIVE) {
+        if (lt_writer_open() == 0) {
+            emit_process(1);
+            lt_modules_scan();
+            lt_writer_start();
+        } else {
+            atomic_store(&lt_state, LT_ST_OFF);
+        }
+    }
+    lt_tls_busy--;
+}
+
+/* LEAKTRACE_FOLLOW=0: remove the library from LD_PRELOAD in place (no
+ * allocation), so programs this one execs run untraced. */
+static void unfollow(void)
+{
+    extern char **environ;
+    for (char **e = environ; e && *e; e++) {
+        if (strncmp(*e, "LD_PRELOAD=", 11) != 0) continue;
+        char *v = *e + 11, *out = v, *tok = v;
+        while (*tok) {
+            size_t len = strcspn(tok, ": ");
+            int ours = memmem(tok, len, "libleaktrace", 12) != NULL;
+            if (!ours) {
+                if (out != v) *out++ = ':';
+                memmove(out, tok, len);
+                out += len;
+            }
+            tok += len;
+            while (*tok == ':' || *tok == ' ') tok++;
+        }
+        *out = '\0';
+    }
+}
+
+void lt_init(void)
+{
+    int expect = LT_ST_UNINIT;
+    if (!atomic_compare_exchange_strong(&lt_state, &expect, LT_ST_INITING)) return;
+    lt_tls_busy++;
+    lt_t0_ns = mono_ns();
+    lt_pid = getpid();
+    if (getauxval(AT_SECURE)) {
+        lt_log("secure-execution mode (setuid/setgid program): not tracing, nothing is written");
+        atomic_store(&lt_state, LT_ST_OFF);
+        lt_tls_busy--;
+        return;
+    }
+    lt_config_load();
+    pthread_key_create(&thr_key, thread_gone);
+    lt_unwind_init();
+    if (lt_writer_open() != 0) {
+        atomic_store(&lt_state, LT_ST_OFF);
+        lt_tls_busy--;
+        return;
+    }
+    emit_process(0);
+    atomic_store(&lt_state, LT_ST_ACTIVE);
+    lt_tls_busy--;
+}
+
+void lt_constructor(void)
+{
+    lt_init();
+    if (atomic_load(&lt_state) != LT_ST_ACTIVE) return;
+    lt_tls_busy++;
+    if (!lt_cfg.follow) unfollow();
+    pthread_atfork(fork_prepare, fork_parent, fork_child);
+    lt_modules_scan();
+    lt_writer_start();
+    lt_tls_busy--;
+}
+
+void lt_note_exit(int how, int status)
+{
+    exit_how = how;
+    exit_status = status;
+}
+
+void lt_finish(int how, int status)
+{
+    int expect = LT_ST_ACTIVE;
+    if (!atomic_compare_exchange_strong(&lt_state, &expect, LT_ST_OFF)) return;
+    lt_tls_busy++;
+    lt_writer_finish(how, status);
+    lt_tls_busy--;
+}
+
+__attribute__((destructor(101))) static void lt_destructor(void)
+{
+    lt_finish(exit_how, exit_status);
+}
+
+void lt_before_exec(void)
+{
+    if (atomic_load(&lt_state) != LT_ST_ACTIVE) return;
+    /* A vfork child shares our memory and pid-cached state: its exec must
+     * not end the parent's trace. */
+    if (getpid() != lt_pid) return;
+    lt_tls_busy++;
+    lt_writer_finish(LT_END_EXEC, 0);
+    lt_tls_busy--;
+}
+
+void lt_after_dl_change(void)
+{
+    if (atomic_load(&lt_state) != LT_ST_ACTIVE) return;
+    lt_modules_scan();
+}

@@ -1,0 +1,422 @@
+/*
+ * writer.c - the background writer: drains every thread's ring, encodes the
+ * records (encode.c), compresses each chunk with zstd (the only file that
+ * includes it) and appends it to the trace file. Application threads never
+ * compress and never write the file; they only kick this thread when a
+ * ring fills past half, and wait for it when a ring is full.
+ *
+ * A chunk is flushed at least every LT_FLUSH_NS and whenever the encoded
+ * data reaches LT_CHUNK_SOFT, so a crash loses at most the last interval.
+ * Any write error stops tracing with one line on stderr (lt_disable); the
+ * program itself is never affected.
+ *
+ * Locking: wlock serialises draining/encoding/writing (writer thread, the
+ * final flush at exit, a synchronous flush when no writer runs). side_mu
+ * protects the side queue of cold records (modules, process info).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/futex.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+#define ZSTD_STATIC_LINKING_ONLY /* ZSTD_customMem: zstd's memory from tmem.c */
+#include <zstd.h>
+
+#include "../common/lt_format.h"
+#include "encode.h"
+#include "lt_internal.h"
+
+#define LT_FLUSH_NS   (50ull * 1000 * 1000)  /* <= 100 ms between flushes */
+#define LT_CHUNK_SOFT (2u << 20)
+#define LT_RAW_CAP    (LT_CHUNK_SOFT + (1u << 20))
+
+static pthread_mutex_t wlock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t side_mu = PTHREAD_MUTEX_INITIALIZER;
+static int fd = -1;
+static lt_enc_t enc;
+static unsigned char *zbuf;
+static size_t zcap;
+static ZSTD_CCtx *cctx;
+static uint32_t chunk_index;
+static uint64_t last_flush_ns;
+static unsigned char *side;
+static size_t side_len, side_cap;
+static int finished;
+
+static _Atomic int running;
+static _Atomic uint32_t kick_word, progress_word;
+static _Atomic int sleeping, waiters;
+static pthread_t writer_thread;
+
+static long futex(_Atomic uint32_t *w, int op, uint32_t val, const struct timespec *ts)
+{
+    return syscall(SYS_futex, (uint32_t *)w, op | FUTEX_PRIVATE_FLAG, val, ts, NULL, 0);
+}
+
+/* ---- opening the file --------------------------------------------------- */
+
+static size_t expand(char *out, size_t cap, const char *pat, const char *suffix)
+{
+    char exe[4096], num[32];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    exe[n > 0 ? n : 0] = '\0';
+    const char *base = strrchr(exe, '/');
+    base = base ? base + 1 : (exe[0] ? exe : "unknown");
+    size_t len = 0;
+    for (const char *p = pat; *p && len + 1 < cap; p++) {
+        const char *ins = NULL;
+        if (p[0] == '%' && p[1] == 'p') { snprintf(num, sizeof num, "%d", (int)getpid()); ins = num; p++; }
+        else if (p[0] == '%' && p[1] == 'e') { ins = base; p++; }
+        else if (p[0] == '%' && p[1] == '%') { ins = "%"; p++; }
+        if (ins) { size_t k = strlen(ins); if (len + k >= cap) break; memcpy(out + len, ins, k); len += k; }
+        else out[len++] = *p;
+    }
+    out[len] = '\0';
+    if (suffix[0]) {
+        /* Insert ".N" before a trailing ".trace" so globs still match. */
+        size_t sl = strlen(suffix), ext = (len >= 6 && strcmp(out + len - 6, ".trace") == 0) ? 6 : 0;
+        if (len + sl + 1 < cap) {
+            memmove(out + len - ext + sl, out + len - ext, ext + 1);
+            memcpy(out + len - ext, suffix, sl);
+            len += sl;
+        }
+    }
+    return len;
+}
+
+static int write_all(const void *buf, size_t n)
+{
+    const unsigned char *p = buf;
+    while (n) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0) { if (errno == EINTR) continue; return -errno; }
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+static void *zalloc(void *opaque, size_t n) { (void)opaque; return lt_mem_alloc(n); }
+static void zfree(void *opaque, void *p) { (void)opaque; lt_mem_free(p); }
+
+int lt_writer_open(void)
+{
+    char path[sizeof lt_cfg.output + 64];
+    int err = 0;
+    lt_busy_enter();
+    for (int attempt = 0; attempt < 100; attempt++) {
+        char suffix[16] = "";
+        if (attempt) snprintf(suffix, sizeof suffix, ".%d", attempt);
+        expand(path, sizeof path, lt_cfg.output, suffix);
+        /* O_EXCL: never overwrite, never follow a symlink planted there. */
+        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (fd >= 0) break;
+        err = errno;
+        if (err != EEXIST) break;
+        struct stat st;
+        if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
+            lt_log("%s is a symbolic link; not following it, trying another name", path);
+    }
+    if (fd < 0) {
+        lt_log("cannot create trace file '%s': %s; the program runs untraced", path, strerror(err));
+        lt_busy_leave();
+        return -err;
+    }
+    if (!enc.buf) {
+        enc.buf = lt_mem_alloc(LT_RAW_CAP);
+        enc.cap = LT_RAW_CAP;
+        zcap = ZSTD_compressBound(LT_RAW_CAP);
+        zbuf = lt_mem_alloc(zcap);
+        ZSTD_customMem cm = { zalloc, zfree, NULL };
+        cctx = ZSTD_createCCtx_advanced(cm);
+        if (!enc.buf || !zbuf || !cctx) {
+            lt_log("out of memory for the trace writer; the program runs untraced");
+            close(fd);
+            fd = -1;
+            lt_busy_leave();
+            return -ENOMEM;
+        }
+        ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, lt_cfg.level);
+        ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1);
+    }
+    enc.len = 0;
+    enc.in_segment = 0;
+    chunk_index = 0;
+    finished = 0;
+
+    char text[1024];
+    int tl = snprintf(text, sizeof text,
+                      "format=leaktrace\nproducer=libleaktrace %s\nbyte_order=little\n"
+                      "compression=zstd\nchunk_header=24\nclock=monotonic_ns_since_start\n"
+                      "records=SEGMENT:1,ALLOC:2,FREE:3,REALLOC:4,NOP:5,STACK:128,MODULE:129,"
+                      "UNMODULE:130,PROCESS:131,END:132,MARK:133,WARN:134\n"
+                      "pid=%d\n",
+                      LT_VERSION, (int)getpid());
+    unsigned char hdr[LT_FILE_FIXED_LEN];
+    memcpy(hdr, LT_FILE_MAGIC, LT_FILE_MAGIC_LEN);
+    lt_put_u16(hdr + 8, LT_FORMAT_MAJOR);
+    lt_put_u16(hdr + 10, LT_FORMAT_MINOR);
+    lt_put_u32(hdr + 12, (uint32_t)tl);
+    int rc = write_all(hdr, sizeof hdr);
+    if (!rc) rc = write_all(text, (size_t)tl);
+    if (rc) {
+        lt_log("cannot write trace file '%s': %s; the program runs untraced", path, strerror(-rc));
+        close(fd);
+        fd = -1;
+    } else if (lt_cfg.verbose) {
+        lt_log("tracing into %s", path);
+    }
+    last_flush_ns = lt_now_ns();
+    lt_busy_leave();
+    return rc;
+}
+
+/* ---- side queue ----------------------------------------------------------- */
+
+void lt_writer_side_record(unsigned tag, const void *payload, size_t len)
+{
+    pthread_mutex_lock(&side_mu);
+    if (side_len + len + 16 > side_cap) {
+        size_t nc = side_cap ? side_cap * 2 : 65536;
+        while (nc < side_len + len + 16) nc *= 2;
+        unsigned char *n = lt_mem_realloc(side, nc);
+        if (!n) { pthread_mutex_unlock(&side_mu); return; }
+        side = n;
+        side_cap = nc;
+    }
+    side[side_len++] = (unsigned char)tag;
+    side_len += lt_put_varint(side + side_len, len);
+    memcpy(side + side_len, payload, len);
+    side_len += len;
+    pthread_mutex_unlock(&side_mu);
+}
+
+/* ---- chunks ---------------------------------------------------------------- */
+
+static void flush_chunk(uint32_t flags)
+{
+    if (fd < 0 || (enc.len == 0 && !flags)) return;
+    size_t z = ZSTD_compress2(cctx, zbuf, zcap, enc.buf, enc.len);
+    if (ZSTD_isError(z)) {
+        lt_disable("zstd compression failed");
+        return;
+    }
+    unsigned char h[LT_CHUNK_HDR_LEN];
+    lt_chunk_hdr_pack(h, (uint32_t)z, (uint32_t)enc.len, chunk_index++, flags);
+    int rc = write_all(h, sizeof h);
+    if (!rc) rc = write_all(zbuf, z);
+    enc.len = 0;
+    enc.in_segment = 0;
+    last_flush_ns = lt_now_ns();
+    if (rc) {
+        char why[160];
+        snprintf(why, sizeof why, "writing the trace failed (%s)", strerror(-rc));
+        close(fd);
+        fd = -1;
+        lt_disable(why);
+    }
+}
+
+static void ensure_room(size_t need)
+{
+    if (enc.cap - enc.len < need) flush_chunk(0);
+}
+
+static void drain_side(void)
+{
+    pthread_mutex_lock(&side_mu);
+    size_t off = 0;
+    while (off < side_len) {
+        /* Side records are already encoded; copy whole records, splitting
+         * across chunks only at record boundaries. */
+        const unsigned char *p = side + off + 1, *end = side + side_len;
+        uint64_t len;
+        if (lt_get_varint(&p, end, &len)) break;
+        size_t rec = (size_t)(p - (side + off)) + (size_t)len;
+        ensure_room(rec);
+        if (enc.cap - enc.len < rec) break; /* cannot happen: records are small */
+        memcpy(enc.buf + enc.len, side + off, rec);
+        enc.len += rec;
+        off += rec;
+    }
+    side_len = 0;
+    pthread_mutex_unlock(&side_mu);
+}
+
+static void drain_thread(lt_thread_t *t)
+{
+    uint64_t h = atomic_load_explicit(&t->head, memory_order_acquire);
+    uint64_t tl = atomic_load_explicit(&t->tail, memory_order_relaxed);
+    int seg = 0;
+    while (tl < h) {
+        if (enc.cap - enc.len < LT_ENC_MAX_RECORD + 16) { flush_chunk(0); seg = 0; }
+        if (!seg || !enc.in_segment) { lt_enc_segment(&enc, (uint32_t)t->tid); seg = 1; }
+        const uint64_t *w = &t->ring[tl & (LT_RING_WORDS - 1)];
+        unsigned n = lt_enc_ring_record(&enc, w);
+        if (n == 0) n = 1; /* a zero-length record would loop forever */
+        tl += n;
+    }
+    atomic_store_explicit(&t->tail, tl, memory_order_release);
+}
+
+/* Threads whose TLS destructor ran are reclaimed once the kernel says the
+ * thread is gone: no event can come from it after that. */
+static void reap(lt_thread_t *t)
+{
+    if (!atomic_load_explicit(&t->exiting, memory_order_acquire)) return;
+    if (syscall(SYS_tgkill, getpid(), t->tid, 0) == 0 || errno != ESRCH) return;
+    drain_thread(t);
+    atomic_store(&t->exiting, 0);
+    atomic_store(&t->state, LT_TS_FREE);
+}
+
+static void drain_all(void)
+{
+    drain_side();
+    for (lt_thread_t *t = atomic_load(&lt_threads); t; t = t->next) {
+        if (atomic_load_explicit(&t->state, memory_order_acquire) != LT_TS_LIVE) continue;
+        drain_thread(t);
+        reap(t);
+    }
+    atomic_fetch_add(&progress_word, 1);
+    if (atomic_load(&waiters)) futex(&progress_word, FUTEX_WAKE, INT32_MAX, NULL);
+}
+
+/* ---- the writer thread ------------------------------------------------------ */
+
+static void *writer_main(void *arg)
+{
+    (void)arg;
+    lt_busy_enter(); /* anything libc allocates for us here is not traced */
+    prctl(PR_SET_NAME, "leaktrace-wr", 0, 0, 0);
+    for (;;) {
+        uint32_t seen = atomic_load(&kick_word);
+        atomic_store(&sleeping, 1);
+        struct timespec ts = { 0, (long)(LT_FLUSH_NS / 2) };
+        futex(&kick_word, FUTEX_WAIT, seen, &ts);
+        atomic_store(&sleeping, 0);
+        pthread_mutex_lock(&wlock);
+        if (finished || fd < 0) { pthread_mutex_unlock(&wlock); break; }
+        drain_all();
+        if (enc.len >= LT_CHUNK_SOFT || lt_now_ns() - last_flush_ns >= LT_FLUSH_NS) flush_chunk(0);
+        pthread_mutex_unlock(&wlock);
+    }
+    atomic_store(&running, 0);
+    atomic_fetch_add(&progress_word, 1);
+    futex(&progress_word, FUTEX_WAKE, INT32_MAX, NULL);
+    return NULL;
+}
+
+int lt_writer_start(void)
+{
+    if (fd < 0) return -EBADF;
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setstacksize(&attr, 256 * 1024);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    /* The writer must never run the program's signal handlers. */
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    atomic_store(&running, 1);
+    lt_busy_enter();
+    int rc = pthread_create(&writer_thread, &attr, writer_main, NULL);
+    lt_busy_leave();
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    pthread_attr_destroy(&attr);
+    if (rc) {
+        atomic_store(&running, 0);
+        lt_log("cannot start the writer thread (%s); writing synchronously", strerror(rc));
+    }
+    return -rc;
+}
+
+int lt_writer_running(void) { return atomic_load(&running); }
+
+void lt_writer_kick(void)
+{
+    if (!atomic_load_explicit(&running, memory_order_relaxed)) return;
+    atomic_fetch_add(&kick_word, 1);
+    if (atomic_load(&sleeping)) futex(&kick_word, FUTEX_WAKE, 1, NULL);
+}
+
+int lt_writer_wait_progress(void)
+{
+    if (!atomic_load(&running)) return -1;
+    uint32_t p = atomic_load(&progress_word);
+    atomic_fetch_add(&waiters, 1);
+    struct timespec ts = { 0, 2 * 1000 * 1000 };
+    futex(&progress_word, FUTEX_WAIT, p, &ts);
+    atomic_fetch_sub(&waiters, 1);
+    return 0;
+}
+
+void lt_writer_flush_sync(void)
+{
+    pthread_mutex_lock(&wlock);
+    if (!finished && fd >= 0) {
+        drain_all();
+        flush_chunk(0);
+    }
+    pthread_mutex_unlock(&wlock);
+}
+
+void lt_writer_finish(int how, int status)
+{
+    pthread_mutex_lock(&wlock);
+    if (!finished && fd >= 0) {
+        drain_all();
+        unsigned char rec[64], *p = rec;
+        p += lt_put_varint(p, (uint64_t)how);
+        p += lt_put_varint(p, lt_zigzag(status));
+        p += lt_put_varint(p, lt_now_ns());
+        p += lt_put_varint(p, atomic_load(&lt_seq));
+        p += lt_put_varint(p, 0);
+        ensure_room((size_t)(p - rec) + 16);
+        lt_enc_side(&enc, LT_REC_END, rec, (size_t)(p - rec));
+        flush_chunk(LT_CHUNK_F_FINAL);
+        if (how != LT_END_EXEC) {
+            finished = 1;
+            if (fd >= 0) close(fd);
+            fd = -1;
+        }
+    }
+    pthread_mutex_unlock(&wlock);
+}
+
+/* ---- fork ---------------------------------------------------------------------- */
+
+void lt_writer_fork_prepare(void)
+{
+    pthread_mutex_lock(&wlock);
+    pthread_mutex_lock(&side_mu);
+}
+
+void lt_writer_fork_parent(void)
+{
+    pthread_mutex_unlock(&side_mu);
+    pthread_mutex_unlock(&wlock);
+}
+
+void lt_writer_fork_child(void)
+{
+    /* The writer thread does not exist here. The parent's file and queued
+     * records belong to the parent; the child starts its own trace. */
+    pthread_mutex_init(&wlock, NULL);
+    pthread_mutex_init(&side_mu, NULL);
+    if (fd >= 0) close(fd);
+    fd = -1;
+    side_len = 0;
+    enc.len = 0;
+    enc.in_segment = 0;
+    atomic_store(&running, 0);
+    atomic_store(&sleeping, 0);
+    atomic_store(&waiters, 0);
+}
