@@ -14,7 +14,7 @@ CFLAGS_COMMON := $(CSTD) $(WARN) $(OPT) -D_GNU_SOURCE
 # interposed libc symbols are exported (check with `nm -D --defined-only`).
 PRELOAD_SRC := $(wildcard preload/*.c)
 PRELOAD_OBJ := $(PRELOAD_SRC:%.c=$(BUILD)/%.o)
-PRELOAD_CFLAGS := $(CFLAGS_COMMON) -fPIC -fvisibility=hidden -ftls-model=initial-exec \
+PRELOAD_CFLAGS := $(CFLAGS_COMMON) -fPIC -fvisibility=hidden -ftls-model=initial-exec -flto -ffat-lto-objects \
                   -fno-omit-frame-pointer -pthread
 PRELOAD_LIBS := -lunwind -lzstd -ldl -pthread
 
@@ -34,7 +34,7 @@ $(BUILD)/preload/%.o: preload/%.c preload/*.h common/*.h
 	@echo "  CC $@"; $(CC) $(PRELOAD_CFLAGS) -c $< -o $@
 
 $(LIB): $(PRELOAD_OBJ)
-	@echo "  CC $@"; $(CC) -shared -o $@ $^ $(PRELOAD_LIBS) -Wl,-z,defs -Wl,--as-needed
+	@echo "  CC $@"; $(CC) -shared -flto=auto $(OPT) -fPIC -o $@ $^ $(PRELOAD_LIBS) -Wl,-z,defs -Wl,--as-needed
 
 $(BUILD)/analyzer/%.o: analyzer/%.c analyzer/*.h common/*.h
 	@mkdir -p $(dir $@)

@@ -88,12 +88,13 @@ void lt_output_report_text(FILE *out, const lt_report_t *r, const lt_text_opts_t
     if (!rp->complete)
         fprintf(out, "WARNING: incomplete trace (%s): figures cover what was written before the end\n",
                 rp->cut_short ? rp->cut_msg : "the process ended without exit(), e.g. killed or crashed");
-    fprintf(out, "leaked: %s bytes in %s blocks from %zu allocation site%s\n",
+    fprintf(out, "leaked: %s bytes in %s block%s from %zu allocation site%s\n",
             lt_output_num(r->leak_bytes, a, sizeof a), lt_output_num(r->leak_blocks, b, sizeof b),
-            r->nleaks, r->nleaks == 1 ? "" : "s");
+            r->leak_blocks == 1 ? "" : "s", r->nleaks, r->nleaks == 1 ? "" : "s");
     if (r->supp_blocks)
-        fprintf(out, "suppressed: %s bytes in %s blocks of runtime one-time allocations (--no-default-suppressions shows them)\n",
-                lt_output_num(r->supp_bytes, a, sizeof a), lt_output_num(r->supp_blocks, b, sizeof b));
+        fprintf(out, "suppressed: %s bytes in %s block%s of runtime one-time allocations (--no-default-suppressions shows them)\n",
+                lt_output_num(r->supp_bytes, a, sizeof a), lt_output_num(r->supp_blocks, b, sizeof b),
+                r->supp_blocks == 1 ? "" : "s");
     size_t shown = o && o->top && o->top < r->nleaks ? o->top : r->nleaks;
     for (size_t i = 0; i < shown; i++) {
         const lt_leak_t *l = &r->leaks[i];

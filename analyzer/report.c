@@ -30,6 +30,14 @@ static int is_alloc_entry(const lt_symframe_t *f)
            prefix(fn, "_ZnwmRKSt") || prefix(fn, "_ZnamRKSt");
 }
 
+static int runtime_module(const char *m)
+{
+    const char *b = base_name(m);
+    return prefix(b, "ld-linux") || prefix(b, "libc.so") || prefix(b, "libstdc++.so") ||
+           prefix(b, "libgcc_s.so") || prefix(b, "libm.so") || prefix(b, "libpthread.so") ||
+           prefix(b, "libdl.so") || prefix(b, "[vdso]") || prefix(b, "linux-vdso");
+}
+
 int lt_report_symbolize(lt_symbolizer_t *sym, const lt_stack_t *s, lt_symframe_t **out, size_t *n)
 {
     size_t cap = s->depth * 2 + 4, k = 0;
@@ -53,17 +61,19 @@ int lt_report_symbolize(lt_symbolizer_t *sym, const lt_stack_t *s, lt_symframe_t
     size_t w = 0;
     for (size_t i = skip; i < k; i++)
         if (!prefix(base_name(fr[i].module), "libleaktrace")) fr[w++] = fr[i];
+    /* Below main there is only the C library's start-up code (valgrind
+     * hides it too): cut where it begins. Stripped programs have no name
+     * for main, so the C library's own frame is the marker. */
+    for (size_t i = 1; i < w; i++) {
+        const char *fn = fr[i].function;
+        if (fn && (!strcmp(fn, "__libc_start_call_main") || prefix(fn, "__libc_start_main"))) {
+            w = i;
+            break;
+        }
+    }
     *out = fr;
     *n = w;
     return 0;
-}
-
-static int runtime_module(const char *m)
-{
-    const char *b = base_name(m);
-    return prefix(b, "ld-linux") || prefix(b, "libc.so") || prefix(b, "libstdc++.so") ||
-           prefix(b, "libgcc_s.so") || prefix(b, "libm.so") || prefix(b, "libpthread.so") ||
-           prefix(b, "libdl.so") || prefix(b, "[vdso]") || prefix(b, "linux-vdso");
 }
 
 int lt_report_is_runtime(const lt_symframe_t *f, size_t n)

@@ -26,6 +26,7 @@ static inline void put_seq(lt_enc_t *e, uint64_t seq)
 
 static inline void put_ts(lt_enc_t *e, uint64_t ts)
 {
+    if (e->ns_per_tick > 0) ts = (uint64_t)((double)(ts - e->tsc0) * e->ns_per_tick);
     /* Per-thread CLOCK_MONOTONIC never goes back; clamp defensively so a
      * broken clock cannot produce a negative delta. */
     put(e, ts >= e->prev_ts ? ts - e->prev_ts : 0);

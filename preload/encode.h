@@ -14,6 +14,10 @@ typedef struct lt_enc {
     size_t len, cap;
     uint64_t prev_seq, prev_ts, prev_addr;
     int in_segment;
+    /* Timestamp conversion: ns = (ts - tsc0) * ns_per_tick when
+     * ns_per_tick > 0, else timestamps are already ns. */
+    uint64_t tsc0;
+    double ns_per_tick;
 } lt_enc_t;
 
 /* Worst-case bytes one ring record or segment header can take. */

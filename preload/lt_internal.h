@@ -31,6 +31,9 @@
 #define LT_LIKELY(x) __builtin_expect(!!(x), 1)
 #define LT_UNLIKELY(x) __builtin_expect(!!(x), 0)
 #define LT_COLD __attribute__((cold, noinline))
+/* Functions on the capture path are inlined into the hooks (across files,
+ * with LTO): every tracer frame left on the stack costs an unwind step. */
+#define LT_ALWAYS_INLINE inline __attribute__((always_inline))
 #define LT_EXPORT __attribute__((visibility("default")))
 
 #define LT_VERSION "0.1.0"
@@ -185,6 +188,25 @@ extern pid_t lt_pid;
 /* Stops tracing after an error: one line on stderr, the program goes on. */
 void lt_disable(const char *why);
 uint64_t lt_now_ns(void);
+
+/* Event timestamps. On CPUs with an invariant TSC (constant_tsc and
+ * nonstop_tsc), events carry raw TSC ticks, which cost a third of a vDSO
+ * clock_gettime; the writer converts them to ns since start with a rate it
+ * re-measures before every drain (lt_ts_calibrate). Elsewhere events carry
+ * ns since start directly (lt_ts_tsc0 == 0, lt_ts_ns_per_tick == 0). */
+extern int lt_ts_is_tsc;
+extern uint64_t lt_ts_tsc0;
+static inline uint64_t lt_ts_now(void)
+{
+#if defined(__x86_64__)
+    if (LT_LIKELY(lt_ts_is_tsc)) return __builtin_ia32_rdtsc();
+#endif
+    return lt_now_ns();
+}
+/* Measures ticks against CLOCK_MONOTONIC since start; returns ns per tick,
+ * or 0 when timestamps are already in ns. Writer side, cold. */
+double lt_ts_calibrate(void);
+void lt_ts_init(void);
 /* Guard for code of the tracer that may call malloc (libc, libunwind...):
  * while held, hooks on this thread pass straight through. */
 void lt_busy_enter(void);

@@ -42,6 +42,54 @@ static uint64_t mono_ns(void)
 
 uint64_t lt_now_ns(void) { return mono_ns() - lt_t0_ns; }
 
+int lt_ts_is_tsc;
+uint64_t lt_ts_tsc0;
+
+/* Invariant TSC only: the kernel says so in /proc/cpuinfo's flags. */
+static int tsc_invariant(void)
+{
+#if defined(__x86_64__)
+    char buf[8192];
+    int fd = open("/proc/cpuinfo", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return 0;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0) return 0;
+    buf[n] = '\0';
+    char *flags = strstr(buf, "\nflags");
+    if (!flags) return 0;
+    char *eol = strchr(flags + 1, '\n');
+    if (eol) *eol = '\0';
+    return strstr(flags, " constant_tsc") && strstr(flags, " nonstop_tsc");
+#else
+    return 0;
+#endif
+}
+
+void lt_ts_init(void)
+{
+    lt_t0_ns = mono_ns();
+#if defined(__x86_64__)
+    if (lt_ts_is_tsc || tsc_invariant()) {
+        lt_ts_is_tsc = 1;
+        lt_ts_tsc0 = __builtin_ia32_rdtsc();
+    }
+#endif
+}
+
+double lt_ts_calibrate(void)
+{
+#if defined(__x86_64__)
+    if (!lt_ts_is_tsc) return 0;
+    uint64_t ticks = __builtin_ia32_rdtsc() - lt_ts_tsc0;
+    uint64_t ns = lt_now_ns();
+    if (ticks == 0 || ns == 0) return 1e-9; /* not measurable yet: tiny but nonzero */
+    return (double)ns / (double)ticks;
+#else
+    return 0;
+#endif
+}
+
 void lt_disable(const char *why)
 {
     int expect = LT_ST_ACTIVE;
@@ -70,7 +118,7 @@ lt_thread_t *lt_thread_attach(void)
 
 /* ---- records ------------------------------------------------------------------ */
 
-static uint32_t intern(lt_thread_t *t, const uint64_t *ips, uint32_t depth, uint32_t gen)
+static LT_ALWAYS_INLINE uint32_t intern(lt_thread_t *t, const uint64_t *ips, uint32_t depth, uint32_t gen)
 {
     uint64_t h = lt_stack_hash(gen, ips, depth);
     unsigned slot = (unsigned)(h & (LT_SCACHE - 1));
@@ -100,7 +148,7 @@ static uint32_t intern(lt_thread_t *t, const uint64_t *ips, uint32_t depth, uint
     return e->id;
 }
 
-static uint32_t capture(lt_thread_t *t)
+static LT_ALWAYS_INLINE uint32_t capture(lt_thread_t *t)
 {
     uint64_t ips[LT_DEPTH_MAX];
     uint32_t gen = atomic_load_explicit(&lt_module_gen, memory_order_acquire);
@@ -108,14 +156,14 @@ static uint32_t capture(lt_thread_t *t)
     return intern(t, ips, (uint32_t)depth, gen);
 }
 
-void lt_record_alloc(lt_thread_t *t, void *p, size_t n, unsigned fn)
+LT_ALWAYS_INLINE void lt_record_alloc(lt_thread_t *t, void *p, size_t n, unsigned fn)
 {
     uint32_t sid = capture(t);
     uint64_t *w = lt_ring_reserve(t, 6);
     if (!w) return;
     w[0] = LT_R_HDR(LT_R_ALLOC, 6, fn);
     w[1] = lt_next_seq();
-    w[2] = lt_now_ns();
+    w[2] = lt_ts_now();
     w[3] = (uintptr_t)p;
     w[4] = n;
     w[5] = sid;
@@ -128,14 +176,14 @@ void lt_record_free_seq(lt_thread_t *t, uint64_t seq, void *p)
     if (!w) return;
     w[0] = LT_R_HDR(LT_R_FREE, 4, 0);
     w[1] = seq;
-    w[2] = lt_now_ns();
+    w[2] = lt_ts_now();
     w[3] = (uintptr_t)p;
     lt_ring_commit(t, 4);
 }
 
 void lt_record_free(lt_thread_t *t, void *p) { lt_record_free_seq(t, lt_next_seq(), p); }
 
-void lt_record_realloc(lt_thread_t *t, uint64_t seq1, void *old, void *new_, size_t n, unsigned fn)
+LT_ALWAYS_INLINE void lt_record_realloc(lt_thread_t *t, uint64_t seq1, void *old, void *new_, size_t n, unsigned fn)
 {
     uint32_t sid = capture(t);
     uint64_t *w = lt_ring_reserve(t, 8);
@@ -143,7 +191,7 @@ void lt_record_realloc(lt_thread_t *t, uint64_t seq1, void *old, void *new_, siz
     w[0] = LT_R_HDR(LT_R_REALLOC, 8, fn);
     w[1] = seq1;
     w[2] = lt_next_seq();
-    w[3] = lt_now_ns();
+    w[3] = lt_ts_now();
     w[4] = (uintptr_t)old;
     w[5] = (uintptr_t)new_;
     w[6] = n;
@@ -241,6 +289,7 @@ static void fork_child(void)
     lt_writer_fork_child();
     lt_modules_reset();
     lt_pid = getpid();
+    lt_ts_init(); /* the child's clock starts at the fork */
     for (lt_thread_t *t = atomic_load(&lt_threads); t; t = t->next) {
         atomic_store(&t->tail, atomic_load(&t->head));
         memset(t->cache, 0, sizeof t->cache);
@@ -292,7 +341,7 @@ void lt_init(void)
     int expect = LT_ST_UNINIT;
     if (!atomic_compare_exchange_strong(&lt_state, &expect, LT_ST_INITING)) return;
     lt_tls_busy++;
-    lt_t0_ns = mono_ns();
+    lt_ts_init();
     lt_pid = getpid();
     if (getauxval(AT_SECURE)) {
         lt_log("secure-execution mode (setuid/setgid program): not tracing, nothing is written");

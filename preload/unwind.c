@@ -38,7 +38,7 @@ void lt_unwind_init(void)
     dl_iterate_phdr(find_self, (void *)(uintptr_t)&lt_unwind_init);
 }
 
-int lt_unwind(uint64_t *ips, int max)
+LT_ALWAYS_INLINE int lt_unwind(uint64_t *ips, int max)
 {
     void *buf[LT_DEPTH_MAX + 16];
     int n = unw_backtrace(buf, max + 16 > LT_DEPTH_MAX + 16 ? LT_DEPTH_MAX + 16 : max + 16);

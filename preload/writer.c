@@ -279,6 +279,8 @@ static void reap(lt_thread_t *t)
 
 static void drain_all(void)
 {
+    enc.tsc0 = lt_ts_tsc0;
+    enc.ns_per_tick = lt_ts_calibrate();
     drain_side();
     for (lt_thread_t *t = atomic_load(&lt_threads); t; t = t->next) {
         if (atomic_load_explicit(&t->state, memory_order_acquire) != LT_TS_LIVE) continue;
