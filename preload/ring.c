@@ -12,6 +12,7 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lt_internal.h"
 
@@ -46,8 +47,16 @@ uint64_t *lt_ring_reserve(lt_thread_t *t, unsigned n)
     uint64_t h = atomic_load_explicit(&t->head, memory_order_relaxed);
     unsigned pos = (unsigned)(h & (LT_RING_WORDS - 1));
     unsigned pad = pos + n > LT_RING_WORDS ? LT_RING_WORDS - pos : 0;
-    while (h + pad + n - atomic_load_explicit(&t->tail, memory_order_acquire) > LT_RING_WORDS) {
+    for (unsigned spins = 0; h + pad + n - atomic_load_explicit(&t->tail, memory_order_acquire) > LT_RING_WORDS; spins++) {
         if (atomic_load_explicit(&lt_state, memory_order_relaxed) != LT_ST_ACTIVE) return NULL;
+        /* A child made with raw clone()/syscall(SYS_fork) ran no fork
+         * handler: it has our memory but no writer. Stop tracing there
+         * instead of waiting for a thread that does not exist. */
+        if (spins == 64 && getpid() != lt_pid) {
+            atomic_store(&lt_state, LT_ST_OFF);
+            lt_log("process %d was created without fork() (raw clone): it runs untraced", (int)getpid());
+            return NULL;
+        }
         lt_writer_kick();
         if (lt_writer_wait_progress() < 0) lt_writer_flush_sync();
     }

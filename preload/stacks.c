@@ -28,15 +28,23 @@ static unsigned char *arena, *arena_end;
 
 uint64_t lt_stack_hash(uint32_t gen, const uint64_t *ips, uint32_t depth)
 {
-    uint64_t h = 0x9e3779b97f4a7c15ull ^ ((uint64_t)gen << 32) ^ depth;
-    for (uint32_t i = 0; i < depth; i++) {
-        h ^= ips[i];
-        h *= 0xff51afd7ed558ccdull;
-        h ^= h >> 32;
+    /* Four independent lanes: a single multiply chain over 64 frames is a
+     * serial dependency the CPU cannot overlap. Lookups compare the whole
+     * stack, so the hash only needs to spread well. */
+    uint64_t a = 0x9e3779b97f4a7c15ull ^ gen, b = 0xbf58476d1ce4e5b9ull ^ depth;
+    uint64_t c = 0x94d049bb133111ebull, d = 0x2545f4914f6cdd1dull;
+    uint32_t i = 0;
+    for (; i + 4 <= depth; i += 4) {
+        a = (a ^ ips[i]) * 0xff51afd7ed558ccdull;
+        b = (b ^ ips[i + 1]) * 0xc4ceb9fe1a85ec53ull;
+        c = (c ^ ips[i + 2]) * 0xff51afd7ed558ccdull;
+        d = (d ^ ips[i + 3]) * 0xc4ceb9fe1a85ec53ull;
     }
-    h ^= h >> 29;
-    h *= 0xc4ceb9fe1a85ec53ull;
+    for (; i < depth; i++) a = (a ^ ips[i]) * 0xff51afd7ed558ccdull;
+    uint64_t h = a ^ (b >> 17) ^ (b << 47) ^ (c >> 31) ^ (c << 33) ^ (d >> 43) ^ (d << 21);
     h ^= h >> 32;
+    h *= 0xc4ceb9fe1a85ec53ull;
+    h ^= h >> 29;
     return h;
 }
 

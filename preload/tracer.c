@@ -384,6 +384,9 @@ void lt_finish(int how, int status)
 {
     int expect = LT_ST_ACTIVE;
     if (!atomic_compare_exchange_strong(&lt_state, &expect, LT_ST_OFF)) return;
+    /* A child made with raw clone() shares the parent's file offset: it
+     * must not write its copy of our buffers into the parent's trace. */
+    if (getpid() != lt_pid) return;
     lt_tls_busy++;
     lt_writer_finish(how, status);
     lt_tls_busy--;
