@@ -40,6 +40,9 @@
 static pthread_mutex_t wlock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_mutex_t side_mu = PTHREAD_MUTEX_INITIALIZER;
 static int fd = -1;
+static dev_t fd_dev;              /* what fd must still be before each write */
+static ino_t fd_ino;
+static char fd_path[sizeof lt_cfg.output + 64];
 static lt_enc_t enc;
 static unsigned char *zbuf;
 static size_t zcap;
@@ -103,6 +106,24 @@ static int write_all(const void *buf, size_t n)
     return 0;
 }
 
+/* Programs that close every descriptor (daemons, closefrom(3)) may close
+ * ours and get its number back for a file of their own. Before writing,
+ * make sure fd is still our trace file; if not, reopen it by path (never
+ * creating it) or give up. Returns 0 when fd is ours. */
+static int fd_is_ours(void)
+{
+    struct stat st;
+    if (fstat(fd, &st) == 0 && st.st_dev == fd_dev && st.st_ino == fd_ino) return 0;
+    int nfd = open(fd_path, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
+    if (nfd >= 0 && fstat(nfd, &st) == 0 && st.st_dev == fd_dev && st.st_ino == fd_ino) {
+        fd = nfd; /* the old number belongs to the program now: leave it alone */
+        return 0;
+    }
+    if (nfd >= 0) close(nfd);
+    fd = -1;
+    return -EBADF;
+}
+
 static void *zalloc(void *opaque, size_t n) { (void)opaque; return lt_mem_alloc(n); }
 static void zfree(void *opaque, void *p) { (void)opaque; lt_mem_free(p); }
 
@@ -128,6 +149,15 @@ int lt_writer_open(void)
         lt_log("cannot create trace file '%s': %s; the program runs untraced", path, strerror(err));
         lt_busy_leave();
         return -err;
+    }
+    struct stat fst;
+    if (fstat(fd, &fst) == 0) { fd_dev = fst.st_dev; fd_ino = fst.st_ino; }
+    /* Keep the absolute path: the program may chdir before we reopen. */
+    if (path[0] == '/' || !getcwd(fd_path, sizeof fd_path - strlen(path) - 2)) {
+        snprintf(fd_path, sizeof fd_path, "%s", path);
+    } else {
+        size_t l = strlen(fd_path);
+        snprintf(fd_path + l, sizeof fd_path - l, "/%s", path);
     }
     if (!enc.buf) {
         enc.buf = lt_mem_alloc(LT_RAW_CAP);
@@ -210,6 +240,12 @@ static void flush_chunk(uint32_t flags)
     }
     unsigned char h[LT_CHUNK_HDR_LEN];
     lt_chunk_hdr_pack(h, (uint32_t)z, (uint32_t)enc.len, chunk_index++, flags);
+    if (fd_is_ours() < 0) {
+        enc.len = 0;
+        enc.in_segment = 0;
+        lt_disable("the program closed the trace file and it cannot be reopened");
+        return;
+    }
     int rc = write_all(h, sizeof h);
     if (!rc) rc = write_all(zbuf, z);
     enc.len = 0;
@@ -218,7 +254,7 @@ static void flush_chunk(uint32_t flags)
     if (rc) {
         char why[160];
         snprintf(why, sizeof why, "writing the trace failed (%s)", strerror(-rc));
-        close(fd);
+        if (fd_is_ours() == 0) close(fd);
         fd = -1;
         lt_disable(why);
     }
@@ -386,7 +422,7 @@ void lt_writer_finish(int how, int status)
         flush_chunk(LT_CHUNK_F_FINAL);
         if (how != LT_END_EXEC) {
             finished = 1;
-            if (fd >= 0) close(fd);
+            if (fd >= 0 && fd_is_ours() == 0) close(fd);
             fd = -1;
         }
     }
@@ -413,7 +449,7 @@ void lt_writer_fork_child(void)
      * records belong to the parent; the child starts its own trace. */
     pthread_mutex_init(&wlock, NULL);
     pthread_mutex_init(&side_mu, NULL);
-    if (fd >= 0) close(fd);
+    if (fd >= 0 && fd_is_ours() == 0) close(fd);
     fd = -1;
     side_len = 0;
     enc.len = 0;
