@@ -36,7 +36,8 @@ struct lt_replay_priv {
     uint64_t next_seq;
     live_t *live;
     size_t livecap, livecount;     /* livecap: power of two */
-    uint64_t max_stack_defined;
+    uint64_t ndefined;          /* STACK records seen: ids are dense from 0 */
+    uint64_t end_next_seq;      /* from END: the next sequence number unused */
 };
 
 /* ---- live set: open addressing, linear probing, backward-shift delete ---- */
@@ -98,7 +99,7 @@ static lt_stack_t *stack_get(lt_replay_t *rp, uint32_t id, lt_err_t *err, int64_
 {
     if (id == LT_STACK_NONE) return &rp->none_stack;
     if (id >= rp->nstacks) {
-        if ((uint64_t)id > rp->priv->max_stack_defined + STACK_ID_SLACK) {
+        if ((uint64_t)id > rp->priv->ndefined + STACK_ID_SLACK) {
             LT_ERR_SET(err, LT_E_CORRUPT, off, "chunk at byte %lld refers to stack id %u, far beyond the %zu stacks defined",
                        (long long)off, id, rp->nstacks);
             return NULL;
@@ -276,9 +277,9 @@ static int on_stack(lt_replay_t *rp, const lt_rec_t *r, lt_err_t *err)
     uint64_t id = rd_num(&d), gen = rd_num(&d), depth = rd_num(&d);
     if (d.bad || id >= LT_STACK_NONE || gen > UINT32_MAX || depth > 1024 || depth > r->len)
         LT_RETURN_ERROR(err, LT_E_CORRUPT, r->offset, "chunk at byte %lld: malformed stack record", (long long)r->offset);
-    if (id > rp->priv->max_stack_defined) rp->priv->max_stack_defined = id;
     lt_stack_t *s = stack_get(rp, (uint32_t)id, err, r->offset);
     if (!s) return -err->code;
+    if (!s->ips) rp->priv->ndefined++;
     uint64_t *ips = malloc((depth ? depth : 1) * sizeof *ips);
     if (!ips) LT_RETURN_ERROR(err, LT_E_NOMEM, r->offset, "out of memory");
     uint64_t prev = 0;
@@ -389,12 +390,13 @@ static int on_process(lt_replay_t *rp, const lt_rec_t *r, lt_err_t *err)
 static int on_end(lt_replay_t *rp, const lt_rec_t *r, lt_err_t *err)
 {
     rd_t d = { r->payload, r->payload + r->len, 0 };
-    uint64_t how = rd_num(&d), status = rd_num(&d), ts = rd_num(&d);
+    uint64_t how = rd_num(&d), status = rd_num(&d), ts = rd_num(&d), next = rd_num(&d);
     if (d.bad) LT_RETURN_ERROR(err, LT_E_CORRUPT, r->offset, "chunk at byte %lld: malformed end record", (long long)r->offset);
     rp->complete = 1;
     rp->end_how = (int)how;
     rp->end_status = (int)lt_unzigzag(status);
     rp->end_ts = ts;
+    rp->priv->end_next_seq = next;
     return 0;
 }
 
@@ -444,6 +446,9 @@ void lt_replay_finish(lt_replay_t *rp)
         ev_t x = heap_pop(p);
         apply(rp, &x);
     }
+    /* Numbers taken before the end but never delivered: events of threads
+     * still running when the process ended. */
+    if (rp->complete && p->end_next_seq > p->next_seq) rp->seq_gaps += p->end_next_seq - p->next_seq;
     for (size_t i = 0; i < rp->nstacks; i++)
         if (!rp->stacks[i].ips && (rp->stacks[i].st.allocs || rp->stacks[i].st.live_blocks)) rp->undefined_stacks++;
 }

@@ -12,7 +12,7 @@
 #include <unistd.h>
 #include <zstd.h>
 
-#include "../../common/lt_format.h"
+#include "lt_format.h"
 #include "lt_internal.h"
 
 /* ---- randomness ---- */

@@ -1,0 +1,29 @@
+/*
+ * main.c - runs every unit test suite of leaktrace (tests/unit/) with one
+ * SRunner and prints Check's summary ("100%: Checks: N, Failures: 0,
+ * Errors: 0"). Exit status 0 only when every test passed.
+ *
+ * Check's environment variables apply: CK_FORK=no (run in-process, e.g.
+ * under valgrind), CK_RUN_SUITE=format, CK_RUN_CASE=files, CK_VERBOSITY.
+ */
+#include <check.h>
+#include <stdlib.h>
+
+Suite *format_suite(void);
+Suite *stacks_suite(void);
+Suite *replay_suite(void);
+Suite *symbolize_suite(void);
+Suite *report_suite(void);
+
+int main(void)
+{
+    SRunner *sr = srunner_create(format_suite());
+    srunner_add_suite(sr, stacks_suite());
+    srunner_add_suite(sr, replay_suite());
+    srunner_add_suite(sr, symbolize_suite());
+    srunner_add_suite(sr, report_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

@@ -1,0 +1,1410 @@
+/*
+ * test_format.c - unit tests of the trace format: common/lt_format.h
+ * (varints, zigzag, chunk header), preload/encode.c (ring records to trace
+ * records) and analyzer/decode.c (trace records and files back).
+ *
+ * Ring records are built word for word as preload/tracer.c builds them, fed
+ * to the encoder, and the bytes decoded with lt_payload_next; every field of
+ * every record is compared. Files are written to a temporary directory with
+ * real zstd chunks and read with lt_file_open/lt_file_next.
+ *
+ * Exports format_suite(); -DLT_STANDALONE_TEST adds a main().
+ */
+#include <check.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <zstd.h>
+
+#include "decode.h"
+#include "encode.h"
+#include "lt_format.h"
+#include "lt_internal.h"
+#include "unit_helpers.h"
+
+Suite *format_suite(void);
+
+/* the tracer could not record the stack (docs/trace-format.md) */
+#define STACK_NONE UINT32_MAX
+
+/* ========================================================================
+ * A model: the encoder plus the records the decoder must give back.
+ * ======================================================================== */
+
+typedef struct xrec {
+    int type;                 /* LT_REC_* the decoder must return */
+    uint32_t tid;
+    uint64_t seq, seq2, ts, addr, addr2, size;
+    uint32_t stack;
+    unsigned fn;
+    uint32_t sid, sgen, sdepth; /* STACK: what the definition says */
+    uint64_t *ips;            /* STACK: owned copy of the frames */
+    unsigned char *payload;   /* other length-prefixed records: owned copy */
+    size_t len;
+    size_t end;               /* payload offset just past this record */
+} xrec_t;
+
+typedef struct model {
+    lt_enc_t e;
+    xrec_t *x;
+    size_t nx, capx;
+    size_t *bound;            /* offsets of record boundaries, 0 first */
+    size_t nbound, capbound;
+    uint32_t tid;
+    uint64_t prev_ts;         /* the encoder's clamp, to predict ts */
+} model_t;
+
+static void m_bound(model_t *m)
+{
+    if (m->nbound == m->capbound) {
+        m->capbound = m->capbound ? m->capbound * 2 : 64;
+        m->bound = realloc(m->bound, m->capbound * sizeof *m->bound);
+        ck_assert_ptr_nonnull(m->bound);
+    }
+    m->bound[m->nbound++] = m->e.len;
+}
+
+static void m_init(model_t *m)
+{
+    memset(m, 0, sizeof *m);
+    ut_enc_init(&m->e);
+    m_bound(m);
+}
+
+static xrec_t *m_push(model_t *m, int type)
+{
+    if (m->nx == m->capx) {
+        m->capx = m->capx ? m->capx * 2 : 64;
+        m->x = realloc(m->x, m->capx * sizeof *m->x);
+        ck_assert_ptr_nonnull(m->x);
+    }
+    xrec_t *x = &m->x[m->nx++];
+    memset(x, 0, sizeof *x);
+    x->type = type;
+    return x;
+}
+
+static void m_free(model_t *m)
+{
+    for (size_t i = 0; i < m->nx; i++) {
+        free(m->x[i].ips);
+        free(m->x[i].payload);
+    }
+    free(m->x);
+    free(m->bound);
+    ut_enc_free(&m->e);
+    memset(m, 0, sizeof *m);
+}
+
+static uint64_t m_ts(model_t *m, uint64_t ts)
+{
+    /* encode.c clamps a timestamp that goes back to the previous one */
+    if (ts > m->prev_ts) m->prev_ts = ts;
+    return m->prev_ts;
+}
+
+static void m_segment(model_t *m, uint32_t tid)
+{
+    ut_enc_room(&m->e, 16);
+    lt_enc_segment(&m->e, tid);
+    m->tid = tid;
+    m->prev_ts = 0;
+    m_bound(m);
+}
+
+static void m_ring(model_t *m, const uint64_t *w, unsigned nwords)
+{
+    ut_enc_room(&m->e, LT_ENC_MAX_RECORD);
+    unsigned got = lt_enc_ring_record(&m->e, w);
+    ck_assert_msg(got == nwords, "lt_enc_ring_record returned %u words for a record of %u", got, nwords);
+}
+
+static void m_alloc(model_t *m, uint64_t seq, uint64_t ts, uint64_t addr, uint64_t size, uint32_t stack, unsigned fn)
+{
+    uint64_t w[UT_RING_MAX_WORDS];
+    m_ring(m, w, ut_ring_alloc(w, seq, ts, addr, size, stack, fn));
+    xrec_t *x = m_push(m, LT_REC_ALLOC);
+    x->tid = m->tid; x->seq = seq; x->ts = m_ts(m, ts); x->addr = addr; x->size = size; x->stack = stack; x->fn = fn;
+    x->end = m->e.len;
+    m_bound(m);
+}
+
+static void m_freerec(model_t *m, uint64_t seq, uint64_t ts, uint64_t addr)
+{
+    uint64_t w[UT_RING_MAX_WORDS];
+    m_ring(m, w, ut_ring_free(w, seq, ts, addr));
+    xrec_t *x = m_push(m, LT_REC_FREE);
+    x->tid = m->tid; x->seq = seq; x->ts = m_ts(m, ts); x->addr = addr;
+    x->end = m->e.len;
+    m_bound(m);
+}
+
+static void m_realloc(model_t *m, uint64_t seq, uint64_t seq2, uint64_t ts, uint64_t old, uint64_t new_,
+                      uint64_t size, uint32_t stack, unsigned fn)
+{
+    uint64_t w[UT_RING_MAX_WORDS];
+    m_ring(m, w, ut_ring_realloc(w, seq, seq2, ts, old, new_, size, stack, fn));
+    xrec_t *x = m_push(m, LT_REC_REALLOC);
+    x->tid = m->tid; x->seq = seq; x->seq2 = seq2; x->ts = m_ts(m, ts); x->addr = old; x->addr2 = new_;
+    x->size = size; x->stack = stack;
+    x->fn = 0; /* the REALLOC record has no fn byte (docs/trace-format.md) */
+    x->end = m->e.len;
+    m_bound(m);
+}
+
+static void m_nop(model_t *m, uint64_t seq)
+{
+    uint64_t w[UT_RING_MAX_WORDS];
+    m_ring(m, w, ut_ring_nop(w, seq));
+    xrec_t *x = m_push(m, LT_REC_NOP);
+    x->tid = m->tid; x->seq = seq;
+    x->end = m->e.len;
+    m_bound(m);
+}
+
+static void m_stack(model_t *m, uint32_t id, uint32_t gen, const uint64_t *ips, uint32_t depth)
+{
+    uint64_t w[UT_RING_MAX_WORDS];
+    m_ring(m, w, ut_ring_stack(w, id, gen, ips, depth));
+    xrec_t *x = m_push(m, LT_REC_STACK);
+    x->sid = id; x->sgen = gen; x->sdepth = depth;
+    x->ips = malloc((depth ? depth : 1) * sizeof *ips);
+    ck_assert_ptr_nonnull(x->ips);
+    if (depth) memcpy(x->ips, ips, depth * sizeof *ips);
+    x->end = m->e.len;
+    m_bound(m);
+}
+
+static void m_pad(model_t *m, unsigned nwords)
+{
+    uint64_t *w = calloc(nwords ? nwords : 1, sizeof *w);
+    ck_assert_ptr_nonnull(w);
+    size_t before = m->e.len;
+    int in_seg = m->e.in_segment;
+    m_ring(m, w, ut_ring_pad(w, nwords));
+    ck_assert_msg(m->e.len == before, "a PAD ring record produced %zu bytes, want none", m->e.len - before);
+    ck_assert_int_eq(m->e.in_segment, in_seg);
+    free(w);
+}
+
+/* A length-prefixed record. Tags the decoder knows (0x80..0x86) come back;
+ * others are skipped. */
+static void m_side(model_t *m, unsigned tag, const void *payload, size_t len)
+{
+    ut_enc_room(&m->e, len + 11);
+    lt_enc_side(&m->e, tag, payload, len);
+    if (tag <= LT_REC_WARN) {
+        xrec_t *x = m_push(m, (int)tag);
+        x->payload = malloc(len ? len : 1);
+        ck_assert_ptr_nonnull(x->payload);
+        if (len) memcpy(x->payload, payload, len);
+        x->len = len;
+        x->end = m->e.len;
+    }
+    m_bound(m);
+}
+
+/* ---- comparing ---- */
+
+static void check_stack_payload(const lt_rec_t *r, const xrec_t *x, size_t i)
+{
+    const unsigned char *p = r->payload, *end = r->payload + r->len;
+    uint64_t id, gen, depth;
+    ck_assert_msg(lt_get_varint(&p, end, &id) == 0 && lt_get_varint(&p, end, &gen) == 0 &&
+                  lt_get_varint(&p, end, &depth) == 0, "record %zu: STACK payload header unreadable", i);
+    ck_assert_msg(id == x->sid, "record %zu: STACK id %llu, want %u", i, (unsigned long long)id, x->sid);
+    ck_assert_msg(gen == x->sgen, "record %zu: STACK gen %llu, want %u", i, (unsigned long long)gen, x->sgen);
+    ck_assert_msg(depth == x->sdepth, "record %zu: STACK depth %llu, want %u", i, (unsigned long long)depth, x->sdepth);
+    uint64_t prev = 0;
+    for (uint32_t k = 0; k < x->sdepth; k++) {
+        uint64_t v;
+        ck_assert_msg(lt_get_varint(&p, end, &v) == 0, "record %zu: STACK frame %u unreadable", i, k);
+        uint64_t ip = k == 0 ? v : prev + (uint64_t)lt_unzigzag(v);
+        ck_assert_msg(ip == x->ips[k], "record %zu: STACK frame %u is 0x%llx, want 0x%llx", i, k,
+                      (unsigned long long)ip, (unsigned long long)x->ips[k]);
+        prev = ip;
+    }
+    ck_assert_msg(p == end, "record %zu: %td bytes left over after the STACK frames", i, end - p);
+}
+
+#define FIELD_EQ(name, fmt_cast)                                                                  \
+    ck_assert_msg(r->name == x->name, "record %zu (type 0x%02x): " #name " = %llu, want %llu", i, \
+                  x->type, (unsigned long long)(fmt_cast)r->name, (unsigned long long)(fmt_cast)x->name)
+
+static void check_rec(const lt_rec_t *r, const xrec_t *x, size_t i)
+{
+    ck_assert_msg(r->type == x->type, "record %zu: type 0x%02x, want 0x%02x", i, r->type, x->type);
+    if (x->type == LT_REC_STACK) { check_stack_payload(r, x, i); return; }
+    if (x->type >= 0x80) {
+        ck_assert_msg(r->len == x->len, "record %zu (type 0x%02x): payload length %zu, want %zu", i, x->type, r->len, x->len);
+        ck_assert_msg(x->len == 0 || memcmp(r->payload, x->payload, x->len) == 0,
+                      "record %zu (type 0x%02x): payload bytes differ", i, x->type);
+        return;
+    }
+    FIELD_EQ(tid, uint64_t);
+    FIELD_EQ(seq, uint64_t);
+    FIELD_EQ(seq2, uint64_t);
+    FIELD_EQ(ts, uint64_t);
+    FIELD_EQ(addr, uint64_t);
+    FIELD_EQ(addr2, uint64_t);
+    FIELD_EQ(size, uint64_t);
+    FIELD_EQ(stack, uint64_t);
+    FIELD_EQ(fn, uint64_t);
+}
+
+/* Decodes buf[0..len) completely and compares with the model. */
+static void check_decodes_to(const unsigned char *buf, size_t len, const model_t *m)
+{
+    lt_payload_t pl;
+    lt_rec_t r;
+    lt_err_t err = { 0 };
+    lt_payload_init(&pl, buf, len);
+    size_t i = 0;
+    int rc;
+    while ((rc = lt_payload_next(&pl, &r, &err)) == 1) {
+        ck_assert_msg(i < m->nx, "decoder returned more than the %zu records encoded", m->nx);
+        check_rec(&r, &m->x[i], i);
+        i++;
+    }
+    ck_assert_msg(rc == 0, "decoder failed after %zu records: %s", i, err.msg);
+    ck_assert_msg(i == m->nx, "decoder returned %zu records, want %zu", i, m->nx);
+}
+
+/* ========================================================================
+ * varints, zigzag, chunk header
+ * ======================================================================== */
+
+START_TEST(test_varint_round_trip_edge_values)
+{
+    static const struct { uint64_t v; size_t len; } cases[] = {
+        { 0, 1 }, { 1, 1 }, { 127, 1 }, { 128, 2 }, { 255, 2 }, { 300, 2 }, { 16383, 2 }, { 16384, 3 },
+        { UINT32_MAX, 5 }, { 1ull << 32, 5 }, { (1ull << 56) - 1, 8 }, { 1ull << 56, 9 },
+        { INT64_MAX, 9 }, { 1ull << 63, 10 }, { UINT64_MAX - 1, 10 }, { UINT64_MAX, 10 },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        unsigned char buf[16];
+        memset(buf, 0xaa, sizeof buf);
+        size_t n = lt_put_varint(buf, cases[i].v);
+        ck_assert_msg(n == cases[i].len, "varint of %llu takes %zu bytes, want %zu",
+                      (unsigned long long)cases[i].v, n, cases[i].len);
+        ck_assert_msg(buf[n] == 0xaa, "varint of %llu wrote past its %zu bytes", (unsigned long long)cases[i].v, n);
+        const unsigned char *p = buf;
+        uint64_t out = 12345;
+        ck_assert_msg(lt_get_varint(&p, buf + n, &out) == 0, "varint of %llu does not read back", (unsigned long long)cases[i].v);
+        ck_assert_msg(out == cases[i].v, "varint read back %llu, want %llu", (unsigned long long)out, (unsigned long long)cases[i].v);
+        ck_assert_msg(p == buf + n, "reading the varint of %llu consumed %td bytes, want %zu",
+                      (unsigned long long)cases[i].v, p - buf, n);
+    }
+    /* the exact LEB128 bytes */
+    unsigned char b[16];
+    ck_assert_uint_eq(lt_put_varint(b, 127), 1);
+    ck_assert_uint_eq(b[0], 0x7f);
+    ck_assert_uint_eq(lt_put_varint(b, 128), 2);
+    ck_assert_msg(b[0] == 0x80 && b[1] == 0x01, "128 encodes as %02x %02x, want 80 01", b[0], b[1]);
+    ck_assert_uint_eq(lt_put_varint(b, 300), 2);
+    ck_assert_msg(b[0] == 0xac && b[1] == 0x02, "300 encodes as %02x %02x, want ac 02", b[0], b[1]);
+    ck_assert_uint_eq(lt_put_varint(b, UINT64_MAX), 10);
+    for (int i = 0; i < 9; i++) ck_assert_msg(b[i] == 0xff, "UINT64_MAX byte %d is %02x, want ff", i, b[i]);
+    ck_assert_msg(b[9] == 0x01, "UINT64_MAX last byte is %02x, want 01", b[9]);
+}
+END_TEST
+
+START_TEST(test_varint_random_stream)
+{
+    /* 50,000 values of every bit length, back to back in one buffer. */
+    enum { N = 50000 };
+    ut_rng_t rng;
+    ut_rng_seed(&rng, 42);
+    uint64_t *vals = malloc(N * sizeof *vals);
+    unsigned char *buf = malloc(N * 10);
+    ck_assert_ptr_nonnull(vals);
+    ck_assert_ptr_nonnull(buf);
+    size_t len = 0;
+    for (int i = 0; i < N; i++) {
+        unsigned bits = (unsigned)ut_rng_below(&rng, 65);
+        uint64_t v = bits == 0 ? 0 : bits == 64 ? ut_rng_next(&rng) : ut_rng_next(&rng) >> (64 - bits);
+        vals[i] = v;
+        len += lt_put_varint(buf + len, v);
+    }
+    const unsigned char *p = buf, *end = buf + len;
+    for (int i = 0; i < N; i++) {
+        uint64_t v;
+        ck_assert_msg(lt_get_varint(&p, end, &v) == 0, "value %d does not read back", i);
+        ck_assert_msg(v == vals[i], "value %d read back as %llu, want %llu", i, (unsigned long long)v, (unsigned long long)vals[i]);
+    }
+    ck_assert_msg(p == end, "%td bytes left after reading every value", end - p);
+    free(vals);
+    free(buf);
+}
+END_TEST
+
+START_TEST(test_zigzag_round_trip_edge_values)
+{
+    static const struct { int64_t v; uint64_t z; } cases[] = {
+        { 0, 0 }, { -1, 1 }, { 1, 2 }, { -2, 3 }, { 2, 4 }, { 63, 126 }, { -64, 127 }, { 64, 128 },
+        { INT32_MAX, 4294967294ull }, { INT32_MIN, 4294967295ull },
+        { INT64_MAX, UINT64_MAX - 1 }, { INT64_MIN, UINT64_MAX }, { INT64_MIN + 1, UINT64_MAX - 2 },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        uint64_t z = lt_zigzag(cases[i].v);
+        ck_assert_msg(z == cases[i].z, "zigzag(%lld) = %llu, want %llu", (long long)cases[i].v,
+                      (unsigned long long)z, (unsigned long long)cases[i].z);
+        ck_assert_msg(lt_unzigzag(z) == cases[i].v, "unzigzag(%llu) = %lld, want %lld", (unsigned long long)z,
+                      (long long)lt_unzigzag(z), (long long)cases[i].v);
+        /* and through a varint */
+        unsigned char b[16];
+        size_t n = lt_put_varint(b, z);
+        const unsigned char *p = b;
+        uint64_t back;
+        ck_assert_int_eq(lt_get_varint(&p, b + n, &back), 0);
+        ck_assert_msg(lt_unzigzag(back) == cases[i].v, "zigzag varint of %lld does not round trip", (long long)cases[i].v);
+    }
+    ut_rng_t rng;
+    ut_rng_seed(&rng, 7);
+    for (int i = 0; i < 100000; i++) {
+        int64_t v = (int64_t)ut_rng_next(&rng) >> ut_rng_below(&rng, 64);
+        ck_assert_msg(lt_unzigzag(lt_zigzag(v)) == v, "zigzag does not round trip %lld", (long long)v);
+    }
+}
+END_TEST
+
+START_TEST(test_varint_rejects_truncated_input)
+{
+    static const unsigned char one[] = { 0x80 };
+    static const unsigned char two[] = { 0xff, 0xff };
+    static const unsigned char nine[] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff }; /* UINT64_MAX minus its last byte */
+    static const struct { const unsigned char *p; size_t n; } cases[] = {
+        { one, 0 }, { one, 1 }, { two, 2 }, { nine, 9 },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const unsigned char *p = cases[i].p;
+        uint64_t out = 0x5a5a;
+        ck_assert_msg(lt_get_varint(&p, cases[i].p + cases[i].n, &out) == -1, "a %zu-byte truncated varint was accepted", cases[i].n);
+        ck_assert_msg(p == cases[i].p, "a rejected varint moved the read pointer");
+        ck_assert_msg(out == 0x5a5a, "a rejected varint wrote its output");
+    }
+    /* An end pointer that cuts a valid varint short. */
+    unsigned char b[16];
+    size_t n = lt_put_varint(b, 1ull << 40);
+    for (size_t cut = 0; cut < n; cut++) {
+        const unsigned char *p = b;
+        uint64_t out;
+        ck_assert_msg(lt_get_varint(&p, b + cut, &out) == -1, "varint of 2^40 cut to %zu of %zu bytes was accepted", cut, n);
+    }
+}
+END_TEST
+
+START_TEST(test_varint_rejects_over_long_input)
+{
+    /* 11 bytes: ten continuation bytes then a terminator. */
+    unsigned char b[16];
+    memset(b, 0x80, 10);
+    b[10] = 0x00;
+    const unsigned char *p = b;
+    uint64_t out = 77;
+    ck_assert_msg(lt_get_varint(&p, b + 11, &out) == -1, "an 11-byte varint was accepted");
+    ck_assert_msg(p == b && out == 77, "a rejected 11-byte varint changed the pointer or the output");
+    memset(b, 0xff, 11);
+    b[11] = 0x01;
+    p = b;
+    ck_assert_msg(lt_get_varint(&p, b + 12, &out) == -1, "a 12-byte varint was accepted");
+    /* Ten bytes is the most a 64-bit value needs, and is accepted (also
+     * non-minimal forms, which the format does not forbid). */
+    memset(b, 0x80, 9);
+    b[9] = 0x01;
+    p = b;
+    ck_assert_int_eq(lt_get_varint(&p, b + 10, &out), 0);
+    ck_assert_msg(out == 1ull << 63, "9 x 0x80 + 0x01 read as %llu, want 2^63", (unsigned long long)out);
+    ck_assert_ptr_eq(p, b + 10);
+    b[0] = 0x80; b[1] = 0x00;
+    p = b;
+    ck_assert_int_eq(lt_get_varint(&p, b + 2, &out), 0);
+    ck_assert_uint_eq(out, 0);
+}
+END_TEST
+
+START_TEST(test_chunk_header_pack_and_check)
+{
+    /* FNV-1a 32 reference values */
+    ck_assert_uint_eq(lt_fnv1a32("", 0), 0x811c9dc5u);
+    ck_assert_uint_eq(lt_fnv1a32("a", 1), 0xe40c292cu);
+    ck_assert_uint_eq(lt_fnv1a32("foobar", 6), 0xbf9cf968u);
+
+    unsigned char h[LT_CHUNK_HDR_LEN];
+    lt_chunk_hdr_pack(h, 0x01020304u, 0x0a0b0c0du, 7, LT_CHUNK_F_FINAL);
+    static const unsigned char want[20] = {
+        'L', 'T', 'C', 'K',            /* LT_CHUNK_MAGIC, little endian */
+        0x04, 0x03, 0x02, 0x01,        /* payload_len */
+        0x0d, 0x0c, 0x0b, 0x0a,        /* raw_len */
+        0x07, 0x00, 0x00, 0x00,        /* index */
+        0x01, 0x00, 0x00, 0x00,        /* flags */
+    };
+    ck_assert_mem_eq(h, want, 20);
+    ck_assert_uint_eq(lt_get_u32(h), LT_CHUNK_MAGIC);
+    ck_assert_uint_eq(lt_get_u32(h + 20), lt_fnv1a32(h, 20));
+    ck_assert_uint_eq(lt_get_u32(h + 20), lt_fnv1a32(want, 20));
+    /* any single-byte change of bytes 0..19 changes the check */
+    for (int i = 0; i < 20; i++) {
+        unsigned char c[LT_CHUNK_HDR_LEN];
+        memcpy(c, h, sizeof c);
+        c[i] ^= 0x01;
+        ck_assert_msg(lt_fnv1a32(c, 20) != lt_get_u32(h + 20), "flipping bit 0 of header byte %d keeps the check", i);
+    }
+    /* little-endian helpers */
+    unsigned char b[4];
+    lt_put_u16(b, 0xbeef);
+    ck_assert_msg(b[0] == 0xef && b[1] == 0xbe, "u16 0xbeef stored as %02x %02x", b[0], b[1]);
+    ck_assert_uint_eq(lt_get_u16(b), 0xbeef);
+    lt_put_u32(b, 0xfedcba98u);
+    ck_assert_uint_eq(lt_get_u32(b), 0xfedcba98u);
+    ck_assert_uint_eq(b[0], 0x98);
+}
+END_TEST
+
+/* ========================================================================
+ * encoder -> decoder
+ * ======================================================================== */
+
+static void fill_ips(uint64_t *ips, uint32_t depth, uint64_t base)
+{
+    for (uint32_t i = 0; i < depth; i++)
+        ips[i] = base + (i % 2 ? 0x1000 * i : (uint64_t)0 - 0x40 * i); /* frames go both up and down */
+}
+
+START_TEST(test_roundtrip_every_record_type)
+{
+    model_t m;
+    m_init(&m);
+    uint64_t ips64[64], ip1 = 0x55555555a123;
+    fill_ips(ips64, 64, 0x7f0011223344ull);
+
+    m_segment(&m, 4242);
+    m_stack(&m, 0, 0, &ip1, 1);
+    m_alloc(&m, 0, 1000, 0x555555559000, 24, 0, LT_FN_MALLOC);
+    m_stack(&m, 1, 3, ips64, 64);
+    m_alloc(&m, 1, 1500, 0x555555559040, 4096, 1, LT_FN_CALLOC);
+    m_pad(&m, 17);
+    m_freerec(&m, 2, 1700, 0x555555559000);
+    m_realloc(&m, 3, 4, 2000, 0x555555559040, 0x7fffe0001000, 1 << 20, 1, LT_FN_REALLOC);
+    m_nop(&m, 5);
+    m_alloc(&m, 6, 2000, 0x7fffe0201000, 0, STACK_NONE, LT_FN_POSIX_MEMALIGN); /* same ts, no stack */
+    for (unsigned fn = 0; fn < LT_FN_COUNT; fn++)
+        m_alloc(&m, 7 + fn, 3000 + fn, 0x10000 + 0x100 * fn, fn * 8 + 1, 1, fn);
+    m_realloc(&m, 100, 100 + 1000000, 5000, 0x10000, 0x10000, 7, 0, LT_FN_REALLOCARRAY); /* in place, far seq2 */
+    m_pad(&m, 1);
+    m_freerec(&m, 2000000, UINT64_MAX, 0x10000);   /* ts and seq jump far */
+    m_alloc(&m, UINT64_MAX, UINT64_MAX, UINT64_MAX, UINT64_MAX, UINT32_MAX - 1, 255);
+
+    check_decodes_to(m.e.buf, m.e.len, &m);
+    m_free(&m);
+}
+END_TEST
+
+START_TEST(test_encoder_returns_ring_record_sizes)
+{
+    lt_enc_t e;
+    ut_enc_init(&e);
+    uint64_t w[UT_RING_MAX_WORDS], ips[256];
+    fill_ips(ips, 256, 0x400000);
+    lt_enc_segment(&e, 1);
+    unsigned n;
+    n = ut_ring_alloc(w, 1, 2, 3, 4, 5, 0);
+    ck_assert_uint_eq(n, 6);
+    ck_assert_uint_eq(lt_enc_ring_record(&e, w), n);
+    n = ut_ring_free(w, 2, 3, 3);
+    ck_assert_uint_eq(n, 4);
+    ck_assert_uint_eq(lt_enc_ring_record(&e, w), n);
+    n = ut_ring_realloc(w, 3, 4, 5, 6, 7, 8, 9, 2);
+    ck_assert_uint_eq(n, 8);
+    ck_assert_uint_eq(lt_enc_ring_record(&e, w), n);
+    n = ut_ring_nop(w, 5);
+    ck_assert_uint_eq(n, 2);
+    ck_assert_uint_eq(lt_enc_ring_record(&e, w), n);
+    for (uint32_t d = 0; d <= 256; d += 64) {
+        ut_enc_room(&e, LT_ENC_MAX_RECORD);
+        size_t before = e.len;
+        n = ut_ring_stack(w, d, 0, ips, d);
+        ck_assert_uint_eq(n, 3 + d);
+        ck_assert_uint_eq(lt_enc_ring_record(&e, w), n);
+        ck_assert_msg(e.len - before <= LT_ENC_MAX_RECORD, "STACK of depth %u took %zu bytes, more than LT_ENC_MAX_RECORD",
+                      d, e.len - before);
+    }
+    /* PAD: any size, no bytes, the state untouched */
+    static const unsigned pads[] = { 1, 2, 100, LT_RING_WORDS - 1 };
+    for (size_t i = 0; i < sizeof pads / sizeof pads[0]; i++) {
+        uint64_t *pw = calloc(pads[i], sizeof *pw);
+        ck_assert_ptr_nonnull(pw);
+        ut_ring_pad(pw, pads[i]);
+        lt_enc_t before = e;
+        ck_assert_uint_eq(lt_enc_ring_record(&e, pw), pads[i]);
+        ck_assert_msg(e.len == before.len && e.prev_seq == before.prev_seq && e.prev_ts == before.prev_ts &&
+                      e.prev_addr == before.prev_addr && e.in_segment == before.in_segment,
+                      "PAD of %u words changed the encoder", pads[i]);
+        free(pw);
+    }
+    ut_enc_free(&e);
+}
+END_TEST
+
+START_TEST(test_roundtrip_addresses_going_down)
+{
+    model_t m;
+    m_init(&m);
+    m_segment(&m, 9);
+    /* every address below the previous one: negative zigzag deltas */
+    uint64_t addr = 0x7ffff7a00000ull;
+    for (int i = 0; i < 50; i++) {
+        m_alloc(&m, (uint64_t)i, (uint64_t)i * 10, addr, 32, 0, 0);
+        addr -= 0x40 + (uint64_t)i * 0x1000;
+    }
+    /* extremes: wrap-around distances both ways */
+    m_alloc(&m, 100, 1000, UINT64_MAX - 15, 1, 0, 0);
+    m_freerec(&m, 101, 1001, 16);                       /* down by almost 2^64 */
+    m_freerec(&m, 102, 1002, UINT64_MAX);               /* up by almost 2^64 */
+    m_freerec(&m, 103, 1003, 0);
+    m_freerec(&m, 104, 1004, 0x8000000000000000ull);   /* INT64_MIN as a delta */
+    m_freerec(&m, 105, 1005, 0);
+    /* realloc moving down, then one moving up, then an alloc relative to the new block */
+    m_realloc(&m, 106, 107, 1006, 0x7f0000100000, 0x555555600000, 64, 0, LT_FN_REALLOC);
+    m_realloc(&m, 108, 109, 1007, 0x555555600000, 0x7f0000300000, 128, 0, LT_FN_REALLOC);
+    m_alloc(&m, 110, 1008, 0x7f00002fff00, 16, 0, 0);
+    check_decodes_to(m.e.buf, m.e.len, &m);
+    m_free(&m);
+}
+END_TEST
+
+START_TEST(test_roundtrip_two_segments_two_threads)
+{
+    model_t m;
+    m_init(&m);
+    m_segment(&m, 101);
+    m_alloc(&m, 10, 5000, 0x1000, 8, 0, 0);
+    m_alloc(&m, 12, 5100, 0x2000, 8, 0, 0);
+    size_t seg2 = m.e.len;
+    m_segment(&m, 202);
+    /* a lower seq, ts and address than the first thread left: state was reset */
+    m_alloc(&m, 11, 4000, 0x1800, 16, 1, 1);
+    m_freerec(&m, 13, 5200, 0x1000);      /* frees thread 101's block */
+    m_segment(&m, UINT32_MAX);
+    m_nop(&m, 14);
+    m_segment(&m, 101);                   /* the first thread again, in a new segment */
+    m_freerec(&m, 15, 6000, 0x2000);
+    check_decodes_to(m.e.buf, m.e.len, &m);
+
+    /* A segment's bytes do not depend on what came before it. */
+    lt_enc_t alone;
+    ut_enc_init(&alone);
+    uint64_t w[UT_RING_MAX_WORDS];
+    lt_enc_segment(&alone, 202);
+    ut_ring_alloc(w, 11, 4000, 0x1800, 16, 1, 1);
+    lt_enc_ring_record(&alone, w);
+    ut_ring_free(w, 13, 5200, 0x1000);
+    lt_enc_ring_record(&alone, w);
+    ck_assert_msg(memcmp(m.e.buf + seg2, alone.buf, alone.len) == 0,
+                  "the second segment encodes differently after another segment than alone");
+    ut_enc_free(&alone);
+    m_free(&m);
+}
+END_TEST
+
+START_TEST(test_roundtrip_side_records_and_unknown_tags)
+{
+    model_t m;
+    m_init(&m);
+    ut_buf_t proc = { 0 }, mod = { 0 }, unmod = { 0 }, end = { 0 };
+    ut_buf_kv(&proc, "pid", "1234", 4);
+    ut_buf_kv(&proc, "argv", "a\0b c\0", 6);
+    ut_buf_varint(&mod, 0); ut_buf_varint(&mod, 0x7f0000000000); ut_buf_varint(&mod, 1);
+    ut_buf_varint(&mod, 0); ut_buf_varint(&mod, 0x1000); ut_buf_varint(&mod, 5);
+    ut_buf_lstr(&mod, "\x01\x02\x03", 3);
+    ut_buf_lstr(&mod, "/lib/libx.so", 12);
+    ut_buf_varint(&unmod, 1); ut_buf_varint(&unmod, 0x7f0000000000);
+    ut_buf_varint(&end, LT_END_EXIT); ut_buf_varint(&end, lt_zigzag(-3)); ut_buf_varint(&end, 99);
+    ut_buf_varint(&end, 7); ut_buf_varint(&end, 0);
+    unsigned char big[1000];
+    for (size_t i = 0; i < sizeof big; i++) big[i] = (unsigned char)(i * 7);
+
+    /* side records before any segment are fine */
+    m_side(&m, LT_REC_PROCESS, proc.p, proc.len);
+    m_side(&m, 0x87, "future record", 13);           /* unknown: skipped */
+    m_side(&m, LT_REC_MODULE, mod.p, mod.len);
+    m_segment(&m, 5);
+    m_alloc(&m, 0, 100, 0x5000, 10, 0, 0);
+    /* side records inside a segment do not disturb its delta state */
+    m_side(&m, LT_REC_WARN, "", 0);                   /* empty payload */
+    m_side(&m, 0xff, big, sizeof big);                /* unknown, 2-byte length */
+    m_side(&m, 0x90, "", 0);                          /* unknown, empty */
+    m_side(&m, LT_REC_MARK, big, 300);
+    m_alloc(&m, 1, 150, 0x5100, 20, 0, 0);
+    m_side(&m, LT_REC_UNMODULE, unmod.p, unmod.len);
+    m_freerec(&m, 2, 160, 0x5000);
+    m_side(&m, LT_REC_END, end.p, end.len);
+    m_side(&m, 0x87, big, 200);                       /* unknown last record */
+    check_decodes_to(m.e.buf, m.e.len, &m);
+
+    /* the payload pointers point into the buffer, right after the length */
+    lt_payload_t pl;
+    lt_rec_t r;
+    lt_err_t err;
+    lt_payload_init(&pl, m.e.buf, m.e.len);
+    ck_assert_int_eq(lt_payload_next(&pl, &r, &err), 1);
+    ck_assert_int_eq(r.type, LT_REC_PROCESS);
+    ck_assert_ptr_eq(r.payload, m.e.buf + 2);
+    ut_buf_free(&proc); ut_buf_free(&mod); ut_buf_free(&unmod); ut_buf_free(&end);
+    m_free(&m);
+}
+END_TEST
+
+START_TEST(test_timestamp_going_back_is_clamped)
+{
+    /* encode.c clamps a clock that goes back: the decoded ts never wraps
+     * to a huge value and never decreases within a segment. */
+    model_t m;
+    m_init(&m);
+    m_segment(&m, 1);
+    m_alloc(&m, 0, 1000, 0x100, 1, 0, 0);
+    m_alloc(&m, 1, 900, 0x200, 1, 0, 0);   /* decodes as 1000 */
+    m_freerec(&m, 2, 1100, 0x100);         /* 1100 */
+    m_nop(&m, 3);
+    m_realloc(&m, 4, 5, 50, 0x200, 0x300, 2, 0, 2); /* 1100 */
+    check_decodes_to(m.e.buf, m.e.len, &m);
+    ck_assert_uint_eq(m.x[1].ts, 1000);
+    ck_assert_uint_eq(m.x[4].ts, 1100);
+    m_free(&m);
+}
+END_TEST
+
+START_TEST(test_tsc_timestamps_converted_to_ns)
+{
+    /* With ns_per_tick set (invariant TSC), ring timestamps are ticks and
+     * the encoder writes ns since tsc0; otherwise it writes them as given. */
+    lt_enc_t e;
+    ut_enc_init(&e);
+    e.tsc0 = 1000000;
+    e.ns_per_tick = 0.25;
+    static const uint64_t ticks[] = { 1000000, 1000004, 1004000, 1003999, 5000000000ull };
+    static const uint64_t want_ns[] = { 0, 1, 1000, 1000 /* clamped: 999.75 < 1000 */, 1249750000ull };
+    uint64_t w[UT_RING_MAX_WORDS];
+    lt_enc_segment(&e, 1);
+    for (size_t i = 0; i < 5; i++) {
+        ut_ring_alloc(w, i, ticks[i], 0x1000 + i * 16, 8, 0, 0);
+        lt_enc_ring_record(&e, w);
+    }
+    lt_payload_t pl;
+    lt_rec_t r;
+    lt_err_t err;
+    lt_payload_init(&pl, e.buf, e.len);
+    for (size_t i = 0; i < 5; i++) {
+        ck_assert_int_eq(lt_payload_next(&pl, &r, &err), 1);
+        ck_assert_msg(r.ts == want_ns[i], "tick %llu decoded as %llu ns, want %llu", (unsigned long long)ticks[i],
+                      (unsigned long long)r.ts, (unsigned long long)want_ns[i]);
+    }
+    ck_assert_int_eq(lt_payload_next(&pl, &r, &err), 0);
+    ut_enc_free(&e);
+}
+END_TEST
+
+/* A random but deterministic mix of every kind of record, as several
+ * threads' segments. Returns through m. */
+static void build_random_model(model_t *m, uint64_t seed, size_t nrec)
+{
+    ut_rng_t rng;
+    ut_rng_seed(&rng, seed);
+    enum { NT = 5 };
+    uint64_t seq[NT], ts[NT], addr[NT];
+    for (int t = 0; t < NT; t++) { seq[t] = ut_rng_below(&rng, 1000); ts[t] = 0; addr[t] = 0x555555550000ull + 0x100000ull * (uint64_t)t; }
+    uint32_t next_stack = 0;
+    uint64_t ips[256];
+    size_t done = 0;
+    while (done < nrec) {
+        int t = (int)ut_rng_below(&rng, NT);
+        m_segment(m, 1000 + (uint32_t)t * 7);
+        size_t run = 1 + ut_rng_below(&rng, 200);
+        for (size_t k = 0; k < run && done < nrec; k++, done++) {
+            seq[t] += 1 + (ut_rng_below(&rng, 4) == 0 ? ut_rng_below(&rng, 100000) : 0);
+            uint64_t r = ut_rng_below(&rng, 100);
+            ts[t] += r < 10 ? 0 : r < 95 ? ut_rng_below(&rng, 5000) : ut_rng_below(&rng, 1ull << 40);
+            /* addresses mostly near each other, sometimes anywhere */
+            uint64_t a = ut_rng_below(&rng, 50) == 0 ? ut_rng_next(&rng)
+                                                     : addr[t] + (ut_rng_below(&rng, 1 << 20) - (1 << 19)) * 16;
+            uint64_t size = ut_rng_below(&rng, 100) == 0 ? ut_rng_next(&rng) : ut_rng_below(&rng, 1 << 16);
+            uint32_t stack = next_stack && ut_rng_below(&rng, 50) ? (uint32_t)ut_rng_below(&rng, next_stack) : STACK_NONE;
+            unsigned fn = (unsigned)ut_rng_below(&rng, LT_FN_COUNT);
+            switch (ut_rng_below(&rng, 12)) {
+            case 0: case 1: case 2: case 3:
+                m_alloc(m, seq[t], ts[t], a, size, stack, fn);
+                addr[t] = a;
+                break;
+            case 4: case 5: case 6:
+                m_freerec(m, seq[t], ts[t], a);
+                addr[t] = a;
+                break;
+            case 7: case 8: {
+                uint64_t na = ut_rng_below(&rng, 3) == 0 ? a : a + (ut_rng_below(&rng, 1 << 24) - (1 << 23)) * 16;
+                uint64_t s2 = seq[t] + 1 + ut_rng_below(&rng, 1000);
+                m_realloc(m, seq[t], s2, ts[t], a, na, size, stack, fn);
+                seq[t] = s2;
+                addr[t] = na;
+                break;
+            }
+            case 9:
+                m_nop(m, seq[t]);
+                break;
+            case 10: {
+                uint32_t depth = (uint32_t)ut_rng_below(&rng, 257);
+                for (uint32_t i = 0; i < depth; i++)
+                    ips[i] = ut_rng_below(&rng, 8) == 0 ? ut_rng_next(&rng) : 0x7f0000000000ull + ut_rng_below(&rng, 1u << 30);
+                m_stack(m, next_stack++, (uint32_t)ut_rng_below(&rng, 4), ips, depth);
+                break;
+            }
+            default:
+                m_pad(m, 1 + (unsigned)ut_rng_below(&rng, 64));
+                break;
+            }
+        }
+    }
+}
+
+START_TEST(test_roundtrip_random_records)
+{
+    model_t m;
+    m_init(&m);
+    build_random_model(&m, 0x1eaf7ace, 20000);
+    ck_assert_uint_gt(m.nx, 15000);
+    check_decodes_to(m.e.buf, m.e.len, &m);
+    m_free(&m);
+}
+END_TEST
+
+/* ========================================================================
+ * decoder robustness
+ * ======================================================================== */
+
+/* A payload with one of everything, for the truncation test. */
+static void build_small_model(model_t *m)
+{
+    uint64_t ips[5] = { 0x401000, 0x401200, 0x400f00, 0x7f0000001000, 0x401000 };
+    ut_buf_t proc = { 0 };
+    ut_buf_kv(&proc, "exe", "/bin/true", 9);
+    m_side(m, LT_REC_PROCESS, proc.p, proc.len);
+    m_segment(m, 77);
+    m_stack(m, 0, 0, ips, 5);
+    m_alloc(m, 0, 10, 0x555555559000, 100, 0, LT_FN_MALLOC);
+    m_alloc(m, 1, 300, 0x555555558000, 200000, 0, LT_FN_CALLOC);
+    m_pad(m, 3);
+    m_side(m, 0x87, "skip me", 7);
+    m_realloc(m, 2, 3, 400, 0x555555559000, 0x7ffff0000000, 1 << 21, 0, LT_FN_REALLOC);
+    m_nop(m, 4);
+    m_freerec(m, 5, 500, 0x555555558000);
+    m_segment(m, 78);
+    m_alloc(m, 6, 600, 0x1000, 1, STACK_NONE, LT_FN_VALLOC);
+    m_side(m, LT_REC_WARN, "dropped", 7);
+    m_freerec(m, 7, 700, 0x1000);
+    ut_buf_free(&proc);
+}
+
+START_TEST(test_every_truncation_is_records_or_corrupt)
+{
+    model_t m;
+    m_init(&m);
+    build_small_model(&m);
+    size_t len = m.e.len;
+    char *is_bound = calloc(len + 1, 1);
+    ck_assert_ptr_nonnull(is_bound);
+    for (size_t i = 0; i < m.nbound; i++) is_bound[m.bound[i]] = 1;
+
+    for (size_t cut = 0; cut <= len; cut++) {
+        /* exactly cut bytes on the heap: a read past them is an error
+         * under valgrind or ASan */
+        unsigned char *buf = malloc(cut ? cut : 1);
+        ck_assert_ptr_nonnull(buf);
+        memcpy(buf, m.e.buf, cut);
+        lt_payload_t pl;
+        lt_rec_t r;
+        lt_err_t err = { 0 };
+        lt_payload_init(&pl, buf, cut);
+        size_t n = 0;
+        int rc;
+        while ((rc = lt_payload_next(&pl, &r, &err)) == 1) {
+            ck_assert_msg(n < m.nx, "cut %zu: more records than encoded", cut);
+            ck_assert_msg(m.x[n].end <= cut, "cut %zu: record %zu returned although it ends at %zu", cut, n, m.x[n].end);
+            check_rec(&r, &m.x[n], n);
+            n++;
+        }
+        size_t want = 0;
+        while (want < m.nx && m.x[want].end <= cut) want++;
+        ck_assert_msg(n == want, "cut %zu: %zu records decoded, want %zu", cut, n, want);
+        if (is_bound[cut]) {
+            ck_assert_msg(rc == 0, "cut %zu at a record boundary: rc %d (%s), want a clean end", cut, rc, err.msg);
+        } else {
+            ck_assert_msg(rc == -LT_E_CORRUPT, "cut %zu inside a record: rc %d, want -LT_E_CORRUPT", cut, rc);
+            ck_assert_int_eq(err.code, LT_E_CORRUPT);
+            size_t start = 0;
+            for (size_t i = 0; i < m.nbound; i++)
+                if (m.bound[i] < cut && m.bound[i] > start) start = m.bound[i];
+            ck_assert_msg(err.offset == (int64_t)start, "cut %zu: error offset %lld, want the cut record's start %zu",
+                          cut, (long long)err.offset, start);
+            ck_assert_msg(strlen(err.msg) > 0, "cut %zu: empty error message", cut);
+        }
+        free(buf);
+    }
+    free(is_bound);
+    m_free(&m);
+}
+END_TEST
+
+START_TEST(test_random_corruption_never_crashes)
+{
+    model_t m;
+    m_init(&m);
+    build_random_model(&m, 99, 300);
+    size_t len = m.e.len;
+    ut_rng_t rng;
+    ut_rng_seed(&rng, 2024);
+    unsigned char *buf = malloc(len);
+    ck_assert_ptr_nonnull(buf);
+    for (int iter = 0; iter < 3000; iter++) {
+        memcpy(buf, m.e.buf, len);
+        int flips = 1 + (int)ut_rng_below(&rng, 4);
+        for (int k = 0; k < flips; k++) {
+            size_t at = ut_rng_below(&rng, len);
+            buf[at] = ut_rng_below(&rng, 2) ? (unsigned char)ut_rng_next(&rng) : (unsigned char)(buf[at] ^ 0x80);
+        }
+        size_t keep = ut_rng_below(&rng, 4) == 0 ? ut_rng_below(&rng, len + 1) : len;
+        lt_payload_t pl;
+        lt_rec_t r;
+        lt_err_t err;
+        lt_payload_init(&pl, buf, keep);
+        size_t n = 0;
+        int rc;
+        while ((rc = lt_payload_next(&pl, &r, &err)) == 1) {
+            n++;
+            ck_assert_msg(n <= keep, "iteration %d: more records (%zu) than bytes (%zu)", iter, n, keep);
+            if (r.type >= 0x80)
+                ck_assert_msg(r.payload >= buf && r.payload + r.len <= buf + keep,
+                              "iteration %d: record payload outside the buffer", iter);
+        }
+        ck_assert_msg(rc == 0 || rc == -LT_E_CORRUPT, "iteration %d: rc %d", iter, rc);
+        if (rc < 0) ck_assert_msg(err.offset >= 0 && (size_t)err.offset < keep, "iteration %d: error offset %lld outside the payload", iter, (long long)err.offset);
+    }
+    free(buf);
+    m_free(&m);
+}
+END_TEST
+
+static int decode_bytes(const unsigned char *p, size_t n, size_t *nrec, lt_err_t *err)
+{
+    unsigned char *buf = malloc(n ? n : 1);   /* exact size: over-reads show */
+    ck_assert_ptr_nonnull(buf);
+    memcpy(buf, p, n);
+    lt_payload_t pl;
+    lt_rec_t r;
+    lt_payload_init(&pl, buf, n);
+    int rc;
+    *nrec = 0;
+    while ((rc = lt_payload_next(&pl, &r, err)) == 1) (*nrec)++;
+    free(buf);
+    return rc;
+}
+
+START_TEST(test_event_record_outside_segment_is_corrupt)
+{
+    lt_err_t err;
+    size_t n;
+    /* ALLOC with no SEGMENT before it */
+    static const unsigned char a[] = { LT_REC_ALLOC, 1, 1, 2, 8, 0, 0 };
+    ck_assert_int_eq(decode_bytes(a, sizeof a, &n, &err), -LT_E_CORRUPT);
+    ck_assert_int_eq(err.offset, 0);
+    ck_assert_msg(strstr(err.msg, "segment") != NULL, "message: %s", err.msg);
+    /* every event tag, after a side record */
+    static const unsigned tags[] = { LT_REC_ALLOC, LT_REC_FREE, LT_REC_REALLOC, LT_REC_NOP };
+    for (size_t i = 0; i < 4; i++) {
+        unsigned char b[] = { LT_REC_WARN, 2, 'h', 'i', (unsigned char)tags[i], 0, 0, 0, 0, 0, 0, 0, 0, 0 };
+        ck_assert_int_eq(decode_bytes(b, sizeof b, &n, &err), -LT_E_CORRUPT);
+        ck_assert_uint_eq(n, 1);   /* the WARN came out first */
+        ck_assert_msg(err.offset == 4, "tag 0x%02x: error at %lld, want 4", tags[i], (long long)err.offset);
+    }
+    /* unknown event tags (below 0x80) are corrupt, inside a segment too */
+    static const unsigned bad[] = { 0x00, 0x06, 0x42, 0x7f };
+    for (size_t i = 0; i < 4; i++) {
+        unsigned char b[] = { LT_REC_SEGMENT, 3, (unsigned char)bad[i], 0, 0, 0 };
+        ck_assert_int_eq(decode_bytes(b, sizeof b, &n, &err), -LT_E_CORRUPT);
+        ck_assert_msg(err.offset == 2, "tag 0x%02x: error at %lld, want 2", bad[i], (long long)err.offset);
+    }
+    /* a thread id beyond 32 bits */
+    unsigned char s[16] = { LT_REC_SEGMENT };
+    size_t sl = 1 + lt_put_varint(s + 1, 1ull << 32);
+    ck_assert_int_eq(decode_bytes(s, sl, &n, &err), -LT_E_CORRUPT);
+    /* a stack id beyond 32 bits, in ALLOC and in REALLOC */
+    ut_buf_t b = { 0 };
+    ut_buf_u8(&b, LT_REC_SEGMENT); ut_buf_varint(&b, 1);
+    ut_buf_u8(&b, LT_REC_ALLOC); ut_buf_varint(&b, 0); ut_buf_varint(&b, 0); ut_buf_varint(&b, 2);
+    ut_buf_varint(&b, 8); ut_buf_varint(&b, 1ull << 32); ut_buf_u8(&b, 0);
+    ck_assert_int_eq(decode_bytes(b.p, b.len, &n, &err), -LT_E_CORRUPT);
+    ck_assert_int_eq(err.offset, 2);
+    b.len = 2;
+    ut_buf_u8(&b, LT_REC_REALLOC);
+    for (int i = 0; i < 6; i++) ut_buf_varint(&b, 1);
+    ut_buf_varint(&b, 1ull << 33);
+    ck_assert_int_eq(decode_bytes(b.p, b.len, &n, &err), -LT_E_CORRUPT);
+    ut_buf_free(&b);
+}
+END_TEST
+
+START_TEST(test_length_prefix_beyond_end_is_corrupt)
+{
+    lt_err_t err;
+    size_t n;
+    static const unsigned char a[] = { LT_REC_PROCESS, 5, 'a', 'b' };
+    ck_assert_int_eq(decode_bytes(a, sizeof a, &n, &err), -LT_E_CORRUPT);
+    ck_assert_int_eq(err.offset, 0);
+    ck_assert_uint_eq(n, 0);
+    /* an unknown tag is not skipped past the end either */
+    static const unsigned char b[] = { LT_REC_WARN, 0, 0x99, 3, 'x' };
+    ck_assert_int_eq(decode_bytes(b, sizeof b, &n, &err), -LT_E_CORRUPT);
+    ck_assert_int_eq(err.offset, 2);
+    ck_assert_uint_eq(n, 1);
+    /* a length near 2^64 (pointer arithmetic must not wrap) */
+    unsigned char c[16] = { LT_REC_STACK };
+    size_t cl = 1 + lt_put_varint(c + 1, UINT64_MAX);
+    ck_assert_int_eq(decode_bytes(c, cl, &n, &err), -LT_E_CORRUPT);
+    cl = 1 + lt_put_varint(c + 1, UINT64_MAX - 3);
+    c[cl++] = 1;
+    ck_assert_int_eq(decode_bytes(c, cl, &n, &err), -LT_E_CORRUPT);
+    /* the length itself cut short */
+    static const unsigned char d[] = { LT_REC_MODULE, 0x80 };
+    ck_assert_int_eq(decode_bytes(d, sizeof d, &n, &err), -LT_E_CORRUPT);
+    /* exactly the remaining bytes is fine */
+    static const unsigned char e[] = { LT_REC_MARK, 2, 'o', 'k' };
+    ck_assert_int_eq(decode_bytes(e, sizeof e, &n, &err), 0);
+    ck_assert_uint_eq(n, 1);
+}
+END_TEST
+
+/* ========================================================================
+ * files
+ * ======================================================================== */
+
+static char *tmpdir;
+
+static void files_setup(void) { tmpdir = ut_tmpdir_create(); }
+static void files_teardown(void) { ut_tmpdir_remove(tmpdir); tmpdir = NULL; }
+
+static const char header_text[] = "format=leaktrace\nproducer=unit test\nbyte_order=little\ncompression=zstd\n";
+
+/* Three chunks of records (the middle one compressed without zstd's
+ * checksum, as plain ZSTD_compress does), and an empty final chunk. */
+typedef struct good_file {
+    ut_file_t f;
+    model_t m[3];
+} good_file_t;
+
+static void good_file_build(good_file_t *g)
+{
+    memset(g, 0, sizeof *g);
+    ut_file_header(&g->f, LT_FORMAT_MAJOR, LT_FORMAT_MINOR, header_text);
+    uint64_t seq = 0;
+    for (int c = 0; c < 3; c++) {
+        model_t *m = &g->m[c];
+        m_init(m);
+        m_segment(m, 300 + (uint32_t)c);
+        uint64_t ip = 0x401000 + (uint64_t)c;
+        m_stack(m, (uint32_t)c, 0, &ip, 1);
+        for (int i = 0; i < 20; i++, seq++)
+            m_alloc(m, seq, seq * 100, 0x10000 + seq * 0x40, seq + 1, (uint32_t)c, 0);
+        m_freerec(m, seq, seq * 100, 0x10000); seq++;
+        ut_file_chunk(&g->f, m->e.buf, m->e.len, 0, c != 1);
+    }
+    ut_file_chunk(&g->f, "", 0, LT_CHUNK_F_FINAL, 1);
+}
+
+static void good_file_free(good_file_t *g)
+{
+    for (int c = 0; c < 3; c++) m_free(&g->m[c]);
+    ut_file_free(&g->f);
+}
+
+/* Reads path: the records of chunks [0, nchunks) must come out, with their
+ * chunk offsets, then lt_file_next must return final_rc. */
+static void read_expect(const char *path, const good_file_t *g, int nchunks, int final_rc, lt_err_t *err)
+{
+    lt_trace_file_t *f;
+    ck_assert_msg(lt_file_open(path, &f, err) == 0, "open %s: %s", path, err->msg);
+    lt_rec_t r;
+    int rc;
+    for (int c = 0; c < nchunks; c++) {
+        for (size_t i = 0; i < g->m[c].nx; i++) {
+            rc = lt_file_next(f, &r, err);
+            ck_assert_msg(rc == 1, "chunk %d record %zu: rc %d (%s)", c, i, rc, rc == 1 ? "" : err->msg);
+            check_rec(&r, &g->m[c].x[i], i);
+            ck_assert_msg(r.offset == (int64_t)g->f.chunk_off[c], "chunk %d record %zu: offset %lld, want %zu", c, i,
+                          (long long)r.offset, g->f.chunk_off[c]);
+        }
+    }
+    rc = lt_file_next(f, &r, err);
+    ck_assert_msg(rc == final_rc, "after %d chunks: rc %d, want %d (%s)", nchunks, rc, final_rc, err->msg);
+    if (final_rc != 1 && final_rc >= 0)
+        ck_assert_msg(lt_file_next(f, &r, err) == 0, "lt_file_next after the end must keep returning 0");
+    lt_file_close(f);
+}
+
+START_TEST(test_file_good)
+{
+    good_file_t g;
+    good_file_build(&g);
+    char *path = ut_path(tmpdir, "good.trace");
+    ut_write_file(path, g.f.b.p, g.f.b.len);
+
+    lt_trace_file_t *f;
+    lt_err_t err;
+    ck_assert_msg(lt_file_open(path, &f, &err) == 0, "open: %s", err.msg);
+    const lt_file_info_t *info = lt_file_info(f);
+    ck_assert_uint_eq(info->major, LT_FORMAT_MAJOR);
+    ck_assert_uint_eq(info->minor, LT_FORMAT_MINOR);
+    ck_assert_str_eq(info->header_text, header_text);
+    ck_assert_uint_eq(lt_file_size(f), g.f.b.len);
+    ck_assert_uint_eq(lt_file_pos(f), LT_FILE_FIXED_LEN + strlen(header_text));
+    lt_rec_t r;
+    size_t total = 0;
+    int rc;
+    while ((rc = lt_file_next(f, &r, &err)) == 1) total++;
+    ck_assert_msg(rc == 0, "clean end expected, got %d (%s)", rc, err.msg);
+    ck_assert_uint_eq(total, g.m[0].nx + g.m[1].nx + g.m[2].nx);
+    ck_assert_uint_eq(lt_file_pos(f), g.f.b.len);
+    ck_assert_int_eq(lt_file_next(f, &r, &err), 0);
+    lt_file_close(f);
+
+    read_expect(path, &g, 3, 0, &err);
+    free(path);
+    good_file_free(&g);
+}
+END_TEST
+
+START_TEST(test_file_newer_minor_and_empty_text_accepted)
+{
+    ut_file_t f = { 0 };
+    ut_file_header(&f, LT_FORMAT_MAJOR, 9, "");
+    char *path = ut_path(tmpdir, "minor9.trace");
+    ut_write_file(path, f.b.p, f.b.len);
+    lt_trace_file_t *tf;
+    lt_err_t err;
+    ck_assert_msg(lt_file_open(path, &tf, &err) == 0, "a newer minor version must be read: %s", err.msg);
+    ck_assert_uint_eq(lt_file_info(tf)->minor, 9);
+    ck_assert_str_eq(lt_file_info(tf)->header_text, "");
+    lt_rec_t r;
+    ck_assert_int_eq(lt_file_next(tf, &r, &err), 0);   /* no chunks: clean end */
+    lt_file_close(tf);
+    free(path);
+    ut_file_free(&f);
+}
+END_TEST
+
+static int open_bytes(const char *name, const void *p, size_t n, lt_err_t *err)
+{
+    char *path = ut_path(tmpdir, name);
+    ut_write_file(path, p, n);
+    lt_trace_file_t *f = NULL;
+    memset(err, 0, sizeof *err);
+    int rc = lt_file_open(path, &f, err);
+    if (rc == 0) lt_file_close(f);
+    else ck_assert_msg(f == NULL, "failed open left *out set");
+    free(path);
+    return rc;
+}
+
+START_TEST(test_file_bad_magic_is_format_error)
+{
+    ut_file_t f = { 0 };
+    ut_file_header(&f, LT_FORMAT_MAJOR, 0, header_text);
+    lt_err_t err;
+    for (int i = 0; i < LT_FILE_MAGIC_LEN; i++) {
+        f.b.p[i] ^= 0x20;
+        ck_assert_msg(open_bytes("badmagic.trace", f.b.p, f.b.len, &err) == -LT_E_FORMAT,
+                      "magic byte %d changed: want LT_E_FORMAT (%s)", i, err.msg);
+        ck_assert_int_eq(err.code, LT_E_FORMAT);
+        f.b.p[i] ^= 0x20;
+    }
+    static const char text[] = "this is a text file, not a trace\n";
+    ck_assert_int_eq(open_bytes("text.trace", text, sizeof text - 1, &err), -LT_E_FORMAT);
+    ut_file_free(&f);
+}
+END_TEST
+
+START_TEST(test_file_empty_is_format_error)
+{
+    lt_err_t err;
+    ck_assert_int_eq(open_bytes("empty.trace", "", 0, &err), -LT_E_FORMAT);
+    ck_assert_int_eq(err.code, LT_E_FORMAT);
+    ck_assert_msg(strstr(err.msg, "empty") != NULL, "message should say the file is empty: %s", err.msg);
+}
+END_TEST
+
+START_TEST(test_file_other_major_is_format_error)
+{
+    ut_file_t f = { 0 };
+    ut_file_header(&f, 2, 3, header_text);
+    lt_err_t err;
+    ck_assert_int_eq(open_bytes("major2.trace", f.b.p, f.b.len, &err), -LT_E_FORMAT);
+    ck_assert_int_eq(err.code, LT_E_FORMAT);
+    ck_assert_msg(strstr(err.msg, "2.3") != NULL, "message should name the file's version 2.3: %s", err.msg);
+    ck_assert_msg(strstr(err.msg, "1.") != NULL, "message should name the version read (1.x): %s", err.msg);
+    ut_file_free(&f);
+    ut_file_t z = { 0 };
+    ut_file_header(&z, 0, 0, "");
+    ck_assert_int_eq(open_bytes("major0.trace", z.b.p, z.b.len, &err), -LT_E_FORMAT);
+    ut_file_free(&z);
+}
+END_TEST
+
+START_TEST(test_file_cut_inside_header_is_corrupt)
+{
+    ut_file_t f = { 0 };
+    ut_file_header(&f, LT_FORMAT_MAJOR, 0, header_text);
+    lt_err_t err;
+    /* inside the fixed part after the magic, and inside the text */
+    for (size_t n = LT_FILE_MAGIC_LEN; n < f.b.len; n++) {
+        int rc = open_bytes("cuthdr.trace", f.b.p, n, &err);
+        ck_assert_msg(rc == -LT_E_CORRUPT, "header cut at %zu of %zu bytes: rc %d, want -LT_E_CORRUPT (%s)", n, f.b.len, rc, err.msg);
+        ck_assert_int_eq(err.code, LT_E_CORRUPT);
+    }
+    /* inside the magic: not recognisable, but never a success */
+    for (size_t n = 1; n < LT_FILE_MAGIC_LEN; n++)
+        ck_assert_msg(open_bytes("cutmagic.trace", f.b.p, n, &err) < 0, "a %zu-byte file opened", n);
+    /* an implausible text length */
+    unsigned char big[LT_FILE_FIXED_LEN];
+    memcpy(big, f.b.p, sizeof big);
+    lt_put_u32(big + 12, LT_FILE_TEXT_MAX + 1);
+    ck_assert_int_eq(open_bytes("bigtext.trace", big, sizeof big, &err), -LT_E_CORRUPT);
+    ck_assert_int_eq(err.offset, 12);
+    ut_file_free(&f);
+}
+END_TEST
+
+START_TEST(test_file_cut_inside_chunk_is_cut_short)
+{
+    good_file_t g;
+    good_file_build(&g);
+    char *path = ut_path(tmpdir, "cut.trace");
+    lt_err_t err;
+    /* every cut inside the third chunk (header or payload) */
+    for (size_t cut = g.f.chunk_off[2] + 1; cut < g.f.chunk_end[2]; cut++) {
+        ut_write_file(path, g.f.b.p, cut);
+        memset(&err, 0, sizeof err);
+        read_expect(path, &g, 2, 2, &err);
+        ck_assert_msg(err.code == LT_E_CORRUPT, "cut at %zu: err.code %d", cut, err.code);
+        ck_assert_msg(err.offset == (int64_t)g.f.chunk_off[2], "cut at %zu: err.offset %lld, want chunk offset %zu",
+                      cut, (long long)err.offset, g.f.chunk_off[2]);
+        ck_assert_msg(strlen(err.msg) > 0, "cut at %zu: no message", cut);
+    }
+    /* a cut right at a chunk boundary looks like a clean end */
+    ut_write_file(path, g.f.b.p, g.f.chunk_end[1]);
+    read_expect(path, &g, 2, 0, &err);
+    free(path);
+    good_file_free(&g);
+}
+END_TEST
+
+START_TEST(test_file_damaged_chunk_header_is_corrupt)
+{
+    good_file_t g;
+    good_file_build(&g);
+    char *path = ut_path(tmpdir, "badhdr.trace");
+    lt_err_t err;
+    for (size_t i = 0; i < LT_CHUNK_HDR_LEN; i++) {
+        size_t at = g.f.chunk_off[1] + i;
+        g.f.b.p[at] ^= 0x04;
+        ut_write_file(path, g.f.b.p, g.f.b.len);
+        memset(&err, 0, sizeof err);
+        read_expect(path, &g, 1, -LT_E_CORRUPT, &err);
+        ck_assert_int_eq(err.code, LT_E_CORRUPT);
+        ck_assert_msg(err.offset == (int64_t)g.f.chunk_off[1], "header byte %zu flipped: err.offset %lld, want %zu",
+                      i, (long long)err.offset, g.f.chunk_off[1]);
+        g.f.b.p[at] ^= 0x04;
+    }
+    free(path);
+    good_file_free(&g);
+}
+END_TEST
+
+/* Reads path, whose chunks 0 and 1 are intact and chunk 2 damaged: returns
+ * 1 when the damage was reported as corruption of chunk 2, 0 when chunk 2
+ * decoded to exactly its original records (damage zstd may ignore, such as
+ * its frame header's unused bit). Anything else fails the test. */
+static int damaged_chunk2_outcome(const char *path, const good_file_t *g, size_t what)
+{
+    lt_trace_file_t *f;
+    lt_err_t err;
+    ck_assert_msg(lt_file_open(path, &f, &err) == 0, "open: %s", err.msg);
+    lt_rec_t r;
+    int rc = 0;
+    for (int c = 0; c < 3; c++) {
+        for (size_t i = 0; i < g->m[c].nx; i++) {
+            rc = lt_file_next(f, &r, &err);
+            if (c == 2 && rc < 0) {
+                ck_assert_msg(rc == -LT_E_CORRUPT && err.code == LT_E_CORRUPT,
+                              "payload byte %zu damaged: rc %d, want -LT_E_CORRUPT", what, rc);
+                ck_assert_msg(err.offset == (int64_t)g->f.chunk_off[2], "payload byte %zu damaged: err.offset %lld, want %zu",
+                              what, (long long)err.offset, g->f.chunk_off[2]);
+                lt_file_close(f);
+                return 1;
+            }
+            ck_assert_msg(rc == 1, "payload byte %zu damaged: chunk %d record %zu: rc %d", what, c, i, rc);
+            check_rec(&r, &g->m[c].x[i], i);
+        }
+    }
+    rc = lt_file_next(f, &r, &err);
+    ck_assert_msg(rc == 0, "payload byte %zu damaged: rc %d after the last record", what, rc);
+    lt_file_close(f);
+    return 0;
+}
+
+START_TEST(test_file_damaged_payload_is_corrupt)
+{
+    /* chunk 2 carries zstd's content checksum, as the tracer writes it:
+     * a damaged byte is reported as corruption at the chunk's offset, or
+     * (bits zstd ignores) changes nothing; never silently other records */
+    good_file_t g;
+    good_file_build(&g);
+    char *path = ut_path(tmpdir, "badpayload.trace");
+    static const unsigned char masks[] = { 0x01, 0x10, 0x80, 0xff };
+    size_t tried = 0, detected = 0;
+    for (size_t at = g.f.chunk_off[2] + LT_CHUNK_HDR_LEN; at < g.f.chunk_end[2]; at++) {
+        for (size_t k = 0; k < sizeof masks; k++) {
+            g.f.b.p[at] ^= masks[k];
+            ut_write_file(path, g.f.b.p, g.f.b.len);
+            detected += (size_t)damaged_chunk2_outcome(path, &g, at - g.f.chunk_off[2] - LT_CHUNK_HDR_LEN);
+            tried++;
+            g.f.b.p[at] ^= masks[k];
+        }
+    }
+    ck_assert_msg(detected * 100 >= tried * 95, "only %zu of %zu damaged payloads were reported corrupt", detected, tried);
+    free(path);
+    good_file_free(&g);
+}
+END_TEST
+
+START_TEST(test_file_bad_sizes_and_bad_records_are_corrupt)
+{
+    good_file_t g;
+    good_file_build(&g);
+    char *path = ut_path(tmpdir, "sizes.trace");
+    lt_err_t err;
+    unsigned char *h = g.f.b.p + g.f.chunk_off[1];
+    unsigned char save[LT_CHUNK_HDR_LEN];
+    memcpy(save, h, sizeof save);
+
+    /* raw_len larger than any chunk may be, with a valid check */
+    lt_chunk_hdr_pack(h, lt_get_u32(save + 4), LT_CHUNK_RAW_MAX + 1, 1, 0);
+    ut_write_file(path, g.f.b.p, g.f.b.len);
+    read_expect(path, &g, 1, -LT_E_CORRUPT, &err);
+    ck_assert_int_eq(err.offset, (int64_t)g.f.chunk_off[1]);
+
+    /* raw_len that differs from what the frame holds */
+    lt_chunk_hdr_pack(h, lt_get_u32(save + 4), lt_get_u32(save + 8) + 1, 1, 0);
+    ut_write_file(path, g.f.b.p, g.f.b.len);
+    read_expect(path, &g, 1, -LT_E_CORRUPT, &err);
+    ck_assert_int_eq(err.offset, (int64_t)g.f.chunk_off[1]);
+    lt_chunk_hdr_pack(h, lt_get_u32(save + 4), lt_get_u32(save + 8) - 1, 1, 0);
+    ut_write_file(path, g.f.b.p, g.f.b.len);
+    read_expect(path, &g, 1, -LT_E_CORRUPT, &err);
+    memcpy(h, save, sizeof save);
+
+    /* a chunk whose records are damaged: the offset is the chunk's */
+    ut_file_t f = { 0 };
+    ut_file_header(&f, LT_FORMAT_MAJOR, 0, header_text);
+    ut_file_chunk(&f, g.m[0].e.buf, g.m[0].e.len, 0, 1);
+    static const unsigned char orphan[] = { LT_REC_FREE, 1, 1, 2 };
+    ut_file_chunk(&f, orphan, sizeof orphan, 0, 1);
+    ut_write_file(path, f.b.p, f.b.len);
+    read_expect(path, &g, 1, -LT_E_CORRUPT, &err);
+    ck_assert_int_eq(err.code, LT_E_CORRUPT);
+    ck_assert_msg(err.offset == (int64_t)f.chunk_off[1], "err.offset %lld, want chunk offset %zu", (long long)err.offset, f.chunk_off[1]);
+    ut_file_free(&f);
+    free(path);
+    good_file_free(&g);
+}
+END_TEST
+
+START_TEST(test_file_directory_and_missing_are_io_errors)
+{
+    lt_trace_file_t *f = (lt_trace_file_t *)&f;
+    lt_err_t err;
+    ck_assert_int_eq(lt_file_open(tmpdir, &f, &err), -LT_E_IO);
+    ck_assert_int_eq(err.code, LT_E_IO);
+    ck_assert_ptr_null(f);
+    ck_assert_msg(strstr(err.msg, tmpdir) != NULL, "message should name the path: %s", err.msg);
+
+    char *missing = ut_path(tmpdir, "no-such-file.trace");
+    f = (lt_trace_file_t *)&f;
+    ck_assert_int_eq(lt_file_open(missing, &f, &err), -LT_E_IO);
+    ck_assert_int_eq(err.code, LT_E_IO);
+    ck_assert_ptr_null(f);
+    ck_assert_msg(strstr(err.msg, "no-such-file.trace") != NULL, "message should name the path: %s", err.msg);
+    ck_assert_msg(strstr(err.msg, strerror(ENOENT)) != NULL, "message should give the reason: %s", err.msg);
+    free(missing);
+}
+END_TEST
+
+Suite *format_suite(void)
+{
+    Suite *s = suite_create("format");
+
+    TCase *tc = tcase_create("numbers");
+    tcase_add_test(tc, test_varint_round_trip_edge_values);
+    tcase_add_test(tc, test_varint_random_stream);
+    tcase_add_test(tc, test_zigzag_round_trip_edge_values);
+    tcase_add_test(tc, test_varint_rejects_truncated_input);
+    tcase_add_test(tc, test_varint_rejects_over_long_input);
+    tcase_add_test(tc, test_chunk_header_pack_and_check);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("encode_decode");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_roundtrip_every_record_type);
+    tcase_add_test(tc, test_encoder_returns_ring_record_sizes);
+    tcase_add_test(tc, test_roundtrip_addresses_going_down);
+    tcase_add_test(tc, test_roundtrip_two_segments_two_threads);
+    tcase_add_test(tc, test_roundtrip_side_records_and_unknown_tags);
+    tcase_add_test(tc, test_timestamp_going_back_is_clamped);
+    tcase_add_test(tc, test_tsc_timestamps_converted_to_ns);
+    tcase_add_test(tc, test_roundtrip_random_records);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("decoder_robustness");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_every_truncation_is_records_or_corrupt);
+    tcase_add_test(tc, test_random_corruption_never_crashes);
+    tcase_add_test(tc, test_event_record_outside_segment_is_corrupt);
+    tcase_add_test(tc, test_length_prefix_beyond_end_is_corrupt);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("files");
+    tcase_set_timeout(tc, 60);
+    tcase_add_unchecked_fixture(tc, files_setup, files_teardown);
+    tcase_add_test(tc, test_file_good);
+    tcase_add_test(tc, test_file_newer_minor_and_empty_text_accepted);
+    tcase_add_test(tc, test_file_bad_magic_is_format_error);
+    tcase_add_test(tc, test_file_empty_is_format_error);
+    tcase_add_test(tc, test_file_other_major_is_format_error);
+    tcase_add_test(tc, test_file_cut_inside_header_is_corrupt);
+    tcase_add_test(tc, test_file_cut_inside_chunk_is_cut_short);
+    tcase_add_test(tc, test_file_damaged_chunk_header_is_corrupt);
+    tcase_add_test(tc, test_file_damaged_payload_is_corrupt);
+    tcase_add_test(tc, test_file_bad_sizes_and_bad_records_are_corrupt);
+    tcase_add_test(tc, test_file_directory_and_missing_are_io_errors);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+#ifdef LT_STANDALONE_TEST
+int main(void)
+{
+    SRunner *sr = srunner_create(format_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+#endif
