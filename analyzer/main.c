@@ -4,6 +4,7 @@
  *   0 success   2 bad usage   3 cannot read a file   4 not a trace / wrong
  *   version   5 corrupt trace (offset given)   6 out of memory
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,7 +77,7 @@ static int fail(const lt_err_t *e)
 
 static int usage_error(const char *fmt, const char *arg, void (*usage)(FILE *))
 {
-    fprintf(stderr, "%s: ", prog);
+    fprintf(stderr, "%s: error: ", prog);
     fprintf(stderr, fmt, arg);
     fputc('\n', stderr);
     if (usage) fprintf(stderr, "Try 'leaktrace %s --help'.\n", usage == usage_report ? "report" : "help");
@@ -164,7 +165,7 @@ static int cmd_report(int argc, char **argv)
     if (lt_report_build(rp, sym, &ro, &rep, &err) < 0) { lt_sym_close(sym); lt_replay_free(rp); return fail(&err); }
     FILE *out = stdout;
     if (outpath && !(out = fopen(outpath, "w"))) {
-        perror(outpath);
+        fprintf(stderr, "%s: error: cannot write the report to '%s': %s\n", prog, outpath, strerror(errno));
         lt_report_free(rep); lt_sym_close(sym); lt_replay_free(rp);
         return LT_E_IO;
     }
@@ -216,7 +217,11 @@ static int cmd_events(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-    if (argc < 2) { usage_main(stderr); return LT_E_USAGE; }
+    if (argc < 2) {
+        fprintf(stderr, "%s: error: no command given\n\n", prog);
+        usage_main(stderr);
+        return LT_E_USAGE;
+    }
     const char *cmd = argv[1];
     if (!strcmp(cmd, "report")) return cmd_report(argc - 1, argv + 1);
     if (!strcmp(cmd, "events")) return cmd_events(argc - 1, argv + 1);
@@ -229,7 +234,7 @@ int main(int argc, char **argv)
         else usage_main(stdout);
         return 0;
     }
-    fprintf(stderr, "%s: unknown command '%s'\n", prog, cmd);
+    fprintf(stderr, "%s: error: unknown command '%s'\n\n", prog, cmd);
     usage_main(stderr);
     return LT_E_USAGE;
 }

@@ -44,6 +44,7 @@ static struct {
     int (*execvpe)(const char *, char *const[], char *const[]);
     int (*execveat)(int, const char *, char *const[], char *const[], int);
     int (*fexecve)(int, char *const[], char *const[]);
+    int (*pipe2)(int[2], int);
 } real;
 
 static _Alignas(16) unsigned char boot[64 * 1024];
@@ -95,6 +96,7 @@ static int ready(void)
     RESOLVE(execvpe);
     RESOLVE(execveat);
     RESOLVE(fexecve);
+    RESOLVE(pipe2);
     void (*f)(void *) = (void (*)(void *))dlsym(RTLD_NEXT, "free");
     resolving = 0;
     if (!real.malloc || !real.calloc || !real.realloc || !f) return 0;
@@ -307,6 +309,24 @@ LT_EXPORT void _Exit(int status)
     ready();
     lt_finish(LT_END_UNDERSCORE_EXIT, status);
     real._Exit(status);
+}
+
+/* ---- descriptors the tracer's libraries open ------------------------------------
+ *
+ * libunwind validates addresses by write(2)ing one byte from them into a
+ * pipe it opens itself. A program that closes all its descriptors and reuses
+ * the numbers would get those bytes in its own files. Pipes created while
+ * the tracer runs (busy) are moved to high numbers; the program's own pipes
+ * are left exactly as they are. */
+LT_EXPORT int pipe2(int fds[2], int flags)
+{
+    ready();
+    int rc = real.pipe2(fds, flags);
+    if (rc == 0 && lt_tls_busy) {
+        fds[0] = lt_fd_move_high(fds[0]);
+        fds[1] = lt_fd_move_high(fds[1]);
+    }
+    return rc;
 }
 
 /* ---- exec: flush first, the new image starts its own trace --------------------------- */

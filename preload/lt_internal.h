@@ -57,6 +57,13 @@ void lt_config_load(void);
  * Async-signal-safe apart from vsnprintf of %s/%d/%u/%lu/%lld formats. */
 void lt_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Moves a descriptor the tracer owns (the trace file, libunwind's
+ * validation pipe) to a high number, near the descriptor limit, so that a
+ * program reusing low numbers after closing "all" its descriptors does not
+ * collide with it. Returns the new descriptor (the old one is closed), or
+ * fd unchanged when it cannot be moved. */
+int lt_fd_move_high(int fd);
+
 /* ---- tmem.c ------------------------------------------------------------ */
 /* The tracer's own allocator, on mmap. Thread-safe (spinlock, cold paths
  * only). lt_mem_alloc returns zeroed, 16-byte aligned memory or NULL. */

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -88,6 +89,20 @@ double lt_ts_calibrate(void)
 #else
     return 0;
 #endif
+}
+
+int lt_fd_move_high(int fd)
+{
+    struct rlimit rl;
+    long base = 1024;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && (long)rl.rlim_cur < base)
+        base = (long)rl.rlim_cur;
+    base -= 40;
+    if (fd < 0 || base <= 10 || fd >= base) return fd;
+    int nfd = fcntl(fd, F_DUPFD_CLOEXEC, (int)base);
+    if (nfd < 0) return fd;
+    close(fd);
+    return nfd;
 }
 
 void lt_disable(const char *why)
@@ -376,17 +391,19 @@ void lt_constructor(void)
 
 void lt_note_exit(int how, int status)
 {
+    if (getpid() != lt_pid) return; /* a vfork child's exit is not ours */
     exit_how = how;
     exit_status = status;
 }
 
 void lt_finish(int how, int status)
 {
+    /* A vfork child shares our memory (its _exit after a failed exec must
+     * not end the parent's trace); a raw clone() child shares the file
+     * offset (it must not write its copy of our buffers into it). */
+    if (getpid() != lt_pid) return;
     int expect = LT_ST_ACTIVE;
     if (!atomic_compare_exchange_strong(&lt_state, &expect, LT_ST_OFF)) return;
-    /* A child made with raw clone() shares the parent's file offset: it
-     * must not write its copy of our buffers into the parent's trace. */
-    if (getpid() != lt_pid) return;
     lt_tls_busy++;
     lt_writer_finish(how, status);
     lt_tls_busy--;

@@ -116,7 +116,7 @@ static int fd_is_ours(void)
     if (fstat(fd, &st) == 0 && st.st_dev == fd_dev && st.st_ino == fd_ino) return 0;
     int nfd = open(fd_path, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
     if (nfd >= 0 && fstat(nfd, &st) == 0 && st.st_dev == fd_dev && st.st_ino == fd_ino) {
-        fd = nfd; /* the old number belongs to the program now: leave it alone */
+        fd = lt_fd_move_high(nfd); /* the old number is the program's now: leave it alone */
         return 0;
     }
     if (nfd >= 0) close(nfd);
@@ -150,6 +150,7 @@ int lt_writer_open(void)
         lt_busy_leave();
         return -err;
     }
+    fd = lt_fd_move_high(fd);
     struct stat fst;
     if (fstat(fd, &fst) == 0) { fd_dev = fst.st_dev; fd_ino = fst.st_ino; }
     /* Keep the absolute path: the program may chdir before we reopen. */

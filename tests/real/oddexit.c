@@ -21,10 +21,11 @@ static void *some_work(void)
     return keep;
 }
 
+void *keep;
+
 int main(int argc, char **argv)
 {
     const char *mode = argc > 1 ? argv[1] : "";
-    static void *keep;
     keep = some_work();
     if (!strcmp(mode, "_exit")) {
         static const char msg[] = "oddexit: _exit(4)\n";
