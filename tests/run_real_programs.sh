@@ -37,6 +37,7 @@
 #    symlinks, mode 0600, a program closing every descriptor,
 #    LEAKTRACE_DEPTH, LEAKTRACE_FOLLOW, vfork/fork/posix_spawn children,
 #    name expansion, secure-execution mode)
+#  4b binaries changed since the run: analyzer_binary_rebuilt, analyzer_binary_missing
 #  5 odd ends: exit_underscore_exit, exit_sigkill_while_allocating, exit_abort
 set -u
 
@@ -817,6 +818,56 @@ else
     rm -f "$SECLIB" "$d/small-suid"
     SECLIB=""
 fi
+t_end
+
+# ---- 4b. binaries changed or gone since the run ---------------------------------------------
+# Frames of a module whose file was rebuilt (other build-id) or removed are
+# shown as module+offset, with one warning naming the file, never a wrong name.
+B=$T/rebuilt
+mkdir -p "$B"
+binary_changed_case() {
+    local what=$1
+    rm -rf "$B/$what" && mkdir -p "$B/$what"
+    local d=$B/$what
+    gcc -g -O0 -o "$d/prog" "$REAL/small.c" || { bad "cannot build small.c"; return; }
+    trun "$d/t" 30 "$d/prog.%p.trace" "$d/prog"
+    [ "$RC" -eq 0 ] || { bad "traced run exit $RC"; return; }
+    local tr
+    tr=$(ls "$d"/prog.*.trace 2>/dev/null | head -n 1)
+    [ -n "$tr" ] || { bad "no trace"; return; }
+    if [ "$what" = rebuilt ]; then
+        gcc -g -O0 -Wl,--build-id=0x0123456789abcdef0123456789abcdef01234567 -o "$d/prog" "$REAL/small.c" ||
+            { bad "cannot rebuild"; return; }
+    else
+        rm -f "$d/prog"
+    fi
+    rep "$tr"
+    [ "$REP_RC" -eq 0 ] || { bad "analyzer exit $REP_RC: $(peek "$tr.json.err")"; return; }
+    local n
+    n=$(grep -c "warning: $d/prog" "$tr.json.err")
+    [ "$n" -eq 1 ] || bad "want exactly one warning naming $d/prog, got $n: '$(peek "$tr.json.err" 600)'"
+    if [ "$what" = rebuilt ]; then
+        grep -q "build-id" "$tr.json.err" || bad "the warning does not mention the build-id: '$(peek "$tr.json.err")'"
+    fi
+    # Every frame in prog: no function, no file, module set, offset set.
+    local out
+    out=$(timeout 60 "$PY" - "$tr.json" "$d/prog" <<'PYEOF'
+import json, sys
+rep = json.load(open(sys.argv[1]))
+frames = [f for l in rep["leaks"] for f in l["stack"] if f["module"] == sys.argv[2]]
+if not frames:
+    print("no frame in the program's module"); sys.exit(1)
+for f in frames:
+    if f["function"] is not None or f["file"] is not None or not f["offset"].startswith("0x"):
+        print("frame symbolized from a changed/missing file: %r" % f); sys.exit(1)
+PYEOF
+) || bad "$out"
+}
+t_begin analyzer_binary_rebuilt
+binary_changed_case rebuilt
+t_end
+t_begin analyzer_binary_missing
+binary_changed_case missing
 t_end
 
 # ---- 5. odd ways of ending -------------------------------------------------------------------
