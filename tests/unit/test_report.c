@@ -74,77 +74,14 @@ static OUT_OF_LINE void two_captures_one_line(void)
 #define FAKE_LT   (FAKE_BASE + 0x200000)
 #define FAKE_USER (FAKE_BASE + 0x300000)
 
+static ut_mods_t tab;
 static lt_module_t *mods;
-static size_t nmods, mods_cap;
+static size_t nmods;
 static lt_segment_t fake_seg = { .vaddr = 0, .memsz = 0x10000, .prot = PF_R | PF_X };
-
-static lt_module_t *mod_push(void)
-{
-    if (nmods == mods_cap) {
-        mods_cap = mods_cap ? mods_cap * 2 : 16;
-        mods = realloc(mods, mods_cap * sizeof *mods);
-        ck_assert_ptr_nonnull(mods);
-    }
-    lt_module_t *m = &mods[nmods++];
-    memset(m, 0, sizeof *m);
-    m->gen_unloaded = LT_GEN_NEVER;
-    return m;
-}
-
-static void read_build_id(const struct dl_phdr_info *info, const ElfW(Phdr) *ph, lt_module_t *m)
-{
-    const unsigned char *p = (const unsigned char *)(info->dlpi_addr + ph->p_vaddr);
-    const unsigned char *end = p + ph->p_filesz;
-    size_t align = ph->p_align == 8 ? 8 : 4;
-    while (p + sizeof(ElfW(Nhdr)) <= end) {
-        const ElfW(Nhdr) *nh = (const ElfW(Nhdr) *)p;
-        const unsigned char *name = p + sizeof *nh;
-        const unsigned char *desc = name + ((nh->n_namesz + align - 1) & ~(align - 1));
-        const unsigned char *next = desc + ((nh->n_descsz + align - 1) & ~(align - 1));
-        if (next > end) break;
-        if (nh->n_type == NT_GNU_BUILD_ID && nh->n_namesz == 4 && memcmp(name, "GNU", 4) == 0 &&
-            nh->n_descsz <= sizeof m->build_id) {
-            memcpy(m->build_id, desc, nh->n_descsz);
-            m->build_id_len = nh->n_descsz;
-            return;
-        }
-        p = next;
-    }
-}
-
-static int collect_module(struct dl_phdr_info *info, size_t size, void *arg)
-{
-    (void)size; (void)arg;
-    int first = nmods == 0;
-    lt_module_t *m = mod_push();
-    if (first && (info->dlpi_name == NULL || info->dlpi_name[0] == '\0')) {
-        char buf[4096];
-        ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
-        ck_assert_int_gt(n, 0);
-        buf[n] = '\0';
-        m->path = strdup(buf);
-    } else {
-        m->path = strdup(info->dlpi_name ? info->dlpi_name : "");
-    }
-    m->base = info->dlpi_addr;
-    m->seg = calloc(info->dlpi_phnum ? info->dlpi_phnum : 1, sizeof *m->seg);
-    for (ElfW(Half) i = 0; i < info->dlpi_phnum; i++) {
-        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-        if (ph->p_type == PT_LOAD) {
-            lt_segment_t *sg = &m->seg[m->nseg++];
-            sg->vaddr = ph->p_vaddr;
-            sg->memsz = ph->p_memsz;
-            sg->prot = ph->p_flags & (PF_R | PF_W | PF_X);
-        } else if (ph->p_type == PT_NOTE && m->build_id_len == 0) {
-            read_build_id(info, ph, m);
-        }
-    }
-    return 0;
-}
 
 static void add_fake(const char *path, uint64_t base)
 {
-    lt_module_t *m = mod_push();
+    lt_module_t *m = ut_mods_push(&tab);
     m->path = strdup(path);
     m->base = base;
     m->seg = malloc(sizeof *m->seg);
@@ -154,21 +91,21 @@ static void add_fake(const char *path, uint64_t base)
 
 static void modules_setup(void)
 {
-    nmods = 0;
-    dl_iterate_phdr(collect_module, NULL);
-    ck_assert_uint_gt(nmods, 1);
+    ut_mods_collect_self(&tab);
+    ck_assert_uint_gt(tab.n, 1);
     add_fake("/nonexistent/lib64/ld-linux-x86-64.so.2", FAKE_LDSO);
     add_fake("/nonexistent/lib/x86_64-linux-gnu/libc.so.6", FAKE_LIBC);
     add_fake("/nonexistent/lib/libleaktrace.so", FAKE_LT);
     add_fake("/nonexistent/opt/app/libuser.so", FAKE_USER);
+    mods = tab.v;
+    nmods = tab.n;
 }
 
 static void modules_teardown(void)
 {
-    for (size_t i = 0; i < nmods; i++) { free(mods[i].path); free(mods[i].seg); }
-    free(mods);
+    ut_mods_free(&tab);
     mods = NULL;
-    nmods = mods_cap = 0;
+    nmods = 0;
 }
 
 static int nwarnings;

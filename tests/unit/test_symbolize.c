@@ -14,6 +14,7 @@
 #define _GNU_SOURCE 1   /* dl_iterate_phdr, RTLD_NOLOAD */
 #endif
 #include "symbolize.h"
+#include "unit_helpers.h"
 
 #include <check.h>
 #include <dlfcn.h>
@@ -73,88 +74,23 @@ static OUT_OF_LINE void *outer_function(void)
 
 /* ---- the module map of this process ---------------------------------------- */
 
+static ut_mods_t self_mods;
 static lt_module_t *mods;
 static size_t nmods;
-static size_t mods_cap;
-
-static void read_build_id(const struct dl_phdr_info *info, const ElfW(Phdr) *ph, lt_module_t *m)
-{
-    const unsigned char *p = (const unsigned char *)(info->dlpi_addr + ph->p_vaddr);
-    const unsigned char *end = p + ph->p_filesz;
-    size_t align = ph->p_align == 8 ? 8 : 4;
-    while (p + sizeof(ElfW(Nhdr)) <= end) {
-        const ElfW(Nhdr) *nh = (const ElfW(Nhdr) *)p;
-        const unsigned char *name = p + sizeof *nh;
-        const unsigned char *desc = name + ((nh->n_namesz + align - 1) & ~(align - 1));
-        const unsigned char *next = desc + ((nh->n_descsz + align - 1) & ~(align - 1));
-        if (next > end)
-            break;
-        if (nh->n_type == NT_GNU_BUILD_ID && nh->n_namesz == 4 && memcmp(name, "GNU", 4) == 0 &&
-            nh->n_descsz <= sizeof m->build_id) {
-            memcpy(m->build_id, desc, nh->n_descsz);
-            m->build_id_len = nh->n_descsz;
-            return;
-        }
-        p = next;
-    }
-}
-
-static int collect_one(struct dl_phdr_info *info, size_t size, void *arg)
-{
-    (void)size;
-    (void)arg;
-    if (nmods == mods_cap) {
-        size_t ncap = mods_cap ? mods_cap * 2 : 16;
-        lt_module_t *nm = realloc(mods, ncap * sizeof *mods);
-        ck_assert_ptr_nonnull(nm);
-        mods = nm;
-        mods_cap = ncap;
-    }
-    lt_module_t *m = &mods[nmods++];
-    memset(m, 0, sizeof *m);
-    if (nmods == 1 && (info->dlpi_name == NULL || info->dlpi_name[0] == '\0')) {
-        char buf[4096];
-        ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
-        ck_assert_int_gt(n, 0);
-        buf[n] = '\0';
-        m->path = strdup(buf);
-    } else {
-        m->path = strdup(info->dlpi_name != NULL ? info->dlpi_name : "");
-    }
-    m->base = info->dlpi_addr;
-    m->gen_loaded = 0;
-    m->gen_unloaded = LT_GEN_NEVER;
-    m->seg = calloc(info->dlpi_phnum ? info->dlpi_phnum : 1, sizeof *m->seg);
-    for (ElfW(Half) i = 0; i < info->dlpi_phnum; i++) {
-        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-        if (ph->p_type == PT_LOAD) {
-            lt_segment_t *sg = &m->seg[m->nseg++];
-            sg->vaddr = ph->p_vaddr;
-            sg->memsz = ph->p_memsz;
-            sg->prot = ph->p_flags & (PF_R | PF_W | PF_X);
-        } else if (ph->p_type == PT_NOTE && m->build_id_len == 0) {
-            read_build_id(info, ph, m);
-        }
-    }
-    return 0;
-}
 
 static void setup_modules(void)
 {
-    nmods = 0;
-    dl_iterate_phdr(collect_one, NULL);
+    ut_mods_collect_self(&self_mods);
+    mods = self_mods.v;
+    nmods = self_mods.n;
     ck_assert_uint_gt(nmods, 1);
 }
 
 static void teardown_modules(void)
 {
-    for (size_t i = 0; i < nmods; i++) {
-        free(mods[i].path);
-        free(mods[i].seg);
-    }
-    free(mods);
+    ut_mods_free(&self_mods);
     mods = NULL;
-    nmods = mods_cap = 0;
+    nmods = 0;
 }
 
 /* Index of the module holding addr, for tests that tamper with a copy. */

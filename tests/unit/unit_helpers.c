@@ -4,6 +4,8 @@
 #include "unit_helpers.h"
 
 #include <check.h>
+#include <elf.h>
+#include <link.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -257,4 +259,86 @@ char *ut_path(const char *dir, const char *name)
     ck_assert_ptr_nonnull(p);
     snprintf(p, n, "%s/%s", dir, name);
     return p;
+}
+
+/* ---- module tables ---- */
+
+lt_module_t *ut_mods_push(ut_mods_t *t)
+{
+    if (t->n == t->cap) {
+        t->cap = t->cap ? t->cap * 2 : 16;
+        t->v = realloc(t->v, t->cap * sizeof *t->v);
+        ck_assert_ptr_nonnull(t->v);
+    }
+    lt_module_t *m = &t->v[t->n++];
+    memset(m, 0, sizeof *m);
+    m->gen_unloaded = LT_GEN_NEVER;
+    return m;
+}
+
+static void read_build_id(const struct dl_phdr_info *info, const ElfW(Phdr) *ph, lt_module_t *m)
+{
+    const unsigned char *p = (const unsigned char *)(info->dlpi_addr + ph->p_vaddr);
+    const unsigned char *end = p + ph->p_filesz;
+    size_t align = ph->p_align == 8 ? 8 : 4;
+    while (p + sizeof(ElfW(Nhdr)) <= end) {
+        const ElfW(Nhdr) *nh = (const ElfW(Nhdr) *)p;
+        const unsigned char *name = p + sizeof *nh;
+        const unsigned char *desc = name + ((nh->n_namesz + align - 1) & ~(align - 1));
+        const unsigned char *next = desc + ((nh->n_descsz + align - 1) & ~(align - 1));
+        if (next > end) break;
+        if (nh->n_type == NT_GNU_BUILD_ID && nh->n_namesz == 4 && memcmp(name, "GNU", 4) == 0 &&
+            nh->n_descsz <= sizeof m->build_id) {
+            memcpy(m->build_id, desc, nh->n_descsz);
+            m->build_id_len = nh->n_descsz;
+            return;
+        }
+        p = next;
+    }
+}
+
+static int collect_one(struct dl_phdr_info *info, size_t size, void *arg)
+{
+    (void)size;
+    ut_mods_t *t = arg;
+    int first = t->n == 0;
+    lt_module_t *m = ut_mods_push(t);
+    if (first && (info->dlpi_name == NULL || info->dlpi_name[0] == '\0')) {
+        char buf[4096];
+        ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+        ck_assert_int_gt(n, 0);
+        buf[n] = '\0';
+        m->path = strdup(buf);
+    } else {
+        m->path = strdup(info->dlpi_name ? info->dlpi_name : "");
+    }
+    m->base = info->dlpi_addr;
+    m->seg = calloc(info->dlpi_phnum ? info->dlpi_phnum : 1, sizeof *m->seg);
+    for (ElfW(Half) i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        if (ph->p_type == PT_LOAD) {
+            lt_segment_t *sg = &m->seg[m->nseg++];
+            sg->vaddr = ph->p_vaddr;
+            sg->memsz = ph->p_memsz;
+            sg->prot = ph->p_flags & (PF_R | PF_W | PF_X);
+        } else if (ph->p_type == PT_NOTE && m->build_id_len == 0) {
+            read_build_id(info, ph, m);
+        }
+    }
+    return 0;
+}
+
+void ut_mods_collect_self(ut_mods_t *t)
+{
+    dl_iterate_phdr(collect_one, t);
+}
+
+void ut_mods_free(ut_mods_t *t)
+{
+    for (size_t i = 0; i < t->n; i++) {
+        free(t->v[i].path);
+        free(t->v[i].seg);
+    }
+    free(t->v);
+    memset(t, 0, sizeof *t);
 }

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "encode.h"
+#include "model.h"
 
 /* ---- deterministic randomness (xorshift64*) ---- */
 typedef struct ut_rng { uint64_t s; } ut_rng_t;
@@ -78,5 +79,20 @@ char *ut_tmpdir_create(void);
 void ut_tmpdir_remove(char *dir);
 /* dir/name in a malloc'd string. */
 char *ut_path(const char *dir, const char *name);
+
+/* ---- module tables (lt_module_t arrays as the replay builds them) ---- */
+typedef struct ut_mods {
+    lt_module_t *v;
+    size_t n, cap;
+} ut_mods_t;
+
+/* Appends a zeroed module (live in every generation) and returns it. */
+lt_module_t *ut_mods_push(ut_mods_t *t);
+/* Appends this process's loaded objects, read with dl_iterate_phdr: path
+ * (the main program's from /proc/self/exe), load bias, PT_LOAD segments
+ * and GNU build-id, all in generation 0 onwards. */
+void ut_mods_collect_self(ut_mods_t *t);
+/* Frees paths, segments and the array; leaves an empty table. */
+void ut_mods_free(ut_mods_t *t);
 
 #endif
