@@ -40,7 +40,7 @@ const char *lt_output_end_text(const lt_replay_t *rp, char *buf, size_t n)
         switch (rp->end_how) {
         case LT_END_EXIT: snprintf(buf, n, "exit status %d", rp->end_status); break;
         case LT_END_UNDERSCORE_EXIT: snprintf(buf, n, "_exit status %d", rp->end_status); break;
-        case LT_END_SIGNAL: snprintf(buf, n, "killed by signal %d (%s)", rp->end_status, sigabbrev_np(rp->end_status) ? sigabbrev_np(rp->end_status) : "?"); break;
+        case LT_END_SIGNAL: snprintf(buf, n, "killed by signal %d (SIG%s)", rp->end_status, sigabbrev_np(rp->end_status) ? sigabbrev_np(rp->end_status) : "?"); break;
         case LT_END_EXEC: snprintf(buf, n, "replaced itself by exec"); break;
         case LT_END_DISABLED: snprintf(buf, n, "tracing stopped early (error %d)", rp->end_status); break;
         default: snprintf(buf, n, "ended (how %d)", rp->end_how); break;

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -377,6 +378,46 @@ void lt_init(void)
     lt_tls_busy--;
 }
 
+/* Fatal signals: record how the process ended, flush, then let the default
+ * action run exactly as without the tracer (same core dump, same status).
+ * Installed only where the program left the default action; a program
+ * that installs its own handler later simply replaces ours. */
+static const int fatal_sigs[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT };
+
+static void on_fatal(int sig)
+{
+    int saved = errno;
+    if (getpid() == lt_pid) {
+        lt_tls_busy++;
+        int expect = LT_ST_ACTIVE;
+        if (atomic_compare_exchange_strong(&lt_state, &expect, LT_ST_OFF)) lt_writer_finish(LT_END_SIGNAL, sig);
+        lt_tls_busy--;
+    }
+    struct sigaction dfl;
+    memset(&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    sigemptyset(&dfl.sa_mask);
+    sigaction(sig, &dfl, NULL);
+    /* A fault re-executes and hits the default action on return; a signal
+     * sent by kill() or raise() is raised again (pending until we return). */
+    raise(sig);
+    errno = saved;
+}
+
+static void install_fatal_handlers(void)
+{
+    for (size_t i = 0; i < sizeof fatal_sigs / sizeof fatal_sigs[0]; i++) {
+        struct sigaction old, sa;
+        if (sigaction(fatal_sigs[i], NULL, &old) != 0) continue;
+        if (old.sa_handler != SIG_DFL || (old.sa_flags & SA_SIGINFO)) continue;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = on_fatal;
+        sigemptyset(&sa.sa_mask);
+        sa.sa_flags = SA_RESETHAND;
+        sigaction(fatal_sigs[i], &sa, NULL);
+    }
+}
+
 void lt_constructor(void)
 {
     lt_init();
@@ -384,6 +425,7 @@ void lt_constructor(void)
     lt_tls_busy++;
     if (!lt_cfg.follow) unfollow();
     pthread_atfork(fork_prepare, fork_parent, fork_child);
+    install_fatal_handlers();
     lt_modules_scan();
     lt_writer_start();
     lt_tls_busy--;

@@ -266,9 +266,15 @@ static void ensure_room(size_t need)
     if (enc.cap - enc.len < need) flush_chunk(0);
 }
 
+static int in_signal; /* finishing from a fatal-signal handler: never block */
+
 static void drain_side(void)
 {
-    pthread_mutex_lock(&side_mu);
+    if (in_signal) {
+        if (pthread_mutex_trylock(&side_mu) != 0) return;
+    } else {
+        pthread_mutex_lock(&side_mu);
+    }
     size_t off = 0;
     while (off < side_len) {
         /* Side records are already encoded; copy whole records, splitting
@@ -409,7 +415,19 @@ void lt_writer_flush_sync(void)
 
 void lt_writer_finish(int how, int status)
 {
-    pthread_mutex_lock(&wlock);
+    if (how == LT_END_SIGNAL) {
+        /* In a crashing thread: the lock may be held by the writer for a
+         * moment, or by this very thread (then give up, never deadlock). */
+        int got = 0;
+        for (int i = 0; i < 200 && !(got = pthread_mutex_trylock(&wlock) == 0); i++) {
+            struct timespec ms = { 0, 1000000 };
+            nanosleep(&ms, NULL);
+        }
+        if (!got) return;
+        in_signal = 1;
+    } else {
+        pthread_mutex_lock(&wlock);
+    }
     if (!finished && fd >= 0) {
         drain_all();
         unsigned char rec[64], *p = rec;
