@@ -19,10 +19,10 @@ static const char *base_name(const char *p)
 static int prefix(const char *s, const char *p) { return s && strncmp(s, p, strlen(p)) == 0; }
 
 /* Frames of the allocation API itself, removed from the top of stacks:
- * C++'s operator new variants call malloc, and the user wants their caller. */
+ * C++'s operator new variants call malloc, and the user wants their caller.
+ * (The tracer's own frames are dropped wherever they are, below.) */
 static int is_alloc_entry(const lt_symframe_t *f)
 {
-    if (prefix(base_name(f->module), "libleaktrace")) return 1;
     const char *fn = f->function;
     if (!fn) return 0;
     return prefix(fn, "operator new(") || prefix(fn, "operator new[](") ||

@@ -53,9 +53,9 @@ static int resolving;
 
 static int in_boot(const void *p) { return (const unsigned char *)p >= boot && (const unsigned char *)p < boot + sizeof boot; }
 
-static void *boot_alloc(size_t n, int zero)
+/* Static memory starts zeroed and is never reused: calloc needs nothing more. */
+static void *boot_alloc(size_t n)
 {
-    (void)zero; /* static memory is zero and never reused */
     size_t need = (n + 16 + 15) & ~(size_t)15;
     if (boot_used + need > sizeof boot) return NULL;
     unsigned char *p = boot + boot_used;
@@ -114,7 +114,7 @@ __attribute__((constructor(101))) static void hooks_constructor(void)
 
 LT_EXPORT void *malloc(size_t n)
 {
-    if (LT_UNLIKELY(!ready())) return boot_alloc(n, 0);
+    if (LT_UNLIKELY(!ready())) return boot_alloc(n);
     void *p = real.malloc(n);
     lt_thread_t *t;
     if (p && (t = lt_enter())) {
@@ -129,7 +129,7 @@ LT_EXPORT void *calloc(size_t n, size_t m)
     if (LT_UNLIKELY(!ready())) {
         size_t total;
         if (__builtin_mul_overflow(n, m, &total)) return NULL;
-        return boot_alloc(total, 1);
+        return boot_alloc(total);
     }
     void *p = real.calloc(n, m);
     lt_thread_t *t;
@@ -183,11 +183,11 @@ LT_EXPORT void *realloc(void *p, size_t n)
     if (LT_UNLIKELY(!ready() || in_boot(p))) {
         if (p && in_boot(p)) {
             /* Move a bootstrap block to the real heap (the old one stays). */
-            void *q = ready() ? malloc(n) : boot_alloc(n, 0);
+            void *q = ready() ? malloc(n) : boot_alloc(n);
             if (q) memcpy(q, p, boot_size(p) < n ? boot_size(p) : n);
             return q;
         }
-        return boot_alloc(n, 0);
+        return boot_alloc(n);
     }
     return resize(p, n, LT_FN_REALLOC);
 }

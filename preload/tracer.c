@@ -387,12 +387,7 @@ static const int fatal_sigs[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT };
 static void on_fatal(int sig)
 {
     int saved = errno;
-    if (getpid() == lt_pid) {
-        lt_tls_busy++;
-        int expect = LT_ST_ACTIVE;
-        if (atomic_compare_exchange_strong(&lt_state, &expect, LT_ST_OFF)) lt_writer_finish(LT_END_SIGNAL, sig);
-        lt_tls_busy--;
-    }
+    lt_finish(LT_END_SIGNAL, sig);
     struct sigaction dfl;
     memset(&dfl, 0, sizeof dfl);
     dfl.sa_handler = SIG_DFL;
