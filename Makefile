@@ -61,6 +61,7 @@ programs: all
 	python3 tests/run_programs.py --lib $(LIB) --analyzer $(CLI) --out $(BUILD)/test-programs
 
 test: all unit programs
+	tests/run_profile_tests.sh $(LIB) $(CLI)
 	tests/run_real_programs.sh $(LIB) $(CLI)
 
 bench: all

@@ -46,7 +46,7 @@ int lt_payload_next(lt_payload_t *pl, lt_rec_t *r, lt_err_t *err)
             r->payload = pl->p;
             r->len = (size_t)len;
             pl->p += len;
-            if (tag > LT_REC_WARN) continue; /* unknown but skippable: a newer minor version */
+            if (tag > LT_REC_LAST_KNOWN) continue; /* unknown but skippable: a newer minor version */
             return 1;
         }
         if (tag != LT_REC_SEGMENT && !pl->in_segment)

@@ -16,10 +16,17 @@
 #include "replay.h"
 #include "report.h"
 #include "symbolize.h"
+#include "diff.h"
+#include "dump.h"
+#include "flame.h"
+#include "output_profile.h"
+#include "pprof.h"
+#include "source.h"
 
 #define VERSION "0.1.0"
 
 static const char *prog = "leaktrace";
+static const char *cur_cmd = "help";   /* the command being run, for "Try 'leaktrace CMD --help'" */
 
 static void usage_main(FILE *o)
 {
@@ -30,14 +37,24 @@ static void usage_main(FILE *o)
             "(LD_PRELOAD=libleaktrace.so PROGRAM writes leaktrace.PROGRAM.PID.trace).\n"
             "\n"
             "commands:\n"
-            "  report TRACE     what leaked and where: blocks never freed, by allocation stack\n"
-            "  help [COMMAND]   this text, or a command's options\n"
-            "  version          the version and the trace format it reads\n"
+            "  report TRACE        what leaked and where: blocks never freed, by allocation stack\n"
+            "  dump TRACE          the live heap at one moment (--at, --mark, --end), per stack\n"
+            "  diff A B            what grew between two dumps, marks, moments or runs\n"
+            "  pprof TRACE|DUMP    a gzip'd pprof profile for go tool pprof, Pyroscope, Parca\n"
+            "  flamegraph TRACE|DUMP  an SVG flame graph, or folded stacks (--folded)\n"
+            "  marks TRACE         the marks (and periodic samples) recorded in a trace\n"
+            "  help [COMMAND]      this text, or a command's options\n"
+            "  version             the version and the trace format it reads\n"
             "\n"
-            "exit status: 0 success, 2 bad usage, 3 a file cannot be read, 4 not a leaktrace\n"
-            "trace or an unsupported format version, 5 corrupt trace (the message gives the\n"
-            "byte offset), 6 out of memory. A trace cut short (the process was killed) is\n"
-            "reported with a warning and exit status 0.\n"
+            "Moments inside a trace: --at SECONDS (since the tracer started), --mark LABEL\n"
+            "(the first leaktrace_mark(LABEL) or signal mark), --end (default), --peak; in\n"
+            "diff, TRACE@LABEL, TRACE@SECONDS, TRACE@peak, TRACE@end.\n"
+            "\n"
+            "exit status: 0 success, 1 diff --fail-above: the heap grew more than allowed,\n"
+            "2 bad usage (also: no such mark), 3 a file cannot be read or written, 4 not a\n"
+            "leaktrace trace or dump, or an unsupported format version, 5 corrupt trace or\n"
+            "dump (the message says where), 6 out of memory. A trace cut short (the process\n"
+            "was killed) is reported with a warning and exit status 0.\n"
             "\n"
             "Run 'leaktrace COMMAND --help' for a command's options. See docs/ or leaktrace(1).\n");
 }
@@ -80,7 +97,7 @@ static int usage_error(const char *fmt, const char *arg, void (*usage)(FILE *))
     fprintf(stderr, "%s: error: ", prog);
     fprintf(stderr, fmt, arg);
     fputc('\n', stderr);
-    if (usage) fprintf(stderr, "Try 'leaktrace %s --help'.\n", usage == usage_report ? "report" : "help");
+    if (usage) fprintf(stderr, "Try 'leaktrace %s --help'.\n", cur_cmd);
     return LT_E_USAGE;
 }
 
@@ -91,26 +108,6 @@ static int parse_count(const char *s, size_t *out)
     if (!*s || *end || s[0] == '-') return -1;
     *out = (size_t)v;
     return 0;
-}
-
-static void warn_replay(const lt_replay_t *rp, const char *path)
-{
-    if (!rp->complete) {
-        if (rp->cut_short)
-            fprintf(stderr, "%s: warning: %s: %s; reporting what was written before (complete: false)\n", prog, path, rp->cut_msg);
-        else
-            fprintf(stderr, "%s: warning: %s: the trace has no end record: the process was killed or crashed before it could "
-                            "finish; reporting what was written (complete: false)\n", prog, path);
-    }
-    if (rp->unknown_frees)
-        fprintf(stderr, "%s: warning: %llu frees of blocks the trace never saw allocated (allocated before tracing started, "
-                        "or in a signal handler that interrupted the tracer)\n", prog, (unsigned long long)rp->unknown_frees);
-    if (rp->seq_gaps)
-        fprintf(stderr, "%s: warning: %llu events missing from the trace (lost when the process ended)\n", prog,
-                (unsigned long long)rp->seq_gaps);
-    if (rp->undefined_stacks)
-        fprintf(stderr, "%s: warning: %llu stacks were used but never defined (trace cut short?)\n", prog,
-                (unsigned long long)rp->undefined_stacks);
 }
 
 static int cmd_report(int argc, char **argv)
@@ -158,7 +155,7 @@ static int cmd_report(int argc, char **argv)
     lt_err_t err = { 0 };
     lt_replay_t *rp;
     if (lt_replay_file(path, &rp, &err) < 0) return fail(&err);
-    warn_replay(rp, path);
+    lt_source_warn_replay(rp, path, warn_cb, NULL);
     lt_symbolizer_t *sym = lt_sym_open(rp->mods, rp->nmods, symflags, warn_cb, NULL);
     if (!sym) { lt_replay_free(rp); fprintf(stderr, "%s: error: out of memory\n", prog); return LT_E_NOMEM; }
     lt_report_t *rep;
@@ -215,6 +212,437 @@ static int cmd_events(int argc, char **argv)
     return 0;
 }
 
+/* ---- dump, diff, pprof, flamegraph, marks ---------------------------------- */
+
+static void usage_dump(FILE *o)
+{
+    fprintf(o,
+            "usage: leaktrace dump [OPTIONS] TRACE\n"
+            "\n"
+            "Writes a heap dump: the blocks live at one moment of the run, summed per\n"
+            "allocation stack (symbolized), with what each stack allocated up to then and\n"
+            "the process's metadata. diff, pprof and flamegraph read dumps like traces.\n"
+            "The format is stable and documented in docs/dumps.md.\n"
+            "\n"
+            "options:\n"
+            "  --at SECONDS          the moment SECONDS after the tracer started (2.5 or 2.5s)\n"
+            "  --mark LABEL          the first mark LABEL (leaktrace_mark, LEAKTRACE_MARK_SIGNAL)\n"
+            "  --peak                when live bytes were at their highest\n"
+            "  --end                 the end of the trace (default)\n"
+            "  --format text|json    text: tab-separated lines (default); json: one object\n"
+            "  --no-demangle         keep C++ names as in the symbol table\n"
+            "  -o, --output FILE     write to FILE instead of stdout\n"
+            "  -h, --help            this text\n");
+}
+
+static void usage_diff(FILE *o)
+{
+    fprintf(o,
+            "usage: leaktrace diff [OPTIONS] A B\n"
+            "\n"
+            "Shows how live memory changed from A to B, per allocation stack: bytes and\n"
+            "blocks before and after, sites that are new or gone, largest growth first.\n"
+            "A and B are heap dumps or traces; a trace means its end, TRACE@LABEL its first\n"
+            "mark LABEL, TRACE@SECONDS that moment, TRACE@peak its peak. Stacks are matched\n"
+            "by function, file, line and module name, so dumps of two runs of the same\n"
+            "build compare cleanly despite address randomization.\n"
+            "\n"
+            "options:\n"
+            "  --format text|json          output format (default text); JSON shape in\n"
+            "                              docs/analyzer.md\n"
+            "  --top N                     text: the N largest changes (default 20, 0 = all)\n"
+            "  --fail-above BYTES          exit with status 1 when live memory grew by more\n"
+            "                              than BYTES (suffixes K, M, G: powers of 1024)\n"
+            "  --no-default-suppressions   also compare one-time runtime allocations\n"
+            "  --no-demangle               keep C++ names as in the symbol table\n"
+            "  -o, --output FILE           write to FILE instead of stdout\n"
+            "  -h, --help                  this text\n");
+}
+
+static void usage_pprof(FILE *o)
+{
+    fprintf(o,
+            "usage: leaktrace pprof [OPTIONS] TRACE|DUMP -o FILE\n"
+            "\n"
+            "Writes a gzip'd pprof profile (profile.proto) of the heap at a moment, with\n"
+            "Go's heap sample types alloc_objects, alloc_space, inuse_objects, inuse_space\n"
+            "(default inuse_space), fully symbolized (pprof does not need the binaries).\n"
+            "  go tool pprof -top -sample_index=inuse_space FILE\n"
+            "  go tool pprof -top -base BEFORE.pb.gz AFTER.pb.gz\n"
+            "  go tool pprof -http=:8080 FILE          (flame graph in the browser)\n"
+            "\n"
+            "options:\n"
+            "  --at SECONDS | --mark LABEL | --peak | --end   the moment (default: the end)\n"
+            "  --no-demangle         keep C++ names as in the symbol table\n"
+            "  -o, --output FILE     where to write (required; - for stdout)\n"
+            "  -h, --help            this text\n");
+}
+
+static void usage_flame(FILE *o)
+{
+    fprintf(o,
+            "usage: leaktrace flamegraph [OPTIONS] TRACE|DUMP\n"
+            "\n"
+            "Draws a self-contained SVG flame graph of allocation stacks (hover a frame\n"
+            "for its bytes and share), or prints folded stacks for flamegraph.pl,\n"
+            "inferno or speedscope.\n"
+            "\n"
+            "options:\n"
+            "  --what leaked|allocated|peak   leaked: live at the moment (default, the\n"
+            "                        end: the leaks); allocated: every byte allocated up to\n"
+            "                        the moment; peak: live when the heap was at its highest\n"
+            "  --at SECONDS | --mark LABEL | --end   the moment (not with --what peak)\n"
+            "  --folded              folded stacks instead of SVG\n"
+            "  --title TEXT          the SVG's title\n"
+            "  --no-demangle         keep C++ names as in the symbol table\n"
+            "  -o, --output FILE     write to FILE instead of stdout\n"
+            "  -h, --help            this text\n");
+}
+
+static void usage_marks(FILE *o)
+{
+    fprintf(o,
+            "usage: leaktrace marks [OPTIONS] TRACE\n"
+            "\n"
+            "Lists the marks of a trace (leaktrace_mark calls and LEAKTRACE_MARK_SIGNAL\n"
+            "signals) with their time and the live heap at each.\n"
+            "\n"
+            "options:\n"
+            "  --samples             also the tracer's periodic samples (LEAKTRACE_INTERVAL):\n"
+            "                        live heap, threads and resident set size over time\n"
+            "  --format text|json    output format (default text)\n"
+            "  -o, --output FILE     write to FILE instead of stdout\n"
+            "  -h, --help            this text\n");
+}
+
+enum { O_FORMAT = 256, O_TOP, O_NODEF, O_NODEM, O_AT, O_MARK, O_END, O_PEAK, O_FAIL, O_WHAT, O_FOLDED, O_TITLE, O_SAMPLES };
+
+/* The moment options shared by dump, pprof and flamegraph. Returns 1 when c
+ * was one of them, 0 when not, or the usage error's status (negated). */
+static int moment_option(int c, const char *arg, lt_when_t *w, int *nset, void (*usage)(FILE *))
+{
+    switch (c) {
+    case O_AT:
+        w->kind = LT_MOMENT_TIME;
+        if (lt_when_parse_seconds(arg, &w->ts)) return -usage_error("--at wants seconds since the start, like 2.5, not '%s'", arg, usage);
+        break;
+    case O_MARK:
+        w->kind = LT_MOMENT_MARK;
+        w->label = arg;
+        break;
+    case O_END: w->kind = LT_MOMENT_END; break;
+    case O_PEAK: w->kind = LT_MOMENT_PEAK; break;
+    default: return 0;
+    }
+    if (++*nset > 1) return -usage_error("%s", "give one moment: --at, --mark, --peak or --end", usage);
+    return 1;
+}
+
+static FILE *open_out(const char *path, const char *mode, const char *what)
+{
+    if (!path || !strcmp(path, "-")) return stdout;
+    FILE *f = fopen(path, mode);
+    if (!f) fprintf(stderr, "%s: error: cannot write %s to '%s': %s\n", prog, what, path, strerror(errno));
+    return f;
+}
+
+/* Flushes and closes out; reports a write error. Returns 0 or LT_E_IO. */
+static int close_out(FILE *out, const char *path)
+{
+    int bad = fflush(out) != 0 || ferror(out);
+    if (out != stdout && fclose(out) != 0) bad = 1;
+    if (bad) {
+        fprintf(stderr, "%s: error: writing '%s' failed: %s\n", prog, path && strcmp(path, "-") ? path : "standard output",
+                strerror(errno));
+        return LT_E_IO;
+    }
+    return 0;
+}
+
+#define MOMENT_LONGOPTS                                   \
+    { "at", required_argument, NULL, O_AT },              \
+    { "mark", required_argument, NULL, O_MARK },          \
+    { "end", no_argument, NULL, O_END },                  \
+    { "peak", no_argument, NULL, O_PEAK }
+
+static int cmd_dump(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        MOMENT_LONGOPTS,
+        { "format", required_argument, NULL, O_FORMAT },
+        { "no-demangle", no_argument, NULL, O_NODEM },
+        { "output", required_argument, NULL, 'o' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    lt_when_t w = { LT_MOMENT_END, 0, NULL };
+    int nset = 0, json = 0, c, r;
+    unsigned symflags = 0;
+    const char *outpath = NULL;
+    opterr = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
+        if ((r = moment_option(c, optarg, &w, &nset, usage_dump)) < 0) return -r;
+        if (r) continue;
+        switch (c) {
+        case O_FORMAT:
+            if (!strcmp(optarg, "json")) json = 1;
+            else if (!strcmp(optarg, "text")) json = 0;
+            else return usage_error("unknown format '%s' (use text or json)", optarg, usage_dump);
+            break;
+        case O_NODEM: symflags |= LT_SYM_NO_DEMANGLE; break;
+        case 'o': outpath = optarg; break;
+        case 'h': usage_dump(stdout); return 0;
+        case ':': return usage_error("option '%s' needs a value", argv[optind - 1], usage_dump);
+        default: return usage_error("unknown option '%s'", argv[optind - 1], usage_dump);
+        }
+    }
+    if (optind >= argc) return usage_error("%s", "dump needs a TRACE file", usage_dump);
+    if (optind + 1 < argc) return usage_error("unexpected argument '%s' (one TRACE at a time)", argv[optind + 1], usage_dump);
+    lt_err_t err = { 0 };
+    lt_profile_t *p;
+    if (lt_source_load(argv[optind], &w, symflags, warn_cb, NULL, &p, &err) < 0) return fail(&err);
+    FILE *out = open_out(outpath, "w", "the heap dump");
+    if (!out) { lt_profile_free(p); return LT_E_IO; }
+    if (json) lt_dump_write_json(p, out);
+    else lt_dump_write_text(p, out);
+    lt_profile_free(p);
+    return close_out(out, outpath);
+}
+
+static int parse_bytes(const char *s, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    if (!*s || *s == '-') return -1;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || end == s) return -1;
+    unsigned shift = 0;
+    if (*end == 'k' || *end == 'K') shift = 10;
+    else if (*end == 'm' || *end == 'M') shift = 20;
+    else if (*end == 'g' || *end == 'G') shift = 30;
+    if (shift) {
+        end++;
+        if (*end == 'i') end++;
+        if (*end == 'B') end++;
+    }
+    if (*end || (shift && v > (UINT64_MAX >> shift))) return -1;
+    *out = (uint64_t)v << shift;
+    return 0;
+}
+
+static int cmd_diff(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "format", required_argument, NULL, O_FORMAT },
+        { "top", required_argument, NULL, O_TOP },
+        { "fail-above", required_argument, NULL, O_FAIL },
+        { "no-default-suppressions", no_argument, NULL, O_NODEF },
+        { "no-demangle", no_argument, NULL, O_NODEM },
+        { "output", required_argument, NULL, 'o' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    int json = 0, c, have_fail = 0, nodef = 0;
+    size_t top = 20;
+    uint64_t fail_above = 0;
+    unsigned symflags = 0;
+    const char *outpath = NULL;
+    opterr = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
+        switch (c) {
+        case O_FORMAT:
+            if (!strcmp(optarg, "json")) json = 1;
+            else if (!strcmp(optarg, "text")) json = 0;
+            else return usage_error("unknown format '%s' (use text or json)", optarg, usage_diff);
+            break;
+        case O_TOP:
+            if (parse_count(optarg, &top)) return usage_error("--top wants a whole number, not '%s'", optarg, usage_diff);
+            break;
+        case O_FAIL:
+            if (parse_bytes(optarg, &fail_above)) return usage_error("--fail-above wants a number of bytes like 4096 or 10M, not '%s'", optarg, usage_diff);
+            have_fail = 1;
+            break;
+        case O_NODEF: nodef = 1; break;
+        case O_NODEM: symflags |= LT_SYM_NO_DEMANGLE; break;
+        case 'o': outpath = optarg; break;
+        case 'h': usage_diff(stdout); return 0;
+        case ':': return usage_error("option '%s' needs a value", argv[optind - 1], usage_diff);
+        default: return usage_error("unknown option '%s'", argv[optind - 1], usage_diff);
+        }
+    }
+    if (argc - optind != 2) return usage_error("%s", "diff needs two inputs: A (before) and B (after)", usage_diff);
+    const char *na = argv[optind], *nb = argv[optind + 1];
+    lt_err_t err = { 0 };
+    lt_profile_t *a = NULL, *b = NULL;
+    if (lt_source_load_spec(na, symflags, warn_cb, NULL, &a, &err) < 0) return fail(&err);
+    if (lt_source_load_spec(nb, symflags, warn_cb, NULL, &b, &err) < 0) { lt_profile_free(a); return fail(&err); }
+    lt_diff_t *d;
+    if (lt_diff_build(a, b, !nodef, &d, &err) < 0) { lt_profile_free(a); lt_profile_free(b); return fail(&err); }
+    int rc = 0;
+    FILE *out = open_out(outpath, "w", "the diff");
+    if (!out) rc = LT_E_IO;
+    else {
+        if (json) lt_output_diff_json(out, d, na, nb);
+        else lt_output_diff_text(out, d, na, nb, top);
+        rc = close_out(out, outpath);
+    }
+    if (!rc && have_fail && d->bytes_delta > 0 && (uint64_t)d->bytes_delta > fail_above) {
+        fprintf(stderr, "%s: live heap grew by %lld bytes, more than --fail-above %llu\n", prog, (long long)d->bytes_delta,
+                (unsigned long long)fail_above);
+        rc = 1;
+    }
+    lt_diff_free(d);
+    lt_profile_free(a);
+    lt_profile_free(b);
+    return rc;
+}
+
+static int cmd_pprof(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        MOMENT_LONGOPTS,
+        { "no-demangle", no_argument, NULL, O_NODEM },
+        { "output", required_argument, NULL, 'o' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    lt_when_t w = { LT_MOMENT_END, 0, NULL };
+    int nset = 0, c, r;
+    unsigned symflags = 0;
+    const char *outpath = NULL;
+    opterr = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
+        if ((r = moment_option(c, optarg, &w, &nset, usage_pprof)) < 0) return -r;
+        if (r) continue;
+        switch (c) {
+        case O_NODEM: symflags |= LT_SYM_NO_DEMANGLE; break;
+        case 'o': outpath = optarg; break;
+        case 'h': usage_pprof(stdout); return 0;
+        case ':': return usage_error("option '%s' needs a value", argv[optind - 1], usage_pprof);
+        default: return usage_error("unknown option '%s'", argv[optind - 1], usage_pprof);
+        }
+    }
+    if (optind >= argc) return usage_error("%s", "pprof needs a TRACE or DUMP file", usage_pprof);
+    if (optind + 1 < argc) return usage_error("unexpected argument '%s' (one input at a time)", argv[optind + 1], usage_pprof);
+    if (!outpath) return usage_error("%s", "pprof needs -o FILE (the profile is binary; -o - for stdout)", usage_pprof);
+    lt_err_t err = { 0 };
+    lt_profile_t *p;
+    if (lt_source_load(argv[optind], &w, symflags, warn_cb, NULL, &p, &err) < 0) return fail(&err);
+    FILE *out = open_out(outpath, "wb", "the profile");
+    if (!out) { lt_profile_free(p); return LT_E_IO; }
+    int rc = lt_pprof_write(p, out, &err) < 0 ? fail(&err) : 0;
+    lt_profile_free(p);
+    int rc2 = close_out(out, outpath);
+    return rc ? rc : rc2;
+}
+
+static int cmd_flamegraph(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "at", required_argument, NULL, O_AT },
+        { "mark", required_argument, NULL, O_MARK },
+        { "end", no_argument, NULL, O_END },
+        { "what", required_argument, NULL, O_WHAT },
+        { "folded", no_argument, NULL, O_FOLDED },
+        { "title", required_argument, NULL, O_TITLE },
+        { "no-demangle", no_argument, NULL, O_NODEM },
+        { "output", required_argument, NULL, 'o' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    lt_when_t w = { LT_MOMENT_END, 0, NULL };
+    int nset = 0, c, r, folded = 0, what = LT_FLAME_INUSE, peak = 0;
+    unsigned symflags = 0;
+    const char *outpath = NULL, *title = NULL;
+    opterr = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
+        if ((r = moment_option(c, optarg, &w, &nset, usage_flame)) < 0) return -r;
+        if (r) continue;
+        switch (c) {
+        case O_WHAT:
+            if (!strcmp(optarg, "leaked")) { what = LT_FLAME_INUSE; peak = 0; }
+            else if (!strcmp(optarg, "allocated")) { what = LT_FLAME_ALLOC; peak = 0; }
+            else if (!strcmp(optarg, "peak")) { what = LT_FLAME_INUSE; peak = 1; }
+            else return usage_error("--what is leaked, allocated or peak, not '%s'", optarg, usage_flame);
+            break;
+        case O_FOLDED: folded = 1; break;
+        case O_TITLE: title = optarg; break;
+        case O_NODEM: symflags |= LT_SYM_NO_DEMANGLE; break;
+        case 'o': outpath = optarg; break;
+        case 'h': usage_flame(stdout); return 0;
+        case ':': return usage_error("option '%s' needs a value", argv[optind - 1], usage_flame);
+        default: return usage_error("unknown option '%s'", argv[optind - 1], usage_flame);
+        }
+    }
+    if (optind >= argc) return usage_error("%s", "flamegraph needs a TRACE or DUMP file", usage_flame);
+    if (optind + 1 < argc) return usage_error("unexpected argument '%s' (one input at a time)", argv[optind + 1], usage_flame);
+    if (peak) {
+        if (nset) return usage_error("%s", "--what peak chooses the moment itself: drop --at/--mark/--end", usage_flame);
+        w.kind = LT_MOMENT_PEAK;
+    }
+    lt_err_t err = { 0 };
+    lt_profile_t *p;
+    if (lt_source_load(argv[optind], &w, symflags, warn_cb, NULL, &p, &err) < 0) return fail(&err);
+    char deftitle[512], mbuf[300];
+    if (!title) {
+        const char *exe = strrchr(p->exe, '/') ? strrchr(p->exe, '/') + 1 : p->exe;
+        snprintf(deftitle, sizeof deftitle, "%s of %s (pid %lld) at %s",
+                 what == LT_FLAME_ALLOC ? "Bytes allocated" : peak ? "Live bytes at the peak" : "Live bytes", *exe ? exe : "?",
+                 p->pid, lt_dump_moment_text(p, mbuf, sizeof mbuf));
+        title = deftitle;
+    }
+    FILE *out = open_out(outpath, "w", folded ? "the folded stacks" : "the flame graph");
+    if (!out) { lt_profile_free(p); return LT_E_IO; }
+    int rc = (folded ? lt_flame_folded(p, what, out, &err) : lt_flame_svg(p, what, title, out, &err)) < 0 ? fail(&err) : 0;
+    lt_profile_free(p);
+    int rc2 = close_out(out, outpath);
+    return rc ? rc : rc2;
+}
+
+static int cmd_marks(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "samples", no_argument, NULL, O_SAMPLES },
+        { "format", required_argument, NULL, O_FORMAT },
+        { "output", required_argument, NULL, 'o' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    int json = 0, samples = 0, c;
+    const char *outpath = NULL;
+    opterr = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
+        switch (c) {
+        case O_SAMPLES: samples = 1; break;
+        case O_FORMAT:
+            if (!strcmp(optarg, "json")) json = 1;
+            else if (!strcmp(optarg, "text")) json = 0;
+            else return usage_error("unknown format '%s' (use text or json)", optarg, usage_marks);
+            break;
+        case 'o': outpath = optarg; break;
+        case 'h': usage_marks(stdout); return 0;
+        case ':': return usage_error("option '%s' needs a value", argv[optind - 1], usage_marks);
+        default: return usage_error("unknown option '%s'", argv[optind - 1], usage_marks);
+        }
+    }
+    if (argc - optind != 1) return usage_error("%s", "marks needs one TRACE file", usage_marks);
+    lt_err_t err = { 0 };
+    lt_replay_t *rp;
+    if (lt_replay_file(argv[optind], &rp, &err) < 0) return fail(&err);
+    lt_source_warn_replay(rp, argv[optind], warn_cb, NULL);
+    FILE *out = open_out(outpath, "w", "the marks");
+    if (!out) { lt_replay_free(rp); return LT_E_IO; }
+    if (json) lt_output_marks_json(out, rp, samples);
+    else lt_output_marks_text(out, rp, samples);
+    lt_replay_free(rp);
+    return close_out(out, outpath);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -223,15 +651,28 @@ int main(int argc, char **argv)
         return LT_E_USAGE;
     }
     const char *cmd = argv[1];
-    if (!strcmp(cmd, "report")) return cmd_report(argc - 1, argv + 1);
+    static const struct { const char *name; int (*fn)(int, char **); void (*usage)(FILE *); } cmds[] = {
+        { "report", cmd_report, usage_report }, { "dump", cmd_dump, usage_dump },
+        { "diff", cmd_diff, usage_diff },       { "pprof", cmd_pprof, usage_pprof },
+        { "flamegraph", cmd_flamegraph, usage_flame }, { "marks", cmd_marks, usage_marks },
+    };
+    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
+        if (!strcmp(cmd, cmds[i].name)) {
+            cur_cmd = cmd;
+            return cmds[i].fn(argc - 1, argv + 1);
+        }
     if (!strcmp(cmd, "events")) return cmd_events(argc - 1, argv + 1);
     if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
         printf("leaktrace %s (trace format %d.%d)\n", VERSION, LT_FORMAT_MAJOR, LT_FORMAT_MINOR);
         return 0;
     }
     if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
-        if (argc > 2 && !strcmp(argv[2], "report")) usage_report(stdout);
-        else usage_main(stdout);
+        for (size_t i = 0; argc > 2 && i < sizeof cmds / sizeof cmds[0]; i++)
+            if (!strcmp(argv[2], cmds[i].name)) {
+                cmds[i].usage(stdout);
+                return 0;
+            }
+        usage_main(stdout);
         return 0;
     }
     fprintf(stderr, "%s: error: unknown command '%s'\n\n", prog, cmd);

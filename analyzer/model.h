@@ -32,4 +32,13 @@ typedef struct lt_module {
     uint32_t nseg;
 } lt_module_t;
 
+/* Moments of a run at which the heap can be looked at. */
+enum {
+    LT_MOMENT_END = 0,    /* the end of the trace */
+    LT_MOMENT_TIME,       /* a time since the tracer started */
+    LT_MOMENT_MARK,       /* the first mark with a given label */
+    LT_MOMENT_PEAK,       /* when live bytes were at their maximum */
+    LT_MOMENT_SEQ,        /* right after the event with a given sequence number */
+};
+
 #endif

@@ -17,7 +17,7 @@
 #define REORDER_MAX (1u << 20)      /* events held while waiting for a gap */
 #define STACK_ID_SLACK 1000000u     /* ids may run ahead of definitions by this */
 
-enum { EV_ALLOC = 1, EV_FREE, EV_NOP };
+enum { EV_ALLOC = 1, EV_FREE, EV_NOP, EV_MARK, EV_TICK };   /* MARK/TICK: size = index */
 
 typedef struct ev {
     uint64_t seq, ts, addr, size;
@@ -38,6 +38,10 @@ struct lt_replay_priv {
     size_t livecap, livecount;     /* livecap: power of two */
     uint64_t ndefined;          /* STACK records seen: ids are dense from 0 */
     uint64_t end_next_seq;      /* from END: the next sequence number unused */
+    lt_moment_t moment;         /* kind END: none */
+    char *moment_label;
+    size_t capmarks, capticks;
+    uint64_t last_threads;      /* of the last tick applied */
 };
 
 /* ---- live set: open addressing, linear probing, backward-shift delete ---- */
@@ -126,11 +130,37 @@ static lt_stack_t *stack_at(lt_replay_t *rp, uint32_t id)
 /* Applies e in sequence: counts the sequence numbers skipped to reach it. */
 static void apply_event(lt_replay_t *rp, const ev_t *e);
 
+/* Copies the heap state as it is now into rp->snap. */
+static void take_snapshot(lt_replay_t *rp, uint64_t seq, uint64_t ts, int reached)
+{
+    lt_snapshot_t *sn = &rp->snap;
+    free(sn->st);
+    sn->st = NULL;
+    sn->nst = 0;
+    if (rp->nstacks) {
+        sn->st = malloc(rp->nstacks * sizeof *sn->st);
+        if (sn->st) {
+            for (size_t i = 0; i < rp->nstacks; i++) sn->st[i] = rp->stacks[i].st;
+            sn->nst = rp->nstacks;
+        }
+    }
+    sn->none_st = rp->none_stack.st;
+    sn->tot = rp->tot;
+    sn->seq = seq;
+    sn->ts = ts;
+    sn->threads = rp->priv->last_threads;
+    sn->reached = reached;
+}
+
 static void apply(lt_replay_t *rp, const ev_t *e)
 {
     struct lt_replay_priv *p = rp->priv;
     if (e->seq > p->next_seq) rp->seq_gaps += e->seq - p->next_seq;
     p->next_seq = e->seq + 1;
+    const lt_moment_t *m = &p->moment;
+    if (m->kind != LT_MOMENT_END && !rp->snap.reached && e->kind != EV_NOP &&
+        ((m->kind == LT_MOMENT_TIME && e->ts > m->ts) || (m->kind == LT_MOMENT_SEQ && e->seq > m->seq)))
+        take_snapshot(rp, e->seq, m->kind == LT_MOMENT_TIME ? m->ts : rp->last_ts, 1);
     apply_event(rp, e);
 }
 
@@ -139,6 +169,22 @@ static void apply_event(lt_replay_t *rp, const ev_t *e)
     struct lt_replay_priv *p = rp->priv;
     if (e->ts > rp->last_ts) rp->last_ts = e->ts;
     if (e->kind == EV_NOP) return;
+    if (e->kind == EV_MARK) {
+        lt_mark_t *mk = &rp->marks[e->size];
+        mk->tot = rp->tot;
+        if (p->moment.kind == LT_MOMENT_MARK && !rp->snap.reached && strcmp(mk->label, p->moment.label) == 0)
+            take_snapshot(rp, e->seq + 1, e->ts, 1);
+        return;
+    }
+    if (e->kind == EV_TICK) {
+        lt_tick_t *tk = &rp->ticks[e->size];
+        tk->live_bytes = rp->tot.live_bytes;
+        tk->live_blocks = rp->tot.live_blocks;
+        tk->allocations = rp->tot.allocations;
+        tk->bytes_allocated = rp->tot.bytes_allocated;
+        p->last_threads = tk->threads;
+        return;
+    }
     rp->events++;
     if (e->kind == EV_ALLOC) {
         live_t *old = live_find(p, e->addr);
@@ -170,6 +216,7 @@ static void apply_event(lt_replay_t *rp, const ev_t *e)
         if (rp->tot.live_bytes > rp->tot.peak_bytes) {
             rp->tot.peak_bytes = rp->tot.live_bytes;
             rp->tot.peak_ts = e->ts;
+            rp->tot.peak_seq = e->seq;
         }
     } else {
         live_t *l = live_find(p, e->addr);
@@ -217,7 +264,7 @@ static ev_t heap_pop(struct lt_replay_priv *p)
 static int submit(lt_replay_t *rp, const ev_t *e, lt_err_t *err)
 {
     struct lt_replay_priv *p = rp->priv;
-    if (e->kind != EV_NOP && !stack_get(rp, e->stack, err, -1)) return -err->code;
+    if ((e->kind == EV_ALLOC || e->kind == EV_FREE) && !stack_get(rp, e->stack, err, -1)) return -err->code;
     if (e->seq == p->next_seq && p->nheap == 0) { apply(rp, e); return 0; }
     if (e->seq < p->next_seq) {
         /* Older than what was applied: only possible when a gap was given
@@ -387,6 +434,52 @@ static int on_process(lt_replay_t *rp, const lt_rec_t *r, lt_err_t *err)
     return 0;
 }
 
+static int on_mark(lt_replay_t *rp, const lt_rec_t *r, lt_err_t *err)
+{
+    struct lt_replay_priv *p = rp->priv;
+    rd_t d = { r->payload, r->payload + r->len, 0 };
+    uint64_t seq = rd_num(&d), ts = rd_num(&d), tid = rd_num(&d);
+    size_t len;
+    const unsigned char *label = rd_bytes(&d, &len);
+    if (d.bad) LT_RETURN_ERROR(err, LT_E_CORRUPT, r->offset, "chunk at byte %lld: malformed mark record", (long long)r->offset);
+    if (rp->nmarks == p->capmarks) {
+        size_t nc = p->capmarks ? p->capmarks * 2 : 16;
+        lt_mark_t *n = realloc(rp->marks, nc * sizeof *n);
+        if (!n) LT_RETURN_ERROR(err, LT_E_NOMEM, r->offset, "out of memory");
+        rp->marks = n;
+        p->capmarks = nc;
+    }
+    lt_mark_t mk = { seq, ts, (uint32_t)tid, dupn(label, len), { 0 } };
+    if (!mk.label) LT_RETURN_ERROR(err, LT_E_NOMEM, r->offset, "out of memory");
+    for (size_t i = 0; i < len; i++)
+        if (mk.label[i] == '\0' || mk.label[i] == '\n') mk.label[i] = ' ';
+    rp->marks[rp->nmarks] = mk;
+    ev_t e = { seq, ts, 0, rp->nmarks++, 0, EV_MARK };
+    return submit(rp, &e, err);
+}
+
+static int on_tick(lt_replay_t *rp, const lt_rec_t *r, lt_err_t *err)
+{
+    struct lt_replay_priv *p = rp->priv;
+    rd_t d = { r->payload, r->payload + r->len, 0 };
+    lt_tick_t tk = { 0 };
+    tk.seq = rd_num(&d);
+    tk.ts = rd_num(&d);
+    tk.threads = rd_num(&d);
+    tk.rss = rd_num(&d);
+    if (d.bad) LT_RETURN_ERROR(err, LT_E_CORRUPT, r->offset, "chunk at byte %lld: malformed tick record", (long long)r->offset);
+    if (rp->nticks == p->capticks) {
+        size_t nc = p->capticks ? p->capticks * 2 : 256;
+        lt_tick_t *n = realloc(rp->ticks, nc * sizeof *n);
+        if (!n) LT_RETURN_ERROR(err, LT_E_NOMEM, r->offset, "out of memory");
+        rp->ticks = n;
+        p->capticks = nc;
+    }
+    rp->ticks[rp->nticks] = tk;
+    ev_t e = { tk.seq, tk.ts, 0, rp->nticks++, 0, EV_TICK };
+    return submit(rp, &e, err);
+}
+
 static int on_end(lt_replay_t *rp, const lt_rec_t *r, lt_err_t *err)
 {
     rd_t d = { r->payload, r->payload + r->len, 0 };
@@ -435,7 +528,9 @@ int lt_replay_record(lt_replay_t *rp, const lt_rec_t *r, lt_err_t *err)
     case LT_REC_UNMODULE: return on_unmodule(rp, r, err);
     case LT_REC_PROCESS: return on_process(rp, r, err);
     case LT_REC_END: return on_end(rp, r, err);
-    default: return 0; /* MARK, WARN: not used by these reports yet */
+    case LT_REC_MARK: return on_mark(rp, r, err);
+    case LT_REC_TICK: return on_tick(rp, r, err);
+    default: return 0; /* WARN: not used by these reports yet */
     }
 }
 
@@ -451,15 +546,39 @@ void lt_replay_finish(lt_replay_t *rp)
     if (rp->complete && p->end_next_seq > p->next_seq) rp->seq_gaps += p->end_next_seq - p->next_seq;
     for (size_t i = 0; i < rp->nstacks; i++)
         if (!rp->stacks[i].ips && (rp->stacks[i].st.allocs || rp->stacks[i].st.live_blocks)) rp->undefined_stacks++;
+    /* A time or sequence number past the last event: the end state. */
+    if (p->moment.kind != LT_MOMENT_END && !rp->snap.reached && p->moment.kind != LT_MOMENT_MARK)
+        take_snapshot(rp, p->next_seq, p->moment.kind == LT_MOMENT_TIME ? p->moment.ts : rp->last_ts, 0);
+}
+
+int lt_replay_set_moment(lt_replay_t *rp, const lt_moment_t *m)
+{
+    struct lt_replay_priv *p = rp->priv;
+    p->moment = *m;
+    if (m->kind == LT_MOMENT_MARK) {
+        p->moment_label = strdup(m->label ? m->label : "");
+        if (!p->moment_label) return -LT_E_NOMEM;
+        p->moment.label = p->moment_label;
+    }
+    return 0;
 }
 
 int lt_replay_file(const char *path, lt_replay_t **out, lt_err_t *err)
+{
+    return lt_replay_file_at(path, NULL, out, err);
+}
+
+int lt_replay_file_at(const char *path, const lt_moment_t *m, lt_replay_t **out, lt_err_t *err)
 {
     *out = NULL;
     lt_trace_file_t *f;
     LT_FORWARD_IF_ERROR(lt_file_open(path, &f, err));
     lt_replay_t *rp = lt_replay_new();
-    if (!rp) { lt_file_close(f); LT_RETURN_ERROR(err, LT_E_NOMEM, -1, "out of memory"); }
+    if (!rp || (m && lt_replay_set_moment(rp, m) < 0)) {
+        lt_replay_free(rp);
+        lt_file_close(f);
+        LT_RETURN_ERROR(err, LT_E_NOMEM, -1, "out of memory");
+    }
     lt_rec_t r;
     int rc;
     while ((rc = lt_file_next(f, &r, err)) == 1) {
@@ -473,6 +592,22 @@ int lt_replay_file(const char *path, lt_replay_t **out, lt_err_t *err)
         snprintf(rp->cut_msg, sizeof rp->cut_msg, "%s", err->msg);
     }
     lt_replay_finish(rp);
+    if (m && m->kind == LT_MOMENT_MARK && !rp->snap.reached) {
+        char have[300] = "";
+        size_t n = 0;
+        for (size_t i = 0; i < rp->nmarks && n + 4 < sizeof have; i++) {
+            int dup = 0;
+            for (size_t j = 0; j < i; j++) dup |= strcmp(rp->marks[j].label, rp->marks[i].label) == 0;
+            if (dup) continue;
+            n += (size_t)snprintf(have + n, sizeof have - n, "%s\"%s\"", n ? ", " : "", rp->marks[i].label);
+        }
+        if (n >= sizeof have) snprintf(have + sizeof have - 5, 5, "...");
+        LT_ERR_SET(err, LT_E_USAGE, -1, "%s has no mark \"%s\"; %s%s", path, m->label,
+                   rp->nmarks ? "its marks are: " : "it has no marks at all (see leaktrace_mark in leaktrace.h and LEAKTRACE_MARK_SIGNAL)",
+                   have);
+        lt_replay_free(rp);
+        return -LT_E_USAGE;
+    }
     *out = rp;
     return 0;
 }
@@ -503,6 +638,10 @@ void lt_replay_free(lt_replay_t *rp)
     free(rp->proc.version);
     if (rp->proc.argv) for (size_t i = 0; rp->proc.argv[i]; i++) free(rp->proc.argv[i]);
     free(rp->proc.argv);
-    if (rp->priv) { free(rp->priv->heap); free(rp->priv->live); free(rp->priv); }
+    for (size_t i = 0; i < rp->nmarks; i++) free(rp->marks[i].label);
+    free(rp->marks);
+    free(rp->ticks);
+    free(rp->snap.st);
+    if (rp->priv) { free(rp->priv->heap); free(rp->priv->live); free(rp->priv->moment_label); free(rp->priv); }
     free(rp);
 }

@@ -43,8 +43,43 @@ typedef struct lt_process {
 typedef struct lt_totals {
     uint64_t allocations, frees, bytes_allocated;
     uint64_t live_blocks, live_bytes;
-    uint64_t peak_bytes, peak_ts;
+    uint64_t peak_bytes, peak_ts, peak_seq;
 } lt_totals_t;
+
+/* A named moment recorded by the program (leaktrace_mark) or a signal. */
+typedef struct lt_mark {
+    uint64_t seq, ts;
+    uint32_t tid;
+    char *label;
+    lt_totals_t tot;               /* the heap totals when it was reached */
+} lt_mark_t;
+
+/* The writer's periodic sample, with the heap totals replayed to it. */
+typedef struct lt_tick {
+    uint64_t seq, ts;
+    uint64_t threads, rss;         /* as recorded by the tracer */
+    uint64_t live_bytes, live_blocks, allocations, bytes_allocated;  /* replayed */
+} lt_tick_t;
+
+/* A moment of the run at which to take a snapshot of the heap. */
+typedef struct lt_moment {
+    int kind;                      /* LT_MOMENT_END, _TIME, _MARK or _SEQ (model.h) */
+    uint64_t ts;                   /* TIME: ns since the tracer started */
+    const char *label;             /* MARK: the first mark with this label */
+    uint64_t seq;                  /* SEQ: right after the event with this number */
+} lt_moment_t;
+
+/* What the heap was at the moment: per-stack statistics as they were
+ * (index = stack id; stacks defined later have none), the totals. */
+typedef struct lt_snapshot {
+    int reached;                   /* 0: the trace ended first (then it is the end state) */
+    uint64_t seq, ts;              /* the moment: after events < seq, at time ts */
+    lt_stack_stats_t *st;          /* st[id] for id < nst */
+    size_t nst;
+    lt_stack_stats_t none_st;
+    lt_totals_t tot;
+    uint64_t threads;              /* from the last tick before the moment (0: none) */
+} lt_snapshot_t;
 
 typedef struct lt_replay {
     lt_process_t proc;
@@ -68,6 +103,11 @@ typedef struct lt_replay {
     lt_stack_t none_stack;         /* events with LT_STACK_NONE */
     lt_module_t *mods;
     size_t nmods;
+    lt_mark_t *marks;              /* in sequence order */
+    size_t nmarks;
+    lt_tick_t *ticks;              /* in sequence order */
+    size_t nticks;
+    lt_snapshot_t snap;            /* with lt_replay_set_moment */
     struct lt_replay_priv *priv;
 } lt_replay_t;
 
@@ -77,8 +117,16 @@ typedef struct lt_replay {
  * LT_E_CORRUPT / LT_E_NOMEM while reading (then *out is NULL). */
 int lt_replay_file(const char *path, lt_replay_t **out, lt_err_t *err);
 
+/* As lt_replay_file, and takes a snapshot of the heap at moment m (NULL or
+ * kind END: no snapshot). A TIME or SEQ moment beyond the end of the trace
+ * gives the end state with snap.reached = 0. A MARK label that the trace
+ * does not have is an error, LT_E_USAGE, naming the labels it has. */
+int lt_replay_file_at(const char *path, const lt_moment_t *m, lt_replay_t **out, lt_err_t *err);
+
 /* Lower level, for tests: feed records one by one, then finish. */
 lt_replay_t *lt_replay_new(void);
+/* Before the first record: take a snapshot at m (copied; label too). */
+int lt_replay_set_moment(lt_replay_t *rp, const lt_moment_t *m);
 int lt_replay_record(lt_replay_t *rp, const lt_rec_t *r, lt_err_t *err);
 void lt_replay_finish(lt_replay_t *rp);
 

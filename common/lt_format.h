@@ -32,7 +32,7 @@
 #define LT_FILE_MAGIC      "\x89LTRACE\n"   /* 8 bytes; \x89 catches 7-bit mangling */
 #define LT_FILE_MAGIC_LEN  8
 #define LT_FORMAT_MAJOR    1               /* readers refuse other majors */
-#define LT_FORMAT_MINOR    0               /* readers accept any minor of their major */
+#define LT_FORMAT_MINOR    1               /* readers accept any minor of their major */
 #define LT_FILE_FIXED_LEN  16              /* magic + major + minor + text_len */
 #define LT_FILE_TEXT_MAX   65536           /* header text larger than this is corrupt */
 
@@ -96,11 +96,19 @@ enum {
     /* END: varint how (LT_END_*), zz status, varint ts, varint last_seq+1,
      *        varint events_dropped. The process ended; nothing follows. */
     LT_REC_END      = 0x84,
-    /* MARK: varint seq, varint ts, varint tid, varint len, bytes label. */
+    /* MARK: varint seq, varint ts, varint tid, varint len, bytes label.
+     *        A named moment (leaktrace_mark, LEAKTRACE_MARK_SIGNAL); seq is
+     *        drawn from the events' sequence, so it sits between them. */
     LT_REC_MARK     = 0x85,
     /* WARN: varint len, bytes text. A condition the tracer met (events
      *        dropped, a thread that could not be traced...). */
     LT_REC_WARN     = 0x86,
+    /* TICK (format 1.1): varint seq, varint ts, varint threads, varint
+     *        rss_bytes. The writer's periodic sample (LEAKTRACE_INTERVAL):
+     *        the moment between events seq-1 and seq, the threads alive and
+     *        the process's resident set size then. */
+    LT_REC_TICK     = 0x87,
+    LT_REC_LAST_KNOWN = LT_REC_TICK,
 };
 
 /* Which allocation function made a block (LT_REC_ALLOC fn byte). */

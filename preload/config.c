@@ -3,6 +3,7 @@
  * docs/environment.md and libleaktrace(7)). Read once at start with getenv;
  * a bad value is named on stderr and replaced by the default, never fatal.
  */
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,6 +42,38 @@ static int bool_var(const char *name, int dflt)
     return dflt;
 }
 
+/* A catchable signal the tracer may take over: USR1, USR2, the real-time
+ * ones and a few harmless others; never the fatal ones it watches. */
+static int signal_var(const char *name)
+{
+    const char *s = getenv(name);
+    if (!s || !*s) return 0;
+    const char *n = strncmp(s, "SIG", 3) == 0 ? s + 3 : s;
+    long v = -1;
+    if (n[0] >= '0' && n[0] <= '9') {
+        if (parse_int(n, 1, SIGRTMAX, &v)) v = -1;
+    } else if (strncmp(n, "RTMIN", 5) == 0) {
+        long k = 0;
+        if (n[5] == '\0') v = SIGRTMIN;
+        else if (n[5] == '+' && parse_int(n + 6, 0, SIGRTMAX - SIGRTMIN, &k) == 0) v = SIGRTMIN + k;
+    } else {
+        static const struct { const char *name; int sig; } ok[] = {
+            { "USR1", SIGUSR1 }, { "USR2", SIGUSR2 }, { "HUP", SIGHUP }, { "WINCH", SIGWINCH },
+            { "URG", SIGURG }, { "PWR", SIGPWR }, { "TTIN", SIGTTIN }, { "TTOU", SIGTTOU },
+        };
+        for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
+            if (strcmp(n, ok[i].name) == 0) v = ok[i].sig;
+    }
+    if (v == SIGKILL || v == SIGSTOP || v == SIGSEGV || v == SIGBUS || v == SIGILL || v == SIGFPE || v == SIGABRT ||
+        v == SIGCHLD || v == SIGPIPE || v == SIGALRM || v == SIGTERM || v == SIGINT || v == SIGQUIT)
+        v = -1;
+    if (v <= 0) {
+        lt_log("%s='%s' is not a signal marks can use (use SIGUSR1, SIGUSR2, SIGRTMIN+N or a number); no mark signal", name, s);
+        return 0;
+    }
+    return (int)v;
+}
+
 void lt_config_load(void)
 {
     const char *dflt = "leaktrace.%e.%p.trace";
@@ -57,4 +90,10 @@ void lt_config_load(void)
     lt_cfg.follow = bool_var("LEAKTRACE_FOLLOW", 1);
     lt_cfg.level = int_var("LEAKTRACE_COMPRESSION", -7, 19, 1);
     lt_cfg.verbose = bool_var("LEAKTRACE_VERBOSE", 0);
+    lt_cfg.mark_signal = signal_var("LEAKTRACE_MARK_SIGNAL");
+    lt_cfg.interval_ms = int_var("LEAKTRACE_INTERVAL", 0, 3600000, 100);
+    if (lt_cfg.interval_ms > 0 && lt_cfg.interval_ms < 10) {
+        lt_log("LEAKTRACE_INTERVAL=%d is below the 10 ms minimum; using 10", lt_cfg.interval_ms);
+        lt_cfg.interval_ms = 10;
+    }
 }

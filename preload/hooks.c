@@ -112,6 +112,12 @@ __attribute__((constructor(101))) static void hooks_constructor(void)
 
 /* ---- the malloc family ---------------------------------------------------------- */
 
+/* The entry point of leaktrace.h's leaktrace_mark (found with dlsym). */
+LT_EXPORT void leaktrace_mark_v1(const char *label)
+{
+    lt_mark(label);
+}
+
 LT_EXPORT void *malloc(size_t n)
 {
     if (LT_UNLIKELY(!ready())) return boot_alloc(n);

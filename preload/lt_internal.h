@@ -16,6 +16,7 @@
  *   writer.c   background writer thread, encoding, zstd (only file that
  *              includes it), the trace file
  *   tmem.c     the tracer's own memory, from mmap, never from malloc
+ *   marks.c    marks (leaktrace_mark, LEAKTRACE_MARK_SIGNAL), periodic samples
  *   config.c   LEAKTRACE_* environment variables
  *   log.c      one-line messages on stderr
  */
@@ -46,6 +47,8 @@ typedef struct lt_config {
     int follow;          /* LEAKTRACE_FOLLOW, default 1 */
     int level;           /* LEAKTRACE_COMPRESSION, zstd level, default 1 */
     int verbose;         /* LEAKTRACE_VERBOSE=1: say where the trace goes */
+    int mark_signal;     /* LEAKTRACE_MARK_SIGNAL: signal number, 0 = none */
+    int interval_ms;     /* LEAKTRACE_INTERVAL: ms between samples, 0 = none; default 100 */
 } lt_config_t;
 extern lt_config_t lt_cfg;
 /* Reads the environment (getenv only, no allocation). Bad values get one
@@ -185,6 +188,19 @@ void lt_writer_fork_prepare(void);
 void lt_writer_fork_parent(void);
 void lt_writer_fork_child(void);
 int lt_writer_running(void);
+
+/* ---- marks.c ----------------------------------------------------------- */
+/* Records a mark now (leaktrace_mark_v1). Thread-safe; waits for the writer
+ * only when 64 marks are already waiting. */
+void lt_mark(const char *label);
+/* Installs the LEAKTRACE_MARK_SIGNAL handler, if one is configured. */
+void lt_marks_install_signal(void);
+/* Writer side: encodes the marks waiting (and a WARN if some were dropped)
+ * through emit. */
+void lt_marks_drain(void (*emit)(unsigned tag, const unsigned char *payload, size_t len));
+/* Writer side: emits a TICK sample when LEAKTRACE_INTERVAL has passed. */
+void lt_marks_tick(uint64_t now_ns, void (*emit)(unsigned tag, const unsigned char *payload, size_t len));
+void lt_marks_fork_child(void);
 
 /* ---- tracer.c ---------------------------------------------------------- */
 enum { LT_ST_UNINIT = 0, LT_ST_INITING, LT_ST_ACTIVE, LT_ST_OFF };

@@ -12,6 +12,7 @@
 #include <elf.h>
 #include <link.h>
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -118,6 +119,7 @@ static int scan_cb(struct dl_phdr_info *info, size_t size, void *data)
     int add = ctx[2] != NULL;
     const char *path = module_path(info, exe, 4096);
     uint32_t h = lt_fnv1a32(path, strlen(path));
+    char abs[4096];
     for (size_t i = 0; i < nknown; i++)
         if (known[i].base == info->dlpi_addr && known[i].name_hash == h) { known[i].seen = 1; return 0; }
     if (!add) return 0;
@@ -129,6 +131,9 @@ static int scan_cb(struct dl_phdr_info *info, size_t size, void *data)
         capknown = nc;
     }
     known[nknown++] = (known_t){ info->dlpi_addr, h, 1 };
+    /* A relative name (LD_PRELOAD=build/lib.so, dlopen("./x.so")) means
+     * nothing to an analyzer run elsewhere: record where it is. */
+    if (path[0] != '/' && strchr(path, '/') && realpath(path, abs)) path = abs;
     emit_module(info, path, s);
     return 0;
 }

@@ -304,6 +304,7 @@ static void fork_child(void)
     lt_stacks_reset();
     lt_writer_fork_child();
     lt_modules_reset();
+    lt_marks_fork_child();
     lt_pid = getpid();
     lt_ts_init(); /* the child's clock starts at the fork */
     for (lt_thread_t *t = atomic_load(&lt_threads); t; t = t->next) {
@@ -421,6 +422,7 @@ void lt_constructor(void)
     if (!lt_cfg.follow) unfollow();
     pthread_atfork(fork_prepare, fork_parent, fork_child);
     install_fatal_handlers();
+    lt_marks_install_signal();
     lt_modules_scan();
     lt_writer_start();
     lt_tls_busy--;

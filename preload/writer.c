@@ -293,6 +293,18 @@ static void drain_side(void)
     pthread_mutex_unlock(&side_mu);
 }
 
+/* Encodes one length-prefixed record straight into the chunk (writer
+ * lock held): marks and samples, produced on the writer's side. */
+static void emit_direct(unsigned tag, const unsigned char *payload, size_t len)
+{
+    ensure_room(len + 11);
+    if (enc.cap - enc.len < len + 11) return;
+    enc.buf[enc.len++] = (unsigned char)tag;
+    enc.len += lt_put_varint(enc.buf + enc.len, len);
+    memcpy(enc.buf + enc.len, payload, len);
+    enc.len += len;
+}
+
 static void drain_thread(lt_thread_t *t)
 {
     uint64_t h = atomic_load_explicit(&t->head, memory_order_acquire);
@@ -324,6 +336,7 @@ static void drain_all(void)
 {
     enc.tsc0 = lt_ts_tsc0;
     enc.ns_per_tick = lt_ts_calibrate();
+    lt_marks_drain(emit_direct);
     drain_side();
     for (lt_thread_t *t = atomic_load(&lt_threads); t; t = t->next) {
         if (atomic_load_explicit(&t->state, memory_order_acquire) != LT_TS_LIVE) continue;
@@ -350,6 +363,7 @@ static void *writer_main(void *arg)
         pthread_mutex_lock(&wlock);
         if (finished || fd < 0) { pthread_mutex_unlock(&wlock); break; }
         drain_all();
+        lt_marks_tick(lt_now_ns(), emit_direct);
         if (enc.len >= LT_CHUNK_SOFT || lt_now_ns() - last_flush_ns >= LT_FLUSH_NS) flush_chunk(0);
         pthread_mutex_unlock(&wlock);
     }

@@ -1,0 +1,21 @@
+/*
+ * profile_build.h - computes a heap profile (profile.h) from a replayed
+ * trace: the heap at the replay's snapshot moment (or its end), every
+ * allocation stack symbolized and merged by its frames.
+ */
+#ifndef LT_PROFILE_BUILD_H
+#define LT_PROFILE_BUILD_H
+
+#include "error.h"
+#include "profile.h"
+#include "replay.h"
+#include "symbolize.h"
+
+/* Builds the profile of rp at rp->snap when a moment was set (see
+ * lt_replay_set_moment), else at the end of the trace. moment_kind and
+ * label describe the moment for the profile's metadata (LT_MOMENT_PEAK is
+ * a SEQ snapshot at the peak). Returns 0 or -LT_E_NOMEM. */
+int lt_profile_from_replay(const lt_replay_t *rp, lt_symbolizer_t *sym, int moment_kind, const char *label,
+                           lt_profile_t **out, lt_err_t *err);
+
+#endif
