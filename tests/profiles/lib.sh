@@ -8,9 +8,10 @@
 # LEAKTRACE_OUTPUT=OUTPREFIX.%p.trace and prints the trace path),
 # json_get FILE PYEXPR (evaluates PYEXPR with j = the parsed JSON).
 set -u
-LIB=$1
-LT=$2
-WORK=$3
+abspath() { case $1 in /*) printf '%s\n' "$1" ;; *) printf '%s/%s\n' "$PWD" "$1" ;; esac; }
+LIB=$(abspath "$1")
+LT=$(abspath "$2")
+WORK=$(abspath "$3")
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 PY=/usr/bin/python3
 FAILS=0
