@@ -22,6 +22,8 @@
 #include "output_profile.h"
 #include "pprof.h"
 #include "source.h"
+#include "threads.h"
+#include "output_threads.h"
 
 #define VERSION "0.1.0"
 
@@ -43,6 +45,7 @@ static void usage_main(FILE *o)
             "  pprof TRACE|DUMP    a gzip'd pprof profile for go tool pprof, Pyroscope, Parca\n"
             "  flamegraph TRACE|DUMP  an SVG flame graph, or folded stacks (--folded)\n"
             "  marks TRACE         the marks (and periodic samples) recorded in a trace\n"
+            "  threads TRACE       thread leaks: running at exit, never joined, growing\n"
             "  help [COMMAND]      this text, or a command's options\n"
             "  version             the version and the trace format it reads\n"
             "\n"
@@ -160,6 +163,13 @@ static int cmd_report(int argc, char **argv)
     if (!sym) { lt_replay_free(rp); fprintf(stderr, "%s: error: out of memory\n", prog); return LT_E_NOMEM; }
     lt_report_t *rep;
     if (lt_report_build(rp, sym, &ro, &rep, &err) < 0) { lt_sym_close(sym); lt_replay_free(rp); return fail(&err); }
+    lt_thread_opts_t tho = { NULL, 0, 0 };
+    lt_thread_report_t *thr = NULL;
+    if (lt_threads_build(rp, sym, &tho, &thr, &err) < 0) {
+        lt_report_free(rep); lt_sym_close(sym); lt_replay_free(rp);
+        return fail(&err);
+    }
+    rep->threads = thr;
     FILE *out = stdout;
     if (outpath && !(out = fopen(outpath, "w"))) {
         fprintf(stderr, "%s: error: cannot write the report to '%s': %s\n", prog, outpath, strerror(errno));
@@ -171,6 +181,7 @@ static int cmd_report(int argc, char **argv)
     int rc = 0;
     if (fflush(out) != 0 || ferror(out)) { fprintf(stderr, "%s: error: writing the report failed\n", prog); rc = LT_E_IO; }
     if (out != stdout) fclose(out);
+    lt_threads_free(thr);
     lt_report_free(rep);
     lt_sym_close(sym);
     lt_replay_free(rp);
@@ -315,7 +326,8 @@ static void usage_marks(FILE *o)
             "  -h, --help            this text\n");
 }
 
-enum { O_FORMAT = 256, O_TOP, O_NODEF, O_NODEM, O_AT, O_MARK, O_END, O_PEAK, O_FAIL, O_WHAT, O_FOLDED, O_TITLE, O_SAMPLES };
+enum { O_FORMAT = 256, O_TOP, O_NODEF, O_NODEM, O_AT, O_MARK, O_END, O_PEAK, O_FAIL, O_WHAT, O_FOLDED, O_TITLE, O_SAMPLES,
+       O_IGNORE_THREAD, O_IGNORE_RUNNING };
 
 /* The moment options shared by dump, pprof and flamegraph. Returns 1 when c
  * was one of them, 0 when not, or the usage error's status (negated). */
@@ -643,6 +655,94 @@ static int cmd_marks(int argc, char **argv)
     return close_out(out, outpath);
 }
 
+static void usage_threads(FILE *o)
+{
+    fprintf(o,
+            "usage: leaktrace threads [OPTIONS] TRACE\n"
+            "\n"
+            "Thread leaks, goleak style: the threads the program created (pthread_create)\n"
+            "and the alerts, grouped by creation stack:\n"
+            "  running_at_exit  threads (not main) still running when the process ended\n"
+            "  never_joined     joinable threads that finished but were never joined nor\n"
+            "                   detached (their stack and descriptor stay allocated)\n"
+            "  growing          a creation site whose live threads keep rising over the run\n"
+            "Joined threads, and detached threads that finished, are never alerts.\n"
+            "\n"
+            "options:\n"
+            "  --ignore-thread PATTERN   leave out threads whose start routine or any frame of\n"
+            "                            whose creation stack (function, file or module name)\n"
+            "                            matches the glob PATTERN; repeatable\n"
+            "  --ignore-running-at-exit  no running_at_exit alerts (programs that exit with\n"
+            "                            workers alive on purpose)\n"
+            "  --format text|json        output format (default text); JSON also has the table\n"
+            "  --no-demangle             keep C++ names as in the symbol table\n"
+            "  -o, --output FILE         write to FILE instead of stdout\n"
+            "  -h, --help                this text\n");
+}
+
+static int cmd_threads(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "ignore-thread", required_argument, NULL, O_IGNORE_THREAD },
+        { "ignore-running-at-exit", no_argument, NULL, O_IGNORE_RUNNING },
+        { "format", required_argument, NULL, O_FORMAT },
+        { "no-demangle", no_argument, NULL, O_NODEM },
+        { "output", required_argument, NULL, 'o' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    int json = 0, c;
+    unsigned symflags = 0;
+    const char *outpath = NULL;
+    const char **pats = calloc((size_t)argc + 1, sizeof *pats);
+    lt_thread_opts_t to = { pats, 0, 0 };
+    if (!pats) { fprintf(stderr, "%s: error: out of memory\n", prog); return LT_E_NOMEM; }
+    opterr = 0;
+    optind = 1;
+    int rc = -1;
+    while (rc < 0 && (c = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
+        switch (c) {
+        case O_IGNORE_THREAD: pats[to.nignore++] = optarg; break;
+        case O_IGNORE_RUNNING: to.ignore_running_at_exit = 1; break;
+        case O_FORMAT:
+            if (!strcmp(optarg, "json")) json = 1;
+            else if (!strcmp(optarg, "text")) json = 0;
+            else rc = usage_error("unknown format '%s' (use text or json)", optarg, usage_threads);
+            break;
+        case O_NODEM: symflags |= LT_SYM_NO_DEMANGLE; break;
+        case 'o': outpath = optarg; break;
+        case 'h': usage_threads(stdout); rc = 0; break;
+        case ':': rc = usage_error("option '%s' needs a value", argv[optind - 1], usage_threads); break;
+        default: rc = usage_error("unknown option '%s'", argv[optind - 1], usage_threads); break;
+        }
+    }
+    if (rc < 0 && argc - optind != 1) rc = usage_error("%s", "threads needs one TRACE file", usage_threads);
+    if (rc >= 0) { free(pats); return rc; }
+    lt_err_t err = { 0 };
+    lt_replay_t *rp;
+    if (lt_replay_file(argv[optind], &rp, &err) < 0) { free(pats); return fail(&err); }
+    lt_source_warn_replay(rp, argv[optind], warn_cb, NULL);
+    lt_symbolizer_t *sym = lt_sym_open(rp->mods, rp->nmods, symflags, warn_cb, NULL);
+    lt_thread_report_t *tr = NULL;
+    if (!sym || lt_threads_build(rp, sym, &to, &tr, &err) < 0) {
+        if (!sym) LT_ERR_SET(&err, LT_E_NOMEM, -1, "out of memory");
+        lt_sym_close(sym); lt_replay_free(rp); free(pats);
+        return fail(&err);
+    }
+    FILE *out = open_out(outpath, "w", "the thread report");
+    rc = LT_E_IO;
+    if (out) {
+        if (json) lt_output_threads_json(out, rp, tr);
+        else lt_output_threads_text(out, rp, tr);
+        rc = close_out(out, outpath);
+    }
+    lt_threads_free(tr);
+    lt_sym_close(sym);
+    lt_replay_free(rp);
+    free(pats);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -655,6 +755,7 @@ int main(int argc, char **argv)
         { "report", cmd_report, usage_report }, { "dump", cmd_dump, usage_dump },
         { "diff", cmd_diff, usage_diff },       { "pprof", cmd_pprof, usage_pprof },
         { "flamegraph", cmd_flamegraph, usage_flame }, { "marks", cmd_marks, usage_marks },
+        { "threads", cmd_threads, usage_threads },
     };
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
         if (!strcmp(cmd, cmds[i].name)) {

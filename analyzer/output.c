@@ -9,6 +9,7 @@
 #include "../common/lt_format.h"
 #include "json.h"
 #include "output.h"
+#include "output_threads.h"
 
 const char *lt_output_num(uint64_t v, char *buf, size_t n)
 {
@@ -106,6 +107,7 @@ void lt_output_report_text(FILE *out, const lt_report_t *r, const lt_text_opts_t
         for (size_t k = 0; k < l->nframes; k++) print_frame(out, &l->frames[k], k == 0);
     }
     if (shown < r->nleaks) fprintf(out, "\n... %zu more allocation sites (use --top 0 to see all)\n", r->nleaks - shown);
+    if (r->threads) lt_output_thread_alerts_text(out, r->threads);
 }
 
 static void json_frame(lt_json_t *j, const lt_symframe_t *f)
@@ -200,6 +202,7 @@ void lt_output_report_json(FILE *out, const lt_report_t *r)
     lt_json_u64(&j, "sequence_gaps", rp->seq_gaps);
     lt_json_u64(&j, "undefined_stacks", rp->undefined_stacks);
     lt_json_end_obj(&j);
+    if (r->threads) lt_output_thread_members_json(&j, r->threads, "thread_alerts");
 
     lt_json_end_obj(&j);
     lt_json_finish(&j);

@@ -40,7 +40,7 @@ struct lt_replay_priv {
     uint64_t end_next_seq;      /* from END: the next sequence number unused */
     lt_moment_t moment;         /* kind END: none */
     char *moment_label;
-    size_t capmarks, capticks;
+    size_t capmarks, capticks, capthreads;
     uint64_t last_threads;      /* of the last tick applied */
 };
 
@@ -480,6 +480,72 @@ static int on_tick(lt_replay_t *rp, const lt_rec_t *r, lt_err_t *err)
     return submit(rp, &e, err);
 }
 
+#define THREAD_SLACK 1000000u   /* serials may skip ahead by this (failed creates) */
+
+static int on_thread(lt_replay_t *rp, const lt_rec_t *r, lt_err_t *err)
+{
+    struct lt_replay_priv *p = rp->priv;
+    rd_t d = { r->payload, r->payload + r->len, 0 };
+    uint64_t kind = rd_num(&d), serial = rd_num(&d), ts = rd_num(&d), a = 0, b = 0, c = 0, fn = 0;
+    char name[16] = "";
+    if (kind == LT_THR_NAME) {
+        size_t len;
+        const unsigned char *nm = rd_bytes(&d, &len);
+        if (!d.bad) {
+            if (len > 15) len = 15;
+            memcpy(name, nm, len);
+            name[len] = '\0';
+            for (size_t i = 0; i < len; i++)
+                if ((unsigned char)name[i] < 0x20) name[i] = '?';
+        }
+    } else {
+        a = rd_num(&d);
+        b = rd_num(&d);
+        c = rd_num(&d);
+        if (kind == LT_THR_CREATE) fn = rd_num(&d);
+    }
+    if (d.bad || kind > LT_THR_NAME || serial > rp->nthreads + THREAD_SLACK)
+        LT_RETURN_ERROR(err, LT_E_CORRUPT, r->offset, "chunk at byte %lld: malformed thread record", (long long)r->offset);
+    if (serial == 0) {
+        if (kind == LT_THR_NAME) memcpy(rp->main_name, name, sizeof name);
+        return 0;
+    }
+    if (serial > rp->nthreads) {
+        if (serial > p->capthreads) {
+            size_t nc = p->capthreads ? p->capthreads : 64;
+            while (nc < serial) nc *= 2;
+            lt_thread_info_t *n = realloc(rp->threads, nc * sizeof *n);
+            if (!n) LT_RETURN_ERROR(err, LT_E_NOMEM, r->offset, "out of memory for %zu threads", nc);
+            rp->threads = n;
+            p->capthreads = nc;
+        }
+        for (size_t i = rp->nthreads; i < serial; i++) {
+            memset(&rp->threads[i], 0, sizeof rp->threads[i]);
+            rp->threads[i].serial = i + 1;
+            rp->threads[i].stack = LT_STACK_NONE;
+        }
+        rp->nthreads = (size_t)serial;
+    }
+    lt_thread_info_t *t = &rp->threads[serial - 1];
+    switch (kind) {
+    case LT_THR_CREATE:
+        t->have_create = 1;
+        t->create_ts = ts;
+        t->creator_tid = (uint32_t)a;
+        t->stack = b > UINT32_MAX ? LT_STACK_NONE : (uint32_t)b;
+        t->detached_at_create = (int)(c & 1);
+        t->creator_serial = c >> 1;
+        t->start_fn = fn;
+        break;
+    case LT_THR_START: t->have_start = 1; t->start_ts = ts; t->tid = (uint32_t)a; break;
+    case LT_THR_EXIT: t->have_end = 1; t->end_ts = ts; t->end_how = (int)b; if (!t->tid) t->tid = (uint32_t)a; break;
+    case LT_THR_JOIN: t->have_join = 1; t->join_ts = ts; t->joiner_tid = (uint32_t)a; t->joiner_serial = b; break;
+    case LT_THR_DETACH: t->have_detach = 1; t->detach_ts = ts; break;
+    case LT_THR_NAME: memcpy(t->name, name, sizeof name); break;
+    }
+    return 0;
+}
+
 static int on_end(lt_replay_t *rp, const lt_rec_t *r, lt_err_t *err)
 {
     rd_t d = { r->payload, r->payload + r->len, 0 };
@@ -530,6 +596,7 @@ int lt_replay_record(lt_replay_t *rp, const lt_rec_t *r, lt_err_t *err)
     case LT_REC_END: return on_end(rp, r, err);
     case LT_REC_MARK: return on_mark(rp, r, err);
     case LT_REC_TICK: return on_tick(rp, r, err);
+    case LT_REC_THREAD: return on_thread(rp, r, err);
     default: return 0; /* WARN: not used by these reports yet */
     }
 }
@@ -641,6 +708,7 @@ void lt_replay_free(lt_replay_t *rp)
     for (size_t i = 0; i < rp->nmarks; i++) free(rp->marks[i].label);
     free(rp->marks);
     free(rp->ticks);
+    free(rp->threads);
     free(rp->snap.st);
     if (rp->priv) { free(rp->priv->heap); free(rp->priv->live); free(rp->priv->moment_label); free(rp->priv); }
     free(rp);

@@ -61,6 +61,22 @@ typedef struct lt_tick {
     uint64_t live_bytes, live_blocks, allocations, bytes_allocated;  /* replayed */
 } lt_tick_t;
 
+/* A thread created through pthread_create, by serial number (1, 2, ...;
+ * the main thread, serial 0, is not in the table). What was not seen is 0
+ * with its have_ flag clear. */
+typedef struct lt_thread_info {
+    uint64_t serial;
+    int have_create, have_start, have_end, have_join, have_detach;
+    uint32_t creator_tid, tid, joiner_tid;
+    uint64_t creator_serial, joiner_serial;
+    uint32_t stack;                /* creation stack id (LT_STACK_NONE: unknown) */
+    uint64_t start_fn;             /* the start routine's address */
+    int detached_at_create;        /* created with PTHREAD_CREATE_DETACHED */
+    uint64_t create_ts, start_ts, end_ts, join_ts, detach_ts;
+    int end_how;                   /* LT_THR_HOW_* */
+    char name[16];                 /* pthread_setname_np, "" when never set */
+} lt_thread_info_t;
+
 /* A moment of the run at which to take a snapshot of the heap. */
 typedef struct lt_moment {
     int kind;                      /* LT_MOMENT_END, _TIME, _MARK or _SEQ (model.h) */
@@ -107,6 +123,9 @@ typedef struct lt_replay {
     size_t nmarks;
     lt_tick_t *ticks;              /* in sequence order */
     size_t nticks;
+    lt_thread_info_t *threads;     /* threads[serial - 1], serial 1..nthreads */
+    size_t nthreads;
+    char main_name[16];            /* the main thread's name, if it set one */
     lt_snapshot_t snap;            /* with lt_replay_set_moment */
     struct lt_replay_priv *priv;
 } lt_replay_t;

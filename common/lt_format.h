@@ -108,8 +108,23 @@ enum {
      *        the moment between events seq-1 and seq, the threads alive and
      *        the process's resident set size then. */
     LT_REC_TICK     = 0x87,
-    LT_REC_LAST_KNOWN = LT_REC_TICK,
+    /* THREAD (format 1.1): varint kind (LT_THR_*), varint serial, varint
+     *        ts, then for NAME: varint len, name bytes; for the other kinds
+     *        varint a, varint b, varint c:
+     *          CREATE  a creator tid, b creation stack id, c detached | creator serial << 1,
+     *                  then varint d: the start routine's address
+     *          START   a tid of the new thread
+     *          EXIT    a tid, b how (LT_THR_HOW_*)
+     *          JOIN    a joiner tid, b joiner serial
+     *          DETACH  a tid of the caller
+     *        serial numbers threads made by pthread_create from 1 (0 is the
+     *        main thread); handles and kernel tids are reused, serials not. */
+    LT_REC_THREAD   = 0x88,
+    LT_REC_LAST_KNOWN = LT_REC_THREAD,
 };
+
+enum { LT_THR_CREATE = 0, LT_THR_START, LT_THR_EXIT, LT_THR_JOIN, LT_THR_DETACH, LT_THR_NAME };
+enum { LT_THR_HOW_RETURN = 0, LT_THR_HOW_EXIT, LT_THR_HOW_CANCEL };
 
 /* Which allocation function made a block (LT_REC_ALLOC fn byte). */
 enum {

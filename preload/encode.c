@@ -85,6 +85,28 @@ unsigned lt_enc_ring_record(lt_enc_t *e, const uint64_t *w)
         lt_enc_side(e, LT_REC_STACK, tmp, (size_t)(p - tmp));
         break;
     }
+    case LT_R_THREAD: {
+        unsigned kind = LT_R_AUX(w[0]);
+        unsigned char tmp[11 * 7 + 16], *p = tmp;
+        uint64_t ts = w[2];
+        if (e->ns_per_tick > 0) ts = (uint64_t)((double)(ts - e->tsc0) * e->ns_per_tick);
+        p += lt_put_varint(p, kind);
+        p += lt_put_varint(p, w[1]);
+        p += lt_put_varint(p, ts);
+        if (kind == LT_THR_NAME) {
+            char name[16];
+            memcpy(name, &w[3], 16);
+            size_t len = strnlen(name, 15);
+            p += lt_put_varint(p, len);
+            memcpy(p, name, len);
+            p += len;
+        } else {
+            for (int i = 3; i < 6; i++) p += lt_put_varint(p, w[i]);
+            if (kind == LT_THR_CREATE) p += lt_put_varint(p, w[6]);
+        }
+        lt_enc_side(e, LT_REC_THREAD, tmp, (size_t)(p - tmp));
+        break;
+    }
     default: /* LT_R_PAD */
         break;
     }

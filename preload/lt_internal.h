@@ -16,6 +16,7 @@
  *   writer.c   background writer thread, encoding, zstd (only file that
  *              includes it), the trace file
  *   tmem.c     the tracer's own memory, from mmap, never from malloc
+ *   threads.c  pthread_create/join/detach/exit/setname: thread lifecycle
  *   marks.c    marks (leaktrace_mark, LEAKTRACE_MARK_SIGNAL), periodic samples
  *   config.c   LEAKTRACE_* environment variables
  *   log.c      one-line messages on stderr
@@ -87,6 +88,7 @@ enum {
     LT_R_REALLOC,     /* seq, seq2, ts, old, new, size, stack  aux = fn    */
     LT_R_NOP,         /* seq                                               */
     LT_R_STACK,       /* id, gen, ips[depth]               aux = depth     */
+    LT_R_THREAD,      /* serial, ts, a, b, c [, start routine: CREATE]  aux = LT_THR_* */
 };
 #define LT_R_HDR(type, nwords, aux) ((uint64_t)(type) | ((uint64_t)(nwords) << 8) | ((uint64_t)(aux) << 32))
 #define LT_R_TYPE(w)   ((unsigned)((w) & 0xff))
@@ -188,6 +190,9 @@ void lt_writer_fork_prepare(void);
 void lt_writer_fork_parent(void);
 void lt_writer_fork_child(void);
 int lt_writer_running(void);
+
+/* ---- threads.c --------------------------------------------------------- */
+void lt_threads_fork_child(void);
 
 /* ---- marks.c ----------------------------------------------------------- */
 /* Records a mark now (leaktrace_mark_v1). Thread-safe; waits for the writer

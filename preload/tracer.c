@@ -172,6 +172,8 @@ static LT_ALWAYS_INLINE uint32_t capture(lt_thread_t *t)
     return intern(t, ips, (uint32_t)depth, gen);
 }
 
+uint32_t lt_capture_stack(lt_thread_t *t) { return capture(t); }
+
 LT_ALWAYS_INLINE void lt_record_alloc(lt_thread_t *t, void *p, size_t n, unsigned fn)
 {
     uint32_t sid = capture(t);
@@ -305,6 +307,7 @@ static void fork_child(void)
     lt_writer_fork_child();
     lt_modules_reset();
     lt_marks_fork_child();
+    lt_threads_fork_child();
     lt_pid = getpid();
     lt_ts_init(); /* the child's clock starts at the fork */
     for (lt_thread_t *t = atomic_load(&lt_threads); t; t = t->next) {

@@ -57,6 +57,10 @@ void lt_record_realloc(lt_thread_t *t, uint64_t seq1, void *old, void *new_, siz
 /* Spends a sequence number that carries no event (a failed realloc). */
 void lt_record_nop(lt_thread_t *t, uint64_t seq);
 
+/* Captures the calling stack (tracer frames skipped) and interns it;
+ * returns its id, or UINT32_MAX when it could not be recorded. */
+uint32_t lt_capture_stack(lt_thread_t *t);
+
 /* Lifecycle. lt_init runs once, from the first hooked call or the
  * constructor, after hooks.c resolved the real functions. */
 void lt_init(void);
