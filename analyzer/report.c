@@ -70,6 +70,13 @@ int lt_report_symbolize(lt_symbolizer_t *sym, const lt_stack_t *s, lt_symframe_t
             w = i;
             break;
         }
+        /* Likewise below a thread's start routine: the C library's thread
+         * start-up (start_thread, then clone/clone3). */
+        if (fn && prefix(base_name(fr[i].module), "libc.so") &&
+            (!strcmp(fn, "start_thread") || !strcmp(fn, "clone3") || !strcmp(fn, "clone"))) {
+            w = i;
+            break;
+        }
     }
     *out = fr;
     *n = w;
