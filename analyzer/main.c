@@ -305,6 +305,8 @@ static void usage_flame(FILE *o)
             "  --at SECONDS | --mark LABEL | --end   the moment (not with --what peak)\n"
             "  --folded              folded stacks instead of SVG\n"
             "  --title TEXT          the SVG's title\n"
+            "  --no-default-suppressions  also draw one-time runtime allocations (stdio\n"
+            "                        buffers, dynamic loader data, C++ runtime pools)\n"
             "  --no-demangle         keep C++ names as in the symbol table\n"
             "  -o, --output FILE     write to FILE instead of stdout\n"
             "  -h, --help            this text\n");
@@ -560,13 +562,14 @@ static int cmd_flamegraph(int argc, char **argv)
         { "what", required_argument, NULL, O_WHAT },
         { "folded", no_argument, NULL, O_FOLDED },
         { "title", required_argument, NULL, O_TITLE },
+        { "no-default-suppressions", no_argument, NULL, O_NODEF },
         { "no-demangle", no_argument, NULL, O_NODEM },
         { "output", required_argument, NULL, 'o' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
     lt_when_t w = { LT_MOMENT_END, 0, NULL };
-    int nset = 0, c, r, folded = 0, what = LT_FLAME_INUSE, peak = 0;
+    int nset = 0, c, r, folded = 0, what = LT_FLAME_INUSE, peak = 0, nodef = 0;
     unsigned symflags = 0;
     const char *outpath = NULL, *title = NULL;
     opterr = 0;
@@ -583,6 +586,7 @@ static int cmd_flamegraph(int argc, char **argv)
             break;
         case O_FOLDED: folded = 1; break;
         case O_TITLE: title = optarg; break;
+        case O_NODEF: nodef = 1; break;
         case O_NODEM: symflags |= LT_SYM_NO_DEMANGLE; break;
         case 'o': outpath = optarg; break;
         case 'h': usage_flame(stdout); return 0;
@@ -599,6 +603,7 @@ static int cmd_flamegraph(int argc, char **argv)
     lt_err_t err = { 0 };
     lt_profile_t *p;
     if (lt_source_load(argv[optind], &w, symflags, warn_cb, NULL, &p, &err) < 0) return fail(&err);
+    if (!nodef) lt_profile_drop_runtime(p);
     char deftitle[512], mbuf[300];
     if (!title) {
         const char *exe = strrchr(p->exe, '/') ? strrchr(p->exe, '/') + 1 : p->exe;

@@ -221,6 +221,19 @@ void lt_profile_finish(lt_profile_t *p)
     }
 }
 
+uint64_t lt_profile_drop_runtime(lt_profile_t *p)
+{
+    uint64_t bytes = 0;
+    size_t w = 0;
+    for (size_t i = 0; i < p->nsites; i++) {
+        if (p->sites[i].runtime) bytes += p->sites[i].c.inuse_space;
+        else p->sites[w++] = p->sites[i];
+    }
+    p->nsites = w;
+    lt_profile_finish(p);
+    return bytes;
+}
+
 void lt_profile_free(lt_profile_t *p)
 {
     if (!p) return;

@@ -91,6 +91,9 @@ int lt_profile_add_site(lt_profile_t *p, const lt_pcounts_t *c, const lt_pframe_
  * recomputes the totals. Call once after the last add. */
 void lt_profile_finish(lt_profile_t *p);
 void lt_profile_free(lt_profile_t *p);
+/* Removes the runtime sites (lt_psite_t.runtime) and recomputes the
+ * totals; returns how many bytes in use they held. */
+uint64_t lt_profile_drop_runtime(lt_profile_t *p);
 
 /* The module's file name without directories, "" for LT_PMOD_NONE. */
 const char *lt_profile_module_name(const lt_profile_t *p, uint32_t module);
