@@ -50,8 +50,10 @@ int lt_dump_write_text(const lt_profile_t *p, FILE *o)
     fprintf(o, "%s %d\n", LT_DUMP_MAGIC, LT_DUMP_VERSION);
     fprintf(o, "# heap of ");
     put_esc(o, p->exe);
-    fprintf(o, " (pid %lld) at %s: %" PRIu64 " bytes in %" PRIu64 " live blocks, %zu sites\n", p->pid,
-            lt_dump_moment_text(p, mbuf, sizeof mbuf), p->total.inuse_space, p->total.inuse_objects, p->nsites);
+    fprintf(o, " (pid %lld) at ", p->pid);
+    put_esc(o, lt_dump_moment_text(p, mbuf, sizeof mbuf));
+    fprintf(o, ": %" PRIu64 " bytes in %" PRIu64 " live blocks, %zu sites\n", p->total.inuse_space, p->total.inuse_objects,
+            p->nsites);
     fprintf(o, "# format: docs/dumps.md; read it with leaktrace diff / pprof / flamegraph\n");
     fprintf(o, "pid\t%lld\nexe\t", p->pid);
     put_esc(o, p->exe);
@@ -278,8 +280,10 @@ static int read_text(const char *path, char *buf, lt_profile_t **out, lt_err_t *
     lt_pcounts_t c = { 0 };
     int trunc = 0, runtime = 0, in_site = 0;
     if (!p) NOMEM();
-    char *save = NULL;
-    for (char *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+    for (char *line = buf, *next; line; line = next) {
+        next = strchr(line, '\n');
+        if (next) *next++ = '\0';
+        else if (!*line) break; /* after the last newline */
         lineno++;
         size_t ll = strlen(line);
         if (ll && line[ll - 1] == '\r') line[--ll] = '\0';

@@ -601,6 +601,18 @@ int lt_replay_record(lt_replay_t *rp, const lt_rec_t *r, lt_err_t *err)
     }
 }
 
+static int mark_by_seq(const void *x, const void *y)
+{
+    const lt_mark_t *a = x, *b = y;
+    return (a->seq > b->seq) - (a->seq < b->seq);
+}
+
+static int tick_by_seq(const void *x, const void *y)
+{
+    const lt_tick_t *a = x, *b = y;
+    return (a->seq > b->seq) - (a->seq < b->seq);
+}
+
 void lt_replay_finish(lt_replay_t *rp)
 {
     struct lt_replay_priv *p = rp->priv;
@@ -613,6 +625,10 @@ void lt_replay_finish(lt_replay_t *rp)
     if (rp->complete && p->end_next_seq > p->next_seq) rp->seq_gaps += p->end_next_seq - p->next_seq;
     for (size_t i = 0; i < rp->nstacks; i++)
         if (!rp->stacks[i].ips && (rp->stacks[i].st.allocs || rp->stacks[i].st.live_blocks)) rp->undefined_stacks++;
+    /* Marks and ticks arrive in writer order; list them in event order
+     * (all applied by now: their indexes are no longer referenced). */
+    if (rp->nmarks > 1) qsort(rp->marks, rp->nmarks, sizeof *rp->marks, mark_by_seq);
+    if (rp->nticks > 1) qsort(rp->ticks, rp->nticks, sizeof *rp->ticks, tick_by_seq);
     /* A time or sequence number past the last event: the end state. */
     if (p->moment.kind != LT_MOMENT_END && !rp->snap.reached && p->moment.kind != LT_MOMENT_MARK)
         take_snapshot(rp, p->next_seq, p->moment.kind == LT_MOMENT_TIME ? p->moment.ts : rp->last_ts, 0);

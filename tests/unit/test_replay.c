@@ -864,7 +864,13 @@ START_TEST(test_end_record)
     ut_buf_t w = { 0 };
     ut_buf_lstr(&w, "late", 4);
     feed(rp, rec_side(LT_REC_WARN, &w));
-    feed(rp, rec_side(LT_REC_MARK, &w));
+    ut_buf_t mk = { 0 };
+    ut_buf_varint(&mk, 21);
+    ut_buf_varint(&mk, 21);
+    ut_buf_varint(&mk, 1);
+    ut_buf_lstr(&mk, "late", 4);
+    feed(rp, rec_side(LT_REC_MARK, &mk));
+    ut_buf_free(&mk);
     ck_assert_int_eq(rp->complete, 1);
     ut_buf_free(&w);
 
