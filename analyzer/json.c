@@ -107,7 +107,14 @@ void lt_json_strn(lt_json_t *j, const char *k, const char *v, size_t n)
 void lt_json_str(lt_json_t *j, const char *k, const char *v) { lt_json_strn(j, k, v, v ? strlen(v) : 0); }
 void lt_json_u64(lt_json_t *j, const char *k, uint64_t v) { key(j, k); fprintf(j->out, "%llu", (unsigned long long)v); }
 void lt_json_i64(lt_json_t *j, const char *k, int64_t v) { key(j, k); fprintf(j->out, "%lld", (long long)v); }
-void lt_json_f64(lt_json_t *j, const char *k, double v) { key(j, k); fprintf(j->out, "%.6g", v); }
+/* 15 significant digits (times in seconds keep their nanoseconds); JSON
+ * has no NaN or infinity: those become null. */
+void lt_json_f64(lt_json_t *j, const char *k, double v)
+{
+    key(j, k);
+    if (v != v || v > 1.7e308 || v < -1.7e308) fputs("null", j->out);
+    else fprintf(j->out, "%.15g", v);
+}
 void lt_json_bool(lt_json_t *j, const char *k, int v) { key(j, k); fputs(v ? "true" : "false", j->out); }
 void lt_json_null(lt_json_t *j, const char *k) { key(j, k); fputs("null", j->out); }
 void lt_json_finish(lt_json_t *j) { fputc('\n', j->out); }
