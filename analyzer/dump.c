@@ -240,12 +240,15 @@ static size_t split_fields(char *line, char **f, size_t max)
     return n;
 }
 
+/* Decimal, or hexadecimal with 0x (never octal: "010" is ten). */
 static int parse_u64(const char *s, uint64_t *v)
 {
-    if (!*s || *s == '-' || *s == ' ') return -1;
+    if (!*s || *s == '-' || *s == '+' || *s == ' ') return -1;
     char *e;
     errno = 0;
-    unsigned long long x = strtoull(s, &e, 0);
+    int hex = s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
+    if (hex && (!s[2] || s[2] == '-' || s[2] == '+' || s[2] == ' ')) return -1;
+    unsigned long long x = strtoull(s, &e, hex ? 16 : 10);
     if (*e || errno) return -1;
     *v = x;
     return 0;
@@ -276,7 +279,7 @@ static int read_text(const char *path, char *buf, lt_profile_t **out, lt_err_t *
 {
     lt_profile_t *p = lt_profile_new();
     lt_pframe_t *fr = NULL;
-    size_t nfr = 0, want = 0, ended = 0, lineno = 0;
+    size_t nfr = 0, want = 0, ended = 0, lineno = 0, site_lines = 0;
     lt_pcounts_t c = { 0 };
     int trunc = 0, runtime = 0, in_site = 0;
     if (!p) NOMEM();
@@ -326,6 +329,7 @@ static int read_text(const char *path, char *buf, lt_profile_t **out, lt_err_t *
             int ok = n == 8;
             for (size_t i = 0; ok && i < 7; i++) ok = parse_u64(f[i + 1], &v[i]) == 0;
             if (!ok || v[4] > 1 || v[5] > 1 || v[6] > 100000) BAD("%s: line %zu: malformed site line", path, lineno);
+            site_lines++;
             c = (lt_pcounts_t){ v[3], v[2], v[1], v[0] };
             trunc = (int)v[4];
             runtime = (int)v[5];
@@ -352,6 +356,8 @@ static int read_text(const char *path, char *buf, lt_profile_t **out, lt_err_t *
         } else if (!strcmp(k, "end")) {
             uint64_t ns;
             if (n != 2 || parse_u64(f[1], &ns)) BAD("%s: line %zu: malformed end line", path, lineno);
+            if (ns != site_lines) BAD("%s: line %zu: the dump says %llu sites but has %zu: sites are missing", path, lineno,
+                                      (unsigned long long)ns, site_lines);
             ended = 1;
         } else if (n == 2) {
             const char *v = f[1];
