@@ -159,6 +159,13 @@ static int sitetab_grow(lt_profile_t *p)
 int lt_profile_add_site(lt_profile_t *p, const lt_pcounts_t *c, const lt_pframe_t *frames, size_t n,
                         int truncated, int runtime)
 {
+    size_t idx;
+    return lt_profile_add_site_at(p, c, frames, n, truncated, runtime, &idx);
+}
+
+int lt_profile_add_site_at(lt_profile_t *p, const lt_pcounts_t *c, const lt_pframe_t *frames, size_t n,
+                           int truncated, int runtime, size_t *index)
+{
     struct lt_profile_arena *a = p->arena;
     if ((p->nsites + 1) * 2 > a->sitecap && sitetab_grow(p) < 0) return -LT_E_NOMEM;
     size_t j = (size_t)frames_hash(frames, n) & (a->sitecap - 1);
@@ -170,6 +177,7 @@ int lt_profile_add_site(lt_profile_t *p, const lt_pcounts_t *c, const lt_pframe_
             s->c.inuse_objects += c->inuse_objects;
             s->c.inuse_space += c->inuse_space;
             s->truncated |= truncated;
+            *index = a->sitetab[j] - 1;
             return 0;
         }
     }
@@ -187,6 +195,7 @@ int lt_profile_add_site(lt_profile_t *p, const lt_pcounts_t *c, const lt_pframe_
         memcpy(f, frames, n * sizeof *f);
     }
     p->sites[p->nsites] = (lt_psite_t){ *c, f, n, truncated, runtime };
+    *index = p->nsites;
     a->sitetab[j] = ++p->nsites;
     return 0;
 }

@@ -87,6 +87,10 @@ uint32_t lt_profile_add_module(lt_profile_t *p, const lt_pmodule_t *m);
  * frames are merged (their counts added). Returns 0 or -LT_E_NOMEM. */
 int lt_profile_add_site(lt_profile_t *p, const lt_pcounts_t *c, const lt_pframe_t *frames, size_t n,
                         int truncated, int runtime);
+/* As lt_profile_add_site, and tells at which index of p->sites the site is
+ * (valid until lt_profile_finish, which sorts). */
+int lt_profile_add_site_at(lt_profile_t *p, const lt_pcounts_t *c, const lt_pframe_t *frames, size_t n,
+                           int truncated, int runtime, size_t *index);
 /* Sorts the sites by inuse_space (then alloc_space), largest first, and
  * recomputes the totals. Call once after the last add. */
 void lt_profile_finish(lt_profile_t *p);

@@ -50,6 +50,40 @@ static uint32_t module_index(lt_profile_t *p, const lt_replay_t *rp, const char 
     return lt_profile_add_module(p, &pm);
 }
 
+int lt_profile_add_stack(lt_profile_t *p, const lt_replay_t *rp, lt_symbolizer_t *sym, uint32_t id,
+                         const lt_pcounts_t *c, size_t *index)
+{
+    const lt_stack_t *s = lt_replay_stack(rp, id);
+    lt_symframe_t *fr = NULL;
+    lt_pframe_t *pf = NULL;
+    size_t n = 0;
+    int truncated = 0;
+    if (s->ips && id != LT_STACK_NONE) {
+        if (lt_report_symbolize(sym, s, &fr, &n) < 0) return -LT_E_NOMEM;
+        truncated = rp->proc.depth > 0 && s->depth >= (uint32_t)rp->proc.depth;
+    }
+    if (n && !(pf = malloc(n * sizeof *pf))) { free(fr); return -LT_E_NOMEM; }
+    for (size_t i = 0; i < n; i++) {
+        pf[i].function = lt_profile_str(p, fr[i].function);
+        pf[i].file = lt_profile_str(p, fr[i].file);
+        pf[i].line = fr[i].line > 0 ? (uint32_t)fr[i].line : 0;
+        pf[i].module = module_index(p, rp, fr[i].module);
+        pf[i].offset = fr[i].offset;
+        pf[i].inlined = fr[i].inlined;
+        if ((fr[i].function && !pf[i].function) || (fr[i].file && !pf[i].file) ||
+            (fr[i].module && pf[i].module == LT_PMOD_NONE)) {
+            free(fr);
+            free(pf);
+            return -LT_E_NOMEM;
+        }
+    }
+    int runtime = lt_report_is_runtime(fr, n);
+    free(fr);
+    int rc = lt_profile_add_site_at(p, c, pf, n, truncated, runtime, index);
+    free(pf);
+    return rc;
+}
+
 int lt_profile_from_replay(const lt_replay_t *rp, lt_symbolizer_t *sym, int moment_kind, const char *label,
                            lt_profile_t **out, lt_err_t *err)
 {
@@ -89,8 +123,6 @@ int lt_profile_from_replay(const lt_replay_t *rp, lt_symbolizer_t *sym, int mome
         p->threads = rp->nticks ? rp->ticks[rp->nticks - 1].threads : 0;
     }
 
-    lt_pframe_t *pf = NULL;
-    size_t pfcap = 0;
     for (size_t id = 0; id <= rp->nstacks; id++) {
         const lt_stack_t *s = id < rp->nstacks ? &rp->stacks[id] : &rp->none_stack;
         lt_stack_stats_t st = s->st;
@@ -101,38 +133,9 @@ int lt_profile_from_replay(const lt_replay_t *rp, lt_symbolizer_t *sym, int mome
         }
         if (!st.allocs && !st.live_blocks) continue;
         lt_pcounts_t c = { st.allocs, st.bytes_alloc, st.live_blocks, st.live_bytes };
-        lt_symframe_t *fr = NULL;
-        size_t n = 0;
-        int truncated = 0;
-        if (s->ips && id < rp->nstacks) {
-            if (lt_report_symbolize(sym, s, &fr, &n) < 0) { free(pf); goto oom; }
-            truncated = rp->proc.depth > 0 && s->depth >= (uint32_t)rp->proc.depth;
-        }
-        if (n > pfcap) {
-            pfcap = n * 2;
-            lt_pframe_t *np = realloc(pf, pfcap * sizeof *np);
-            if (!np) { free(fr); free(pf); goto oom; }
-            pf = np;
-        }
-        for (size_t i = 0; i < n; i++) {
-            pf[i].function = lt_profile_str(p, fr[i].function);
-            pf[i].file = lt_profile_str(p, fr[i].file);
-            pf[i].line = fr[i].line > 0 ? (uint32_t)fr[i].line : 0;
-            pf[i].module = module_index(p, rp, fr[i].module);
-            pf[i].offset = fr[i].offset;
-            pf[i].inlined = fr[i].inlined;
-            if ((fr[i].function && !pf[i].function) || (fr[i].file && !pf[i].file) ||
-                (fr[i].module && pf[i].module == LT_PMOD_NONE)) {
-                free(fr);
-                free(pf);
-                goto oom;
-            }
-        }
-        int runtime = lt_report_is_runtime(fr, n);
-        free(fr);
-        if (lt_profile_add_site(p, &c, pf, n, truncated, runtime) < 0) { free(pf); goto oom; }
+        size_t idx;
+        if (lt_profile_add_stack(p, rp, sym, id < rp->nstacks ? (uint32_t)id : LT_STACK_NONE, &c, &idx) < 0) goto oom;
     }
-    free(pf);
     lt_profile_finish(p);
     *out = p;
     return 0;

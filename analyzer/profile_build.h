@@ -18,4 +18,10 @@
 int lt_profile_from_replay(const lt_replay_t *rp, lt_symbolizer_t *sym, int moment_kind, const char *label,
                            lt_profile_t **out, lt_err_t *err);
 
+/* Adds the replay's stack `id` to p as a site with counts c (symbolized as
+ * above; sites with the same frames merge) and tells its index in
+ * p->sites (see lt_profile_add_site_at). 0 or -LT_E_NOMEM. */
+int lt_profile_add_stack(lt_profile_t *p, const lt_replay_t *rp, lt_symbolizer_t *sym, uint32_t id,
+                         const lt_pcounts_t *c, size_t *index);
+
 #endif

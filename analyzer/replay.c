@@ -130,6 +130,166 @@ static lt_stack_t *stack_at(lt_replay_t *rp, uint32_t id)
 /* Applies e in sequence: counts the sequence numbers skipped to reach it. */
 static void apply_event(lt_replay_t *rp, const ev_t *e);
 
+/* ---- time series ---- */
+
+void lt_series_at(const lt_sstack_t *s, size_t i, uint64_t *bytes, uint64_t *blocks)
+{
+    *bytes = *blocks = 0;
+    /* Binary search: the last point with slice <= i. */
+    size_t lo = 0, hi = s->n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (s->pts[mid].slice <= i) lo = mid + 1;
+        else hi = mid;
+    }
+    if (lo) {
+        *bytes = s->pts[lo - 1].bytes;
+        *blocks = s->pts[lo - 1].blocks;
+    }
+}
+
+static void series_touch(lt_replay_t *rp, uint32_t id)
+{
+    lt_series_t *se = rp->series;
+    lt_sstack_t *ss;
+    if (id == LT_STACK_NONE || id >= rp->nstacks) {
+        ss = &se->none;
+    } else {
+        if (id >= se->nst) {
+            size_t nc = rp->nstacks;
+            lt_sstack_t *n = realloc(se->st, nc * sizeof *n);
+            if (!n) return;
+            memset(n + se->nst, 0, (nc - se->nst) * sizeof *n);
+            se->st = n;
+            se->nst = nc;
+        }
+        ss = &se->st[id];
+    }
+    if (ss->dirty) return;
+    if (se->ndirty == se->capdirty) {
+        size_t nc = se->capdirty ? se->capdirty * 2 : 1024;
+        uint32_t *n = realloc(se->dirty, nc * sizeof *n);
+        if (!n) return;
+        se->dirty = n;
+        se->capdirty = nc;
+    }
+    ss->dirty = 1;
+    se->dirty[se->ndirty++] = id;
+}
+
+static void spoint_put(lt_sstack_t *ss, uint32_t slice, uint64_t bytes, uint64_t blocks)
+{
+    if (ss->n && ss->pts[ss->n - 1].slice == slice) {
+        ss->pts[ss->n - 1].bytes = bytes;
+        ss->pts[ss->n - 1].blocks = (uint32_t)blocks;
+        return;
+    }
+    if (ss->n && ss->pts[ss->n - 1].bytes == bytes && ss->pts[ss->n - 1].blocks == blocks) return;
+    if (ss->n == ss->cap) {
+        uint32_t nc = ss->cap ? ss->cap * 2 : 4;
+        lt_spoint_t *n = realloc(ss->pts, nc * sizeof *n);
+        if (!n) return;
+        ss->pts = n;
+        ss->cap = nc;
+    }
+    ss->pts[ss->n++] = (lt_spoint_t){ slice, (uint32_t)blocks, bytes };
+}
+
+static void series_halve(lt_series_t *se)
+{
+    size_t n = se->nslices / 2;
+    for (size_t i = 0; i < n; i++) {
+        se->tot_bytes[i] = se->tot_bytes[2 * i + 1];
+        se->tot_blocks[i] = se->tot_blocks[2 * i + 1];
+        se->threads[i] = se->threads[2 * i + 1];
+    }
+    se->nslices = n;
+    se->slice_ns *= 2;
+    for (size_t k = 0; k <= se->nst; k++) {
+        lt_sstack_t *ss = k < se->nst ? &se->st[k] : &se->none;
+        uint32_t w = 0;
+        for (uint32_t i = 0; i < ss->n; i++) {
+            lt_spoint_t p = ss->pts[i];
+            p.slice /= 2;
+            if (w && ss->pts[w - 1].slice == p.slice) ss->pts[w - 1] = p;
+            else ss->pts[w++] = p;
+        }
+        ss->n = w;
+    }
+}
+
+/* Closes the open slice: totals, and a point for every stack that changed. */
+static void series_close(lt_replay_t *rp)
+{
+    lt_series_t *se = rp->series;
+    if (se->nslices == se->cap) {
+        size_t nc = se->cap * 2;
+        uint64_t *a = realloc(se->tot_bytes, nc * sizeof *a), *b, *c;
+        if (!a) return;
+        se->tot_bytes = a;
+        if (!(b = realloc(se->tot_blocks, nc * sizeof *b))) return;
+        se->tot_blocks = b;
+        if (!(c = realloc(se->threads, nc * sizeof *c))) return;
+        se->threads = c;
+        se->cap = nc;
+    }
+    size_t i = se->nslices;
+    se->tot_bytes[i] = rp->tot.live_bytes;
+    se->tot_blocks[i] = rp->tot.live_blocks;
+    se->threads[i] = se->cur_threads;
+    for (size_t d = 0; d < se->ndirty; d++) {
+        uint32_t id = se->dirty[d];
+        lt_sstack_t *ss = id < se->nst ? &se->st[id] : &se->none;
+        const lt_stack_stats_t *st = id < rp->nstacks ? &rp->stacks[id].st : &rp->none_stack.st;
+        spoint_put(ss, (uint32_t)i, st->live_bytes, st->live_blocks);
+        ss->dirty = 0;
+    }
+    se->ndirty = 0;
+    se->nslices++;
+    if (se->nslices >= 2 * se->max_slices) series_halve(se);
+}
+
+static void series_advance(lt_replay_t *rp, uint64_t ts)
+{
+    lt_series_t *se = rp->series;
+    while (ts >= (se->nslices + 1) * se->slice_ns) {
+        size_t before = se->nslices;
+        series_close(rp);
+        if (se->nslices == before) break; /* out of memory: stop here */
+    }
+}
+
+int lt_replay_enable_series(lt_replay_t *rp, uint64_t min_slice_ns, size_t max_slices)
+{
+    lt_series_t *se = calloc(1, sizeof *se);
+    if (!se) return -LT_E_NOMEM;
+    se->slice_ns = min_slice_ns ? min_slice_ns : 10000000;
+    se->max_slices = max_slices >= 4 ? max_slices : 4;
+    se->cap = 2 * se->max_slices + 2;
+    se->tot_bytes = malloc(se->cap * sizeof *se->tot_bytes);
+    se->tot_blocks = malloc(se->cap * sizeof *se->tot_blocks);
+    se->threads = malloc(se->cap * sizeof *se->threads);
+    if (!se->tot_bytes || !se->tot_blocks || !se->threads) {
+        free(se->tot_bytes); free(se->tot_blocks); free(se->threads); free(se);
+        return -LT_E_NOMEM;
+    }
+    rp->series = se;
+    return 0;
+}
+
+static void series_free(lt_series_t *se)
+{
+    if (!se) return;
+    for (size_t i = 0; i < se->nst; i++) free(se->st[i].pts);
+    free(se->none.pts);
+    free(se->st);
+    free(se->dirty);
+    free(se->tot_bytes);
+    free(se->tot_blocks);
+    free(se->threads);
+    free(se);
+}
+
 /* Copies the heap state as it is now into rp->snap. */
 static void take_snapshot(lt_replay_t *rp, uint64_t seq, uint64_t ts, int reached)
 {
@@ -161,6 +321,7 @@ static void apply(lt_replay_t *rp, const ev_t *e)
     if (m->kind != LT_MOMENT_END && !rp->snap.reached && e->kind != EV_NOP &&
         ((m->kind == LT_MOMENT_TIME && e->ts > m->ts) || (m->kind == LT_MOMENT_SEQ && e->seq > m->seq)))
         take_snapshot(rp, e->seq, m->kind == LT_MOMENT_TIME ? m->ts : rp->last_ts, 1);
+    if (rp->series && e->kind != EV_NOP) series_advance(rp, e->ts);
     apply_event(rp, e);
 }
 
@@ -183,6 +344,7 @@ static void apply_event(lt_replay_t *rp, const ev_t *e)
         tk->allocations = rp->tot.allocations;
         tk->bytes_allocated = rp->tot.bytes_allocated;
         p->last_threads = tk->threads;
+        if (rp->series) rp->series->cur_threads = tk->threads;
         return;
     }
     rp->events++;
@@ -192,6 +354,7 @@ static void apply_event(lt_replay_t *rp, const ev_t *e)
             /* The trace missed the free of this address (an untraced
              * free, e.g. from a signal handler): drop the stale block. */
             rp->replaced++;
+            if (rp->series) series_touch(rp, old->stack);
             lt_stack_t *os = stack_at(rp, old->stack);
             os->st.live_blocks--;
             os->st.live_bytes -= old->size;
@@ -204,6 +367,7 @@ static void apply_event(lt_replay_t *rp, const ev_t *e)
         while (p->live[i].addr) i = (i + 1) & mask;
         p->live[i] = (live_t){ e->addr, e->size, e->ts, e->stack };
         p->livecount++;
+        if (rp->series) series_touch(rp, e->stack);
         lt_stack_t *s = stack_at(rp, e->stack);
         s->st.allocs++;
         s->st.bytes_alloc += e->size;
@@ -221,6 +385,7 @@ static void apply_event(lt_replay_t *rp, const ev_t *e)
     } else {
         live_t *l = live_find(p, e->addr);
         if (!l) { rp->unknown_frees++; return; }
+        if (rp->series) series_touch(rp, l->stack);
         lt_stack_t *s = stack_at(rp, l->stack);
         s->st.frees++;
         s->st.live_blocks--;
@@ -625,6 +790,12 @@ void lt_replay_finish(lt_replay_t *rp)
     if (rp->complete && p->end_next_seq > p->next_seq) rp->seq_gaps += p->end_next_seq - p->next_seq;
     for (size_t i = 0; i < rp->nstacks; i++)
         if (!rp->stacks[i].ips && (rp->stacks[i].st.allocs || rp->stacks[i].st.live_blocks)) rp->undefined_stacks++;
+    /* The last, partial slice: the state at the end. */
+    if (rp->series) {
+        uint64_t end = rp->complete && rp->end_ts > rp->last_ts ? rp->end_ts : rp->last_ts;
+        series_advance(rp, end);
+        series_close(rp);
+    }
     /* Marks and ticks arrive in writer order; list them in event order
      * (all applied by now: their indexes are no longer referenced). */
     if (rp->nmarks > 1) qsort(rp->marks, rp->nmarks, sizeof *rp->marks, mark_by_seq);
@@ -651,13 +822,27 @@ int lt_replay_file(const char *path, lt_replay_t **out, lt_err_t *err)
     return lt_replay_file_at(path, NULL, out, err);
 }
 
+static int replay_file(const char *path, const lt_moment_t *m, uint64_t slice_ns, size_t max_slices, lt_replay_t **out,
+                       lt_err_t *err);
+
 int lt_replay_file_at(const char *path, const lt_moment_t *m, lt_replay_t **out, lt_err_t *err)
+{
+    return replay_file(path, m, 0, 0, out, err);
+}
+
+int lt_replay_file_series(const char *path, uint64_t min_slice_ns, size_t max_slices, lt_replay_t **out, lt_err_t *err)
+{
+    return replay_file(path, NULL, min_slice_ns, max_slices ? max_slices : 200, out, err);
+}
+
+static int replay_file(const char *path, const lt_moment_t *m, uint64_t slice_ns, size_t max_slices, lt_replay_t **out,
+                       lt_err_t *err)
 {
     *out = NULL;
     lt_trace_file_t *f;
     LT_FORWARD_IF_ERROR(lt_file_open(path, &f, err));
     lt_replay_t *rp = lt_replay_new();
-    if (!rp || (m && lt_replay_set_moment(rp, m) < 0)) {
+    if (!rp || (m && lt_replay_set_moment(rp, m) < 0) || (max_slices && lt_replay_enable_series(rp, slice_ns, max_slices) < 0)) {
         lt_replay_free(rp);
         lt_file_close(f);
         LT_RETURN_ERROR(err, LT_E_NOMEM, -1, "out of memory");
@@ -725,6 +910,7 @@ void lt_replay_free(lt_replay_t *rp)
     free(rp->marks);
     free(rp->ticks);
     free(rp->threads);
+    series_free(rp->series);
     free(rp->snap.st);
     if (rp->priv) { free(rp->priv->heap); free(rp->priv->live); free(rp->priv->moment_label); free(rp->priv); }
     free(rp);

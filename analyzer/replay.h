@@ -77,6 +77,41 @@ typedef struct lt_thread_info {
     char name[16];                 /* pthread_setname_np, "" when never set */
 } lt_thread_info_t;
 
+/* Time series of live memory (lt_replay_enable_series): the run is cut in
+ * slices of slice_ns; slice i covers [i * slice_ns, (i + 1) * slice_ns) of
+ * tracer time. When the slices reach 2 * max_slices, neighbours merge and
+ * slice_ns doubles, so a run of any length keeps max_slices to
+ * 2 * max_slices of them. Per stack, only changes are stored: a point says
+ * "at the end of slice `slice`, this stack had bytes/blocks live", valid
+ * until its next point. */
+typedef struct lt_spoint {
+    uint32_t slice, blocks;
+    uint64_t bytes;
+} lt_spoint_t;
+
+typedef struct lt_sstack {
+    lt_spoint_t *pts;
+    uint32_t n, cap;
+    int dirty;
+} lt_sstack_t;
+
+typedef struct lt_series {
+    uint64_t slice_ns;
+    size_t nslices;                /* slices closed; the last may be partial at the end */
+    size_t max_slices;
+    uint64_t *tot_bytes, *tot_blocks, *threads;   /* dense, per slice: at its end */
+    size_t cap;
+    lt_sstack_t *st;               /* by stack id, nst of them */
+    size_t nst;
+    lt_sstack_t none;              /* LT_STACK_NONE */
+    uint32_t *dirty;               /* stack ids changed in the open slice */
+    size_t ndirty, capdirty;
+    uint64_t cur_threads;
+} lt_series_t;
+
+/* The value of a stack's series at slice i (0 before its first point). */
+void lt_series_at(const lt_sstack_t *s, size_t i, uint64_t *bytes, uint64_t *blocks);
+
 /* A moment of the run at which to take a snapshot of the heap. */
 typedef struct lt_moment {
     int kind;                      /* LT_MOMENT_END, _TIME, _MARK or _SEQ (model.h) */
@@ -127,6 +162,7 @@ typedef struct lt_replay {
     size_t nthreads;
     char main_name[16];            /* the main thread's name, if it set one */
     lt_snapshot_t snap;            /* with lt_replay_set_moment */
+    lt_series_t *series;           /* with lt_replay_enable_series */
     struct lt_replay_priv *priv;
 } lt_replay_t;
 
@@ -144,6 +180,12 @@ int lt_replay_file_at(const char *path, const lt_moment_t *m, lt_replay_t **out,
 
 /* Lower level, for tests: feed records one by one, then finish. */
 lt_replay_t *lt_replay_new(void);
+/* Before the first record: record time series of live memory, with slices
+ * of at least min_slice_ns and at most 2 * max_slices of them. 0 or
+ * -LT_E_NOMEM. */
+int lt_replay_enable_series(lt_replay_t *rp, uint64_t min_slice_ns, size_t max_slices);
+/* As lt_replay_file_at, with series enabled as above. */
+int lt_replay_file_series(const char *path, uint64_t min_slice_ns, size_t max_slices, lt_replay_t **out, lt_err_t *err);
 /* Before the first record: take a snapshot at m (copied; label too). */
 int lt_replay_set_moment(lt_replay_t *rp, const lt_moment_t *m);
 int lt_replay_record(lt_replay_t *rp, const lt_rec_t *r, lt_err_t *err);
