@@ -5,6 +5,9 @@
  *   version   5 corrupt trace (offset given)   6 out of memory
  */
 #include <errno.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +26,8 @@
 #include "pprof.h"
 #include "source.h"
 #include "threads.h"
+#include "growth.h"
+#include "output_growth.h"
 #include "output_threads.h"
 
 #define VERSION "0.1.0"
@@ -46,6 +51,7 @@ static void usage_main(FILE *o)
             "  flamegraph TRACE|DUMP  an SVG flame graph, or folded stacks (--folded)\n"
             "  marks TRACE         the marks (and periodic samples) recorded in a trace\n"
             "  threads TRACE       thread leaks: running at exit, never joined, growing\n"
+            "  growth TRACE        allocation sites whose live memory keeps growing (servers)\n"
             "  help [COMMAND]      this text, or a command's options\n"
             "  version             the version and the trace format it reads\n"
             "\n"
@@ -157,7 +163,7 @@ static int cmd_report(int argc, char **argv)
 
     lt_err_t err = { 0 };
     lt_replay_t *rp;
-    if (lt_replay_file(path, &rp, &err) < 0) return fail(&err);
+    if (lt_replay_file_series(path, 0, 200, &rp, &err) < 0) return fail(&err);
     lt_source_warn_replay(rp, path, warn_cb, NULL);
     lt_symbolizer_t *sym = lt_sym_open(rp->mods, rp->nmods, symflags, warn_cb, NULL);
     if (!sym) { lt_replay_free(rp); fprintf(stderr, "%s: error: out of memory\n", prog); return LT_E_NOMEM; }
@@ -170,6 +176,15 @@ static int cmd_report(int argc, char **argv)
         return fail(&err);
     }
     rep->threads = thr;
+    lt_growth_opts_t gro;
+    lt_growth_opts_default(&gro);
+    gro.include_runtime = ro.no_default_suppressions;
+    lt_growth_t *gr = NULL;
+    if (rp->series && rp->series->nslices && lt_growth_build(rp, sym, &gro, &gr, &err) < 0 && err.code == LT_E_NOMEM) {
+        lt_threads_free(thr); lt_report_free(rep); lt_sym_close(sym); lt_replay_free(rp);
+        return fail(&err);
+    }
+    rep->growth = gr;
     FILE *out = stdout;
     if (outpath && !(out = fopen(outpath, "w"))) {
         fprintf(stderr, "%s: error: cannot write the report to '%s': %s\n", prog, outpath, strerror(errno));
@@ -182,6 +197,7 @@ static int cmd_report(int argc, char **argv)
     if (fflush(out) != 0 || ferror(out)) { fprintf(stderr, "%s: error: writing the report failed\n", prog); rc = LT_E_IO; }
     if (out != stdout) fclose(out);
     lt_threads_free(thr);
+    lt_growth_free(gr);
     lt_report_free(rep);
     lt_sym_close(sym);
     lt_replay_free(rp);
@@ -329,7 +345,7 @@ static void usage_marks(FILE *o)
 }
 
 enum { O_FORMAT = 256, O_TOP, O_NODEF, O_NODEM, O_AT, O_MARK, O_END, O_PEAK, O_FAIL, O_WHAT, O_FOLDED, O_TITLE, O_SAMPLES,
-       O_IGNORE_THREAD, O_IGNORE_RUNNING };
+       O_IGNORE_THREAD, O_IGNORE_RUNNING, O_MINDUR, O_WINDOW, O_RES, O_MINCONF, O_FOLLOW };
 
 /* The moment options shared by dump, pprof and flamegraph. Returns 1 when c
  * was one of them, 0 when not, or the usage error's status (negated). */
@@ -748,6 +764,245 @@ static int cmd_threads(int argc, char **argv)
     return rc;
 }
 
+static void usage_growth(FILE *o)
+{
+    fprintf(o,
+            "usage: leaktrace growth [OPTIONS] TRACE\n"
+            "\n"
+            "Allocation sites whose live memory keeps growing, for programs that do not\n"
+            "exit (servers): per site, the live bytes over time, a straight-line fit, and\n"
+            "a verdict that tells a leak from a cache that fills up and stays flat, from\n"
+            "one-time allocations and from churn. Method: docs/growth.md.\n"
+            "\n"
+            "options:\n"
+            "  --window A..B          only the part of the run from A to B seconds (either\n"
+            "                         side may be empty: 60.. or ..120)\n"
+            "  --min-duration S       a site must have grown for S seconds (default 2)\n"
+            "  --min-confidence C     report suspects of confidence C (0..1) or more\n"
+            "                         (default 0.5)\n"
+            "  --resolution S         the shortest time slice, seconds (default 0.01); a run\n"
+            "                         is cut in 200 to 400 slices of at least this\n"
+            "  --top N                text: the N fastest-growing suspects (default 10, 0 = all)\n"
+            "  --follow               the trace is still being written: re-read it as it\n"
+            "                         grows, print each suspect when the evidence is there,\n"
+            "                         stop when the traced program ends (or on Ctrl-C)\n"
+            "  --no-default-suppressions   also consider one-time runtime allocations\n"
+            "  --format text|json     output format (default text)\n"
+            "  --no-demangle          keep C++ names as in the symbol table\n"
+            "  -o, --output FILE      write to FILE instead of stdout\n"
+            "  -h, --help             this text\n");
+}
+
+static int parse_window(const char *s, lt_growth_opts_t *o)
+{
+    const char *dots = strstr(s, "..");
+    if (!dots) return -1;
+    char a[64], b[64];
+    size_t la = (size_t)(dots - s), lb = strlen(dots + 2);
+    if (la >= sizeof a || lb >= sizeof b) return -1;
+    memcpy(a, s, la); a[la] = '\0';
+    memcpy(b, dots + 2, lb + 1);
+    uint64_t ns;
+    o->window_from = 0;
+    o->window_to = -1;
+    if (la) { if (lt_when_parse_seconds(a, &ns)) return -1; o->window_from = (double)ns / 1e9; }
+    if (lb) { if (lt_when_parse_seconds(b, &ns)) return -1; o->window_to = (double)ns / 1e9; }
+    if (lb && o->window_to <= o->window_from) return -1;
+    return 0;
+}
+
+static int parse_real(const char *s, double lo, double hi, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (end == s || *end || errno || !(v >= lo && v <= hi)) return -1;
+    *out = v;
+    return 0;
+}
+
+static volatile sig_atomic_t follow_stop;
+static void on_follow_signal(int sig) { (void)sig; follow_stop = 1; }
+
+/* Sleeps up to ms milliseconds, less when Ctrl-C comes. */
+static void follow_sleep(long ms)
+{
+    struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+    nanosleep(&ts, NULL);
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* --follow: re-analyse the trace whenever it grew, at most once per twice
+ * the time the last analysis took (so it uses under a third of a CPU),
+ * and print the suspects not printed before. */
+static int growth_follow(const char *path, uint64_t res_ns, const lt_growth_opts_t *go, unsigned symflags, FILE *out)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_follow_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    char **seen = NULL;
+    size_t nseen = 0;
+    off_t last_size = -1;
+    double wait_s = 0.2;
+    int rc = 0, done = 0;
+    fprintf(out, "leaktrace growth --follow: watching %s (Ctrl-C to stop)\n", path);
+    fflush(out);
+    while (!follow_stop && !done) {
+        struct stat st;
+        if (stat(path, &st) != 0) {
+            fprintf(stderr, "%s: error: cannot read '%s': %s\n", prog, path, strerror(errno));
+            rc = LT_E_IO;
+            break;
+        }
+        if (st.st_size == last_size) { follow_sleep(200); continue; }
+        last_size = st.st_size;
+        double t0 = now_s();
+        lt_err_t err = { 0 };
+        lt_replay_t *rp;
+        if (lt_replay_file_series(path, res_ns, 200, &rp, &err) < 0) {
+            /* A header still being written is not an error yet. */
+            if (err.code == LT_E_CORRUPT || err.code == LT_E_FORMAT) { follow_sleep(200); last_size = -1; continue; }
+            rc = fail(&err);
+            break;
+        }
+        done = rp->complete;
+        lt_symbolizer_t *sym = lt_sym_open(rp->mods, rp->nmods, symflags, NULL, NULL);
+        lt_growth_t *g = NULL;
+        if (sym && rp->series->nslices && lt_growth_build(rp, sym, go, &g, &err) == 0) {
+            double at = (double)rp->series->nslices * (double)rp->series->slice_ns / 1e9;
+            for (size_t i = 0; i < g->nsuspects; i++) {
+                const lt_psite_t *site = &g->prof->sites[g->suspects[i].site];
+                char key[512] = "";
+                size_t kl = 0;
+                for (size_t k = 0; k < site->nframes && kl + 2 < sizeof key; k++)
+                    kl += (size_t)snprintf(key + kl, sizeof key - kl, "%s:%s:%u;", site->frames[k].function ? site->frames[k].function : "?",
+                                           site->frames[k].file ? site->frames[k].file : "", site->frames[k].line);
+                int known = 0;
+                for (size_t k = 0; k < nseen && !known; k++) known = strcmp(seen[k], key) == 0;
+                if (known) continue;
+                char **ns = realloc(seen, (nseen + 1) * sizeof *ns);
+                if (!ns) break;
+                seen = ns;
+                seen[nseen++] = strdup(key);
+                lt_output_growth_suspect_text(out, g, &g->suspects[i], at);
+            }
+        }
+        lt_growth_free(g);
+        lt_sym_close(sym);
+        if (done) {
+            char e[96];
+            fprintf(out, "\nthe traced program ended (%s): %zu growth suspect%s\n", lt_output_end_text(rp, e, sizeof e), nseen,
+                    nseen == 1 ? "" : "s");
+        }
+        lt_replay_free(rp);
+        double took = now_s() - t0;
+        wait_s = 2 * took > 0.2 ? 2 * took : 0.2;
+        if (!done) follow_sleep((long)(wait_s * 1000));
+    }
+    if (follow_stop) fprintf(out, "\nstopped: %zu growth suspect%s so far\n", nseen, nseen == 1 ? "" : "s");
+    for (size_t k = 0; k < nseen; k++) free(seen[k]);
+    free(seen);
+    return rc;
+}
+
+static int cmd_growth(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "window", required_argument, NULL, O_WINDOW },
+        { "min-duration", required_argument, NULL, O_MINDUR },
+        { "min-confidence", required_argument, NULL, O_MINCONF },
+        { "resolution", required_argument, NULL, O_RES },
+        { "top", required_argument, NULL, O_TOP },
+        { "follow", no_argument, NULL, O_FOLLOW },
+        { "no-default-suppressions", no_argument, NULL, O_NODEF },
+        { "format", required_argument, NULL, O_FORMAT },
+        { "no-demangle", no_argument, NULL, O_NODEM },
+        { "output", required_argument, NULL, 'o' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    lt_growth_opts_t go;
+    lt_growth_opts_default(&go);
+    int json = 0, c, follow = 0;
+    size_t top = 10;
+    double res = 0.01;
+    unsigned symflags = 0;
+    const char *outpath = NULL;
+    opterr = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
+        switch (c) {
+        case O_WINDOW:
+            if (parse_window(optarg, &go)) return usage_error("--window wants A..B in seconds (A < B; 10.., ..60), not '%s'", optarg, usage_growth);
+            break;
+        case O_MINDUR:
+            if (parse_real(optarg, 0, 1e9, &go.min_duration)) return usage_error("--min-duration wants seconds >= 0, not '%s'", optarg, usage_growth);
+            break;
+        case O_MINCONF:
+            if (parse_real(optarg, 0, 1, &go.min_confidence)) return usage_error("--min-confidence wants a number from 0 to 1, not '%s'", optarg, usage_growth);
+            break;
+        case O_RES:
+            if (parse_real(optarg, 0.001, 3600, &res)) return usage_error("--resolution wants seconds from 0.001 to 3600, not '%s'", optarg, usage_growth);
+            break;
+        case O_TOP:
+            if (parse_count(optarg, &top)) return usage_error("--top wants a whole number, not '%s'", optarg, usage_growth);
+            break;
+        case O_FOLLOW: follow = 1; break;
+        case O_NODEF: go.include_runtime = 1; break;
+        case O_FORMAT:
+            if (!strcmp(optarg, "json")) json = 1;
+            else if (!strcmp(optarg, "text")) json = 0;
+            else return usage_error("unknown format '%s' (use text or json)", optarg, usage_growth);
+            break;
+        case O_NODEM: symflags |= LT_SYM_NO_DEMANGLE; break;
+        case 'o': outpath = optarg; break;
+        case 'h': usage_growth(stdout); return 0;
+        case ':': return usage_error("option '%s' needs a value", argv[optind - 1], usage_growth);
+        default: return usage_error("unknown option '%s'", argv[optind - 1], usage_growth);
+        }
+    }
+    if (argc - optind != 1) return usage_error("%s", "growth needs one TRACE file", usage_growth);
+    if (follow && json) return usage_error("%s", "--follow prints text as suspects appear; drop --format json", usage_growth);
+    const char *path = argv[optind];
+    uint64_t res_ns = (uint64_t)(res * 1e9);
+    FILE *out = open_out(outpath, "w", "the growth report");
+    if (!out) return LT_E_IO;
+    if (follow) {
+        int rc = growth_follow(path, res_ns, &go, symflags, out);
+        int rc2 = close_out(out, outpath);
+        return rc ? rc : rc2;
+    }
+    lt_err_t err = { 0 };
+    lt_replay_t *rp;
+    if (lt_replay_file_series(path, res_ns, 200, &rp, &err) < 0) {
+        if (out != stdout) fclose(out);
+        return fail(&err);
+    }
+    lt_source_warn_replay(rp, path, warn_cb, NULL);
+    lt_symbolizer_t *sym = lt_sym_open(rp->mods, rp->nmods, symflags, warn_cb, NULL);
+    lt_growth_t *g = NULL;
+    int rc = 0;
+    if (!sym) { LT_ERR_SET(&err, LT_E_NOMEM, -1, "out of memory"); rc = fail(&err); }
+    else if (lt_growth_build(rp, sym, &go, &g, &err) < 0) rc = fail(&err);
+    if (!rc) {
+        if (json) lt_output_growth_json(out, rp, g);
+        else lt_output_growth_text(out, rp, g, top);
+    }
+    int rc2 = close_out(out, outpath);
+    lt_growth_free(g);
+    lt_sym_close(sym);
+    lt_replay_free(rp);
+    return rc ? rc : rc2;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -760,7 +1015,7 @@ int main(int argc, char **argv)
         { "report", cmd_report, usage_report }, { "dump", cmd_dump, usage_dump },
         { "diff", cmd_diff, usage_diff },       { "pprof", cmd_pprof, usage_pprof },
         { "flamegraph", cmd_flamegraph, usage_flame }, { "marks", cmd_marks, usage_marks },
-        { "threads", cmd_threads, usage_threads },
+        { "threads", cmd_threads, usage_threads }, { "growth", cmd_growth, usage_growth },
     };
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
         if (!strcmp(cmd, cmds[i].name)) {

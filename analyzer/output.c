@@ -9,6 +9,7 @@
 #include "../common/lt_format.h"
 #include "json.h"
 #include "output.h"
+#include "output_growth.h"
 #include "output_threads.h"
 
 const char *lt_output_num(uint64_t v, char *buf, size_t n)
@@ -108,6 +109,7 @@ void lt_output_report_text(FILE *out, const lt_report_t *r, const lt_text_opts_t
     }
     if (shown < r->nleaks) fprintf(out, "\n... %zu more allocation sites (use --top 0 to see all)\n", r->nleaks - shown);
     if (r->threads) lt_output_thread_alerts_text(out, r->threads);
+    if (r->growth) lt_output_growth_section_text(out, r->growth, 5);
 }
 
 static void json_frame(lt_json_t *j, const lt_symframe_t *f)
@@ -203,6 +205,7 @@ void lt_output_report_json(FILE *out, const lt_report_t *r)
     lt_json_u64(&j, "undefined_stacks", rp->undefined_stacks);
     lt_json_end_obj(&j);
     if (r->threads) lt_output_thread_members_json(&j, r->threads, "thread_alerts");
+    if (r->growth) lt_output_growth_members_json(&j, r->growth);
 
     lt_json_end_obj(&j);
     lt_json_finish(&j);

@@ -31,6 +31,7 @@ typedef struct lt_report {
     uint64_t leak_bytes, leak_blocks;
     uint64_t supp_bytes, supp_blocks, supp_sites;
     const struct lt_thread_report *threads;   /* thread alerts to include, or NULL (not owned) */
+    const struct lt_growth *growth;           /* growth suspects to include, or NULL (not owned) */
 } lt_report_t;
 
 /* Symbolizes a stack into frames (allocation-function and tracer frames at

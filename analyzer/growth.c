@@ -1,0 +1,216 @@
+/*
+ * growth.c - per allocation site, the live bytes at the end of every time
+ * slice of the window, and a verdict:
+ *
+ *   suspect when the live bytes rise along a line (least-squares slope > 0
+ *   with R^2 >= 0.5), still rise over the last third of the window (its own
+ *   slope is at least 30% of the whole window's), reach a new high in the
+ *   last quarter, grew in at least half of the slices where they changed,
+ *   gained at least 3 blocks, and have been rising for at least
+ *   min_duration seconds.
+ *
+ * A bounded cache fails "still rising late" and "new high late"; churn
+ * fails the line fit; one-time allocations do not change at all. The
+ * confidence multiplies the fit quality, how much of the rate holds late,
+ * how steady the growth is and how many blocks it gained (saturating at 4).
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "growth.h"
+#include "profile_build.h"
+
+void lt_growth_opts_default(lt_growth_opts_t *o)
+{
+    memset(o, 0, sizeof *o);
+    o->window_to = -1;
+    o->min_duration = 2.0;
+    o->min_confidence = 0.5;
+}
+
+static void line_fit(const double *t, const double *y, size_t n, double *slope, double *r2)
+{
+    double st = 0, sy = 0;
+    for (size_t i = 0; i < n; i++) { st += t[i]; sy += y[i]; }
+    double mt = st / (double)n, my = sy / (double)n, stt = 0, sty = 0, syy = 0;
+    for (size_t i = 0; i < n; i++) {
+        stt += (t[i] - mt) * (t[i] - mt);
+        sty += (t[i] - mt) * (y[i] - my);
+        syy += (y[i] - my) * (y[i] - my);
+    }
+    *slope = stt > 0 ? sty / stt : 0;
+    *r2 = stt > 0 && syy > 0 ? (sty * sty) / (stt * syy) : 0;
+}
+
+void lt_growth_fit(const double *t, const double *y, const double *blocks, size_t n, lt_suspect_t *s)
+{
+    memset(s, 0, sizeof *s);
+    if (n < 3) return;
+    line_fit(t, y, n, &s->rate_bytes_per_s, &s->r2);
+    double bslope, br2;
+    line_fit(t, blocks, n, &bslope, &br2);
+    s->rate_blocks_per_s = bslope;
+    size_t k = n - n / 3;
+    double late, lr2;
+    line_fit(t + k, y + k, n - k, &late, &lr2);
+    s->late_ratio = s->rate_bytes_per_s > 0 ? late / s->rate_bytes_per_s : 0;
+    size_t up = 0, changed = 0, first_rise = n;
+    for (size_t i = 1; i < n; i++) {
+        if (y[i] == y[i - 1]) continue;
+        changed++;
+        if (y[i] > y[i - 1]) {
+            up++;
+            if (first_rise == n) first_rise = i - 1;
+        }
+    }
+    s->growth_share = changed ? (double)up / (double)changed : 0;
+    s->growing_for = first_rise < n ? t[n - 1] - t[first_rise] : 0;
+    s->projected_per_hour = s->rate_bytes_per_s > 0 ? s->rate_bytes_per_s * 3600 : 0;
+}
+
+int lt_growth_is_suspect(const lt_suspect_t *s, const lt_growth_opts_t *o, double net_blocks, int new_high_late)
+{
+    return s->rate_bytes_per_s > 0 && s->r2 >= 0.5 && s->late_ratio >= 0.3 && new_high_late && s->growth_share >= 0.5 &&
+           net_blocks >= 3 && s->growing_for >= o->min_duration && s->confidence >= o->min_confidence;
+}
+
+static double clamp01(double v) { return v < 0 ? 0 : v > 1 ? 1 : v; }
+
+static int by_rate(const void *x, const void *y)
+{
+    const lt_suspect_t *a = x, *b = y;
+    if (a->rate_bytes_per_s != b->rate_bytes_per_s) return a->rate_bytes_per_s < b->rate_bytes_per_s ? 1 : -1;
+    return 0;
+}
+
+int lt_growth_build(const lt_replay_t *rp, lt_symbolizer_t *sym, const lt_growth_opts_t *o, lt_growth_t **out,
+                    lt_err_t *err)
+{
+    *out = NULL;
+    const lt_series_t *se = rp->series;
+    lt_growth_t *g = calloc(1, sizeof *g);
+    if (!g || !se) { free(g); LT_RETURN_ERROR(err, LT_E_NOMEM, -1, "out of memory"); }
+    g->nslices = se->nslices;
+    g->slice_ns = se->slice_ns;
+    double w = (double)se->slice_ns / 1e9;
+    /* The window, in slices: those whose end lies in [from, to]. */
+    size_t first = 0, last = g->nslices ? g->nslices - 1 : 0;
+    if (o->window_from > 0) {
+        double f = o->window_from / w - 1;
+        first = f <= 0 ? 0 : (size_t)ceil(f);
+    }
+    if (o->window_to >= 0) {
+        double l = o->window_to / w - 1;
+        last = l < 0 ? 0 : (size_t)floor(l);
+        if (last >= g->nslices) last = g->nslices ? g->nslices - 1 : 0;
+    }
+    if (g->nslices == 0 || first > last) {
+        double len = (double)g->nslices * w;
+        free(g);
+        LT_RETURN_ERROR(err, LT_E_USAGE, -1, "the window %.3f..%.3f s holds no part of the run (it lasts %.3f s)",
+                        o->window_from, o->window_to, len);
+    }
+    g->first = first;
+    g->last = last;
+    g->duration = (double)(last - first + 1) * w;
+    size_t n = last - first + 1;
+
+    g->prof = lt_profile_new();
+    double *t = malloc(n * sizeof *t), *y = malloc(n * sizeof *y), *b = malloc(n * sizeof *b);
+    if (!g->prof || !t || !y || !b) goto oom;
+    for (size_t i = 0; i < n; i++) t[i] = (double)(first + i + 1) * w;
+
+    /* Sites: every stack whose live memory changed in the window, merged
+     * by symbolized frames; their series summed. */
+    size_t cap = 0;
+    for (size_t id = 0; id <= se->nst; id++) {
+        const lt_sstack_t *ss = id < se->nst ? &se->st[id] : &se->none;
+        if (!ss->n) continue;
+        uint64_t b0, k0, b1, k1;
+        lt_series_at(ss, first, &b0, &k0);
+        lt_series_at(ss, last, &b1, &k1);
+        int changed = b0 != b1;
+        for (uint32_t p = 0; p < ss->n && !changed; p++) changed = ss->pts[p].slice > first && ss->pts[p].slice <= last;
+        if (!changed) continue;
+        lt_pcounts_t c = { 0, 0, k1, b1 };
+        size_t site;
+        if (lt_profile_add_stack(g->prof, rp, sym, id < se->nst ? (uint32_t)id : LT_STACK_NONE, &c, &site) < 0) goto oom;
+        if (site >= cap) {
+            size_t nc = cap ? cap * 2 : 64;
+            while (nc <= site) nc *= 2;
+            uint64_t **ns = realloc(g->series, nc * sizeof *ns), **nb;
+            if (!ns) goto oom;
+            g->series = ns;
+            if (!(nb = realloc(g->bseries, nc * sizeof *nb))) goto oom;
+            g->bseries = nb;
+            memset(g->series + cap, 0, (nc - cap) * sizeof *ns);
+            memset(g->bseries + cap, 0, (nc - cap) * sizeof *nb);
+            cap = nc;
+        }
+        if (!g->series[site]) {
+            g->series[site] = calloc(n, sizeof **g->series);
+            g->bseries[site] = calloc(n, sizeof **g->bseries);
+            if (!g->series[site] || !g->bseries[site]) goto oom;
+        }
+        for (size_t i = 0; i < n; i++) {
+            uint64_t by, bl;
+            lt_series_at(ss, first + i, &by, &bl);
+            g->series[site][i] += by;
+            g->bseries[site][i] += bl;
+        }
+    }
+    g->sites_considered = g->prof->nsites;
+    g->suspects = calloc(g->prof->nsites + 1, sizeof *g->suspects);
+    if (!g->suspects) goto oom;
+    for (size_t s = 0; s < g->prof->nsites; s++) {
+        const lt_psite_t *site = &g->prof->sites[s];
+        if (site->runtime && !o->include_runtime) continue;
+        double ymax_early = 0, ymax_late = 0;
+        for (size_t i = 0; i < n; i++) {
+            y[i] = (double)g->series[s][i];
+            b[i] = (double)g->bseries[s][i];
+            if (i < n - n / 4) { if (y[i] > ymax_early) ymax_early = y[i]; }
+            else if (y[i] > ymax_late) ymax_late = y[i];
+        }
+        lt_suspect_t sp;
+        lt_growth_fit(t, y, b, n, &sp);
+        double net_blocks = b[n - 1] - b[0];
+        sp.confidence = clamp01(sp.r2) * clamp01(sp.late_ratio) * (0.5 + 0.5 * sp.growth_share) *
+                        clamp01(net_blocks / 4.0);
+        if (!lt_growth_is_suspect(&sp, o, net_blocks, ymax_late > ymax_early)) continue;
+        sp.site = s;
+        sp.live_bytes = g->series[s][n - 1];
+        sp.live_blocks = g->bseries[s][n - 1];
+        sp.start_bytes = g->series[s][0];
+        g->suspects[g->nsuspects++] = sp;
+    }
+    if (g->nsuspects > 1) qsort(g->suspects, g->nsuspects, sizeof *g->suspects, by_rate);
+    free(t);
+    free(y);
+    free(b);
+    *out = g;
+    return 0;
+oom:
+    free(t);
+    free(y);
+    free(b);
+    lt_growth_free(g);
+    LT_RETURN_ERROR(err, LT_E_NOMEM, -1, "out of memory in the growth analysis");
+}
+
+void lt_growth_free(lt_growth_t *g)
+{
+    if (!g) return;
+    if (g->prof) {
+        for (size_t i = 0; i < g->prof->nsites; i++) {
+            if (g->series) free(g->series[i]);
+            if (g->bseries) free(g->bseries[i]);
+        }
+    }
+    free(g->series);
+    free(g->bseries);
+    lt_profile_free(g->prof);
+    free(g->suspects);
+    free(g);
+}
