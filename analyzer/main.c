@@ -27,6 +27,7 @@
 #include "source.h"
 #include "threads.h"
 #include "growth.h"
+#include "timeline.h"
 #include "output_growth.h"
 #include "output_threads.h"
 
@@ -52,6 +53,7 @@ static void usage_main(FILE *o)
             "  marks TRACE         the marks (and periodic samples) recorded in a trace\n"
             "  threads TRACE       thread leaks: running at exit, never joined, growing\n"
             "  growth TRACE        allocation sites whose live memory keeps growing (servers)\n"
+            "  timeline TRACE      the live heap over time: SVG plot, or CSV (--csv)\n"
             "  help [COMMAND]      this text, or a command's options\n"
             "  version             the version and the trace format it reads\n"
             "\n"
@@ -345,7 +347,7 @@ static void usage_marks(FILE *o)
 }
 
 enum { O_FORMAT = 256, O_TOP, O_NODEF, O_NODEM, O_AT, O_MARK, O_END, O_PEAK, O_FAIL, O_WHAT, O_FOLDED, O_TITLE, O_SAMPLES,
-       O_IGNORE_THREAD, O_IGNORE_RUNNING, O_MINDUR, O_WINDOW, O_RES, O_MINCONF, O_FOLLOW };
+       O_IGNORE_THREAD, O_IGNORE_RUNNING, O_MINDUR, O_WINDOW, O_RES, O_MINCONF, O_FOLLOW, O_CSV };
 
 /* The moment options shared by dump, pprof and flamegraph. Returns 1 when c
  * was one of them, 0 when not, or the usage error's status (negated). */
@@ -1003,6 +1005,84 @@ static int cmd_growth(int argc, char **argv)
     return rc ? rc : rc2;
 }
 
+static void usage_timeline(FILE *o)
+{
+    fprintf(o,
+            "usage: leaktrace timeline [OPTIONS] TRACE\n"
+            "\n"
+            "Draws the live heap over time as a self-contained SVG: the largest allocation\n"
+            "sites stacked, the thread count, the marks on the time axis. --csv writes the\n"
+            "time series instead (time, live bytes, live blocks, threads, top sites).\n"
+            "\n"
+            "options:\n"
+            "  --csv                  CSV instead of SVG (columns in docs/growth.md)\n"
+            "  --top N                sites drawn or written as columns (default 5)\n"
+            "  --title TEXT           the plot's title\n"
+            "  --resolution S         the shortest time slice, seconds (default 0.01)\n"
+            "  --no-default-suppressions   one-time runtime allocations may be top sites\n"
+            "  --no-demangle          keep C++ names as in the symbol table\n"
+            "  -o, --output FILE      write to FILE instead of stdout\n"
+            "  -h, --help             this text\n");
+}
+
+static int cmd_timeline(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "csv", no_argument, NULL, O_CSV },
+        { "top", required_argument, NULL, O_TOP },
+        { "title", required_argument, NULL, O_TITLE },
+        { "resolution", required_argument, NULL, O_RES },
+        { "no-default-suppressions", no_argument, NULL, O_NODEF },
+        { "no-demangle", no_argument, NULL, O_NODEM },
+        { "output", required_argument, NULL, 'o' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    lt_timeline_opts_t to = { 5, NULL, 0 };
+    int csv = 0, c;
+    double res = 0.01;
+    unsigned symflags = 0;
+    const char *outpath = NULL;
+    opterr = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
+        switch (c) {
+        case O_CSV: csv = 1; break;
+        case O_TOP:
+            if (parse_count(optarg, &to.top)) return usage_error("--top wants a whole number, not '%s'", optarg, usage_timeline);
+            break;
+        case O_TITLE: to.title = optarg; break;
+        case O_RES:
+            if (parse_real(optarg, 0.001, 3600, &res)) return usage_error("--resolution wants seconds from 0.001 to 3600, not '%s'", optarg, usage_timeline);
+            break;
+        case O_NODEF: to.include_runtime = 1; break;
+        case O_NODEM: symflags |= LT_SYM_NO_DEMANGLE; break;
+        case 'o': outpath = optarg; break;
+        case 'h': usage_timeline(stdout); return 0;
+        case ':': return usage_error("option '%s' needs a value", argv[optind - 1], usage_timeline);
+        default: return usage_error("unknown option '%s'", argv[optind - 1], usage_timeline);
+        }
+    }
+    if (argc - optind != 1) return usage_error("%s", "timeline needs one TRACE file", usage_timeline);
+    const char *path = argv[optind];
+    lt_err_t err = { 0 };
+    lt_replay_t *rp;
+    if (lt_replay_file_series(path, (uint64_t)(res * 1e9), 200, &rp, &err) < 0) return fail(&err);
+    lt_source_warn_replay(rp, path, warn_cb, NULL);
+    lt_symbolizer_t *sym = lt_sym_open(rp->mods, rp->nmods, symflags, warn_cb, NULL);
+    if (!sym) { lt_replay_free(rp); fprintf(stderr, "%s: error: out of memory\n", prog); return LT_E_NOMEM; }
+    FILE *out = open_out(outpath, "w", csv ? "the CSV" : "the timeline");
+    int rc = LT_E_IO;
+    if (out) {
+        rc = (csv ? lt_timeline_csv(rp, sym, &to, out, &err) : lt_timeline_svg(rp, sym, &to, out, &err)) < 0 ? fail(&err) : 0;
+        int rc2 = close_out(out, outpath);
+        if (!rc) rc = rc2;
+    }
+    lt_sym_close(sym);
+    lt_replay_free(rp);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -1016,6 +1096,7 @@ int main(int argc, char **argv)
         { "diff", cmd_diff, usage_diff },       { "pprof", cmd_pprof, usage_pprof },
         { "flamegraph", cmd_flamegraph, usage_flame }, { "marks", cmd_marks, usage_marks },
         { "threads", cmd_threads, usage_threads }, { "growth", cmd_growth, usage_growth },
+        { "timeline", cmd_timeline, usage_timeline },
     };
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
         if (!strcmp(cmd, cmds[i].name)) {
