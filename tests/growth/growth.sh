@@ -31,12 +31,12 @@ check() {
 }
 check server leak_request
 # 64 bytes per request at ~900 requests/s: the rate is in that range.
-ok=$(json_get g_server.json 's=j["suspects"][0]; 20000 < s["rate_bytes_per_s"] < 70000 and s["confidence"] >= 0.8 and s["live_bytes"] % 64 == 0 and abs(s["projected_bytes_per_hour"] - 3600 * s["rate_bytes_per_s"]) < 1 and s["stack"][0]["file"].endswith("server.c") and isinstance(s["stack"][0]["line"], int)')
+ok=$(json_get g_server.json '(lambda s: 20000 < s["rate_bytes_per_s"] < 70000 and s["confidence"] >= 0.8 and s["live_bytes"] % 64 == 0 and abs(s["projected_bytes_per_hour"] - 3600 * s["rate_bytes_per_s"]) < 1 and s["stack"][0]["file"].endswith("server.c") and isinstance(s["stack"][0]["line"], int))(j["suspects"][0])')
 [ "$ok" = True ] || t_fail "server suspect figures: $(head -c 700 g_server.json)"
 t_end
 check steady leak_request; t_end
 check slow leak_request
-ok=$(json_get g_slow.json 's=j["suspects"][0]; 0.5 < s["rate_blocks_per_s"] < 1.5 and [f["function"] for f in s["stack"][:2]] == ["leak_request", "leak_slowly"]')
+ok=$(json_get g_slow.json '(lambda s: 0.5 < s["rate_blocks_per_s"] < 1.5 and [f["function"] for f in s["stack"][:2]] == ["leak_request", "leak_slowly"])(j["suspects"][0])')
 [ "$ok" = True ] || t_fail "slow leak figures: $(head -c 700 g_slow.json)"
 t_end
 check cache none; t_end
