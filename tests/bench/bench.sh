@@ -131,6 +131,7 @@ mkdir -p "$TMP/cwd" "$TMP/traced" "$TMP/heaptrack"
 SAMPLES=$TMP/samples.tsv     # workload mode round ns ops_per_s_per_thread(or -)
 SIZES=$TMP/sizes.tsv         # workload mode round bytes
 EVENTS=$TMP/events.tsv       # workload events totals-json
+ANALYZE=$TMP/analyze.tsv     # workload analyzer-ns (leaktrace report: replay, leaks, threads, growth)
 : >"$SAMPLES"; : >"$SIZES"; : >"$EVENTS"
 
 # ---- workloads --------------------------------------------------------------
@@ -195,9 +196,13 @@ count_events() {
         return 0
     fi
     : >"$TMP/reports.jsonl"
+    local t0 t1 an_ns=0
     for f in "$@"; do
         rc=0
+        t0=$(date +%s%N)
         "$ANALYZER" report --format json "$f" >"$TMP/report.json" 2>"$TMP/report.err" || rc=$?
+        t1=$(date +%s%N)
+        an_ns=$((an_ns + t1 - t0))
         # A leak checker may exit non-zero because it found leaks; accept that
         # as long as it printed a report with totals.
         if ! "$PY" -c '
@@ -226,6 +231,7 @@ tot = [json.loads(l) for l in open(sys.argv[1])]
 events = sum(int(t["allocations"]) + int(t["frees"]) for t in tot)
 print("%s\t%d\t%s" % (sys.argv[2], events, json.dumps(tot[0] if len(tot) == 1 else tot)))
 ' "$TMP/reports.jsonl" "$wl" >>"$EVENTS"
+    printf '%s\t%s\n' "$wl" "$an_ns" >>"$ANALYZE"
 }
 
 # run_mode WORKLOAD MODE ROUND
@@ -303,10 +309,11 @@ ht_version=""
 B_WORKLOADS="${WORKLOADS[*]}" B_MODES="${MODES[*]}" B_RUNS=$RUNS B_QUICK=$QUICK \
 B_ITERATIONS=$ITERATIONS B_GIT_REV=$git_rev B_HT_VERSION=$ht_version B_PY=$PY \
 B_WL_DIR=$WL_DIR B_TRACED_SKIP=$TRACED_SKIP B_HEAPTRACK_SKIP=$HEAPTRACK_SKIP \
-"$PY" - "$SAMPLES" "$SIZES" "$EVENTS" build/bench/results.json <<'EOF'
+touch "$ANALYZE"
+"$PY" - "$SAMPLES" "$SIZES" "$EVENTS" build/bench/results.json "$ANALYZE" <<'EOF'
 import json, os, platform, statistics, sys
 
-samples_path, sizes_path, events_path, out_path = sys.argv[1:5]
+samples_path, sizes_path, events_path, out_path, analyze_path = sys.argv[1:6]
 env = os.environ
 workloads = env["B_WORKLOADS"].split()
 modes = env["B_MODES"].split()
@@ -339,11 +346,18 @@ for line in open(events_path):
     events[wl] = int(ev)
     totals[wl] = json.loads(tot)
 
+analyze = {}
+for line in open(analyze_path):
+    wl, ns = line.rstrip("\n").split("\t")
+    analyze[wl] = int(ns) / 1e9
 med = lambda xs: statistics.median(xs) if xs else None
 result = {"meta": meta, "workloads": {}, "mallocbench_scaling": {}}
 for wl in workloads:
     base = med(secs.get((wl, "untraced"), []))
     w = {"events": events.get(wl), "analyzer_totals": totals.get(wl), "modes": {}}
+    if wl in analyze and events.get(wl):
+        w["analyzer_report_s"] = analyze[wl]
+        w["analyzer_events_per_s"] = events[wl] / analyze[wl] if analyze[wl] > 0 else None
     for mode in ("untraced", "traced", "heaptrack"):
         if mode not in modes:
             w["modes"][mode] = {"skipped": skipped[mode]}
@@ -409,6 +423,14 @@ line = lambda r: "  ".join(c.ljust(widths[0]) if i == 0 else c.rjust(widths[i]) 
 print(line(hdr))
 for r in rows: print(line(r))
 
+print()
+print("analyzer: 'leaktrace report --format json' (decode, replay with time series, leaks, threads,")
+print("growth) on the last trace of each workload, one run")
+for wl in workloads:
+    w = result["workloads"][wl]
+    if w.get("analyzer_events_per_s"):
+        print("  %-15s %8.2f s  %10s events  %7.2fM events/s" % (wl, w["analyzer_report_s"], fe(w["events"]),
+                                                              w["analyzer_events_per_s"] / 1e6))
 print()
 print("mallocbench per-thread throughput (loop only, ops/s; 1 op = 1 free + 1 malloc)")
 for mode in modes:
