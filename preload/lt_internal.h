@@ -16,6 +16,9 @@
  *   writer.c   background writer thread, encoding, zstd (only file that
  *              includes it), the trace file
  *   tmem.c     the tracer's own memory, from mmap, never from malloc
+ *   signals.c  fatal signals (SEGV, BUS, ILL, FPE, ABRT): flush and record,
+ *              then the program's handler or the default action; sigaction
+ *              and signal interposed so the program's handlers chain
  *   threads.c  pthread_create/join/detach/exit/setname: thread lifecycle
  *   marks.c    marks (leaktrace_mark, LEAKTRACE_MARK_SIGNAL), periodic samples
  *   config.c   LEAKTRACE_* environment variables
@@ -183,6 +186,9 @@ void lt_writer_kick(void);
 int lt_writer_wait_progress(void);
 /* Drains every ring and writes a chunk now, from the calling thread. */
 void lt_writer_flush_sync(void);
+/* The same from a signal handler: never blocks for long (gives up after
+ * 200 ms if the writer lock stays taken, e.g. by the interrupted thread). */
+void lt_writer_flush_signal(void);
 /* Final flush: drains, writes END(how, status) in a final chunk, closes. */
 void lt_writer_finish(int how, int status);
 /* Fork support. */
@@ -190,6 +196,10 @@ void lt_writer_fork_prepare(void);
 void lt_writer_fork_parent(void);
 void lt_writer_fork_child(void);
 int lt_writer_running(void);
+
+/* ---- signals.c --------------------------------------------------------- */
+/* Installs the fatal-signal handlers (where the program has none yet). */
+void lt_signals_install(void);
 
 /* ---- threads.c --------------------------------------------------------- */
 void lt_threads_fork_child(void);

@@ -382,41 +382,6 @@ void lt_init(void)
     lt_tls_busy--;
 }
 
-/* Fatal signals: record how the process ended, flush, then let the default
- * action run exactly as without the tracer (same core dump, same status).
- * Installed only where the program left the default action; a program
- * that installs its own handler later simply replaces ours. */
-static const int fatal_sigs[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT };
-
-static void on_fatal(int sig)
-{
-    int saved = errno;
-    lt_finish(LT_END_SIGNAL, sig);
-    struct sigaction dfl;
-    memset(&dfl, 0, sizeof dfl);
-    dfl.sa_handler = SIG_DFL;
-    sigemptyset(&dfl.sa_mask);
-    sigaction(sig, &dfl, NULL);
-    /* A fault re-executes and hits the default action on return; a signal
-     * sent by kill() or raise() is raised again (pending until we return). */
-    raise(sig);
-    errno = saved;
-}
-
-static void install_fatal_handlers(void)
-{
-    for (size_t i = 0; i < sizeof fatal_sigs / sizeof fatal_sigs[0]; i++) {
-        struct sigaction old, sa;
-        if (sigaction(fatal_sigs[i], NULL, &old) != 0) continue;
-        if (old.sa_handler != SIG_DFL || (old.sa_flags & SA_SIGINFO)) continue;
-        memset(&sa, 0, sizeof sa);
-        sa.sa_handler = on_fatal;
-        sigemptyset(&sa.sa_mask);
-        sa.sa_flags = SA_RESETHAND;
-        sigaction(fatal_sigs[i], &sa, NULL);
-    }
-}
-
 void lt_constructor(void)
 {
     lt_init();
@@ -424,7 +389,7 @@ void lt_constructor(void)
     lt_tls_busy++;
     if (!lt_cfg.follow) unfollow();
     pthread_atfork(fork_prepare, fork_parent, fork_child);
-    install_fatal_handlers();
+    lt_signals_install();
     lt_marks_install_signal();
     lt_modules_scan();
     lt_writer_start();

@@ -427,17 +427,35 @@ void lt_writer_flush_sync(void)
     pthread_mutex_unlock(&wlock);
 }
 
+/* Takes the writer lock from a signal handler: the lock may be held by the
+ * writer for a moment, or by this very thread (then give up, never
+ * deadlock). Returns 1 when taken. */
+static int lock_from_signal(void)
+{
+    for (int i = 0; i < 200; i++) {
+        if (pthread_mutex_trylock(&wlock) == 0) return 1;
+        struct timespec ms = { 0, 1000000 };
+        nanosleep(&ms, NULL);
+    }
+    return 0;
+}
+
+void lt_writer_flush_signal(void)
+{
+    if (!lock_from_signal()) return;
+    if (!finished && fd >= 0) {
+        in_signal = 1;
+        drain_all();
+        flush_chunk(0);
+        in_signal = 0;
+    }
+    pthread_mutex_unlock(&wlock);
+}
+
 void lt_writer_finish(int how, int status)
 {
     if (how == LT_END_SIGNAL) {
-        /* In a crashing thread: the lock may be held by the writer for a
-         * moment, or by this very thread (then give up, never deadlock). */
-        int got = 0;
-        for (int i = 0; i < 200 && !(got = pthread_mutex_trylock(&wlock) == 0); i++) {
-            struct timespec ms = { 0, 1000000 };
-            nanosleep(&ms, NULL);
-        }
-        if (!got) return;
+        if (!lock_from_signal()) return;
         in_signal = 1;
     } else {
         pthread_mutex_lock(&wlock);
