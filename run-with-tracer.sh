@@ -1,16 +1,49 @@
-#!/bin/sh
-# run-with-tracer.sh - run a command under leaktrace and report its leaks.
+#!/bin/bash
+# run-with-tracer.sh - run a whole command (a CI test run: make, shells, test
+# programs, helpers) under leaktrace and end with one verdict.
 #
-#   run-with-tracer.sh [--out DIR] -- COMMAND [ARGS...]
+#   run-with-tracer.sh [OPTIONS] [--] COMMAND [ARGS...]
 #
 # Runs COMMAND with libleaktrace.so preloaded; it and every process it forks
-# or execs writes a trace into DIR (default: a new leaktrace-YYYYmmdd-HHMMSS
-# directory). Then prints `leaktrace report` for each trace, and exits with
-# COMMAND's exit status. Works from the source tree (build/) and installed
-# (PREFIX/bin next to PREFIX/lib).
+# or execs writes a trace into DIR. Then `leaktrace ci DIR` prints one report
+# across processes (per process: command line, pid, exit status, leaks,
+# thread alerts, growth suspects, leaks per marked test; then a summary).
+#
+# options:
+#   --out DIR              where the traces go (default: a new directory
+#                          leaktrace-YYYYmmdd-HHMMSS); must hold no traces yet
+#   --check                make findings the exit status: 23 when findings
+#                          remain (COMMAND's own failure still comes first)
+#   --fail-on LIST         findings that count: leaks,threads,growth (default
+#                          all), or none
+#   --min-bytes N          ignore leak sites of fewer than N bytes (K, M, G)
+#   --suppressions FILE    leak:/thread:/growth:PATTERN lines (repeatable)
+#   --baseline FILE|DIR    findings known from an earlier run do not count
+#   --write-baseline FILE  write this run's findings as a baseline
+#   --junit FILE           JUnit XML report (a test case per process and test)
+#   --json FILE            everything as JSON
+#   --exclude PATTERN      do not report processes whose program name matches
+#                          the glob (make, sh, bash...): they still run and are
+#                          traced, their children too (repeatable)
+#   --exit-code N          the status for findings with --check (default 23)
+#   --top N                leak sites shown per process (default 10, 0 = all)
+#   -h, --help             this text
+#
+# Exit status: COMMAND's when it failed (128+N when killed by signal N);
+# otherwise without --check 0, with --check 0 when no finding is left and 23
+# (--exit-code) when findings remain; 2 bad usage (also a malformed
+# suppressions or baseline file, found before COMMAND runs); 3-6 the analysis
+# failed (see docs/ci.md). Ctrl-C or SIGTERM stops COMMAND (the signal goes to
+# its whole process group; a second one, or 10 s later, SIGKILL) and the
+# traces written so far are still reported.
+#
+# Works from the source tree (build/) and installed (PREFIX/bin next to
+# PREFIX/lib). Needs bash. Documented in docs/ci.md.
 set -u
 
-here=$(cd "$(dirname "$0")" && pwd)
+me=run-with-tracer.sh
+self=$(readlink -f -- "${BASH_SOURCE[0]}" 2> /dev/null) || self=${BASH_SOURCE[0]}
+here=$(cd "$(dirname -- "$self")" && pwd)
 lib=""
 for cand in "$here/build/libleaktrace.so" "$here/../lib/libleaktrace.so" "$here/../lib/leaktrace/libleaktrace.so"; do
     [ -f "$cand" ] && { lib=$cand; break; }
@@ -19,32 +52,118 @@ cli=""
 for cand in "$here/build/leaktrace" "$here/leaktrace"; do
     [ -x "$cand" ] && { cli=$cand; break; }
 done
-[ -n "$lib" ] || { echo "run-with-tracer.sh: libleaktrace.so not found next to $here (run make)" >&2; exit 2; }
-[ -n "$cli" ] || { echo "run-with-tracer.sh: leaktrace not found next to $here (run make)" >&2; exit 2; }
+[ -n "$lib" ] || { echo "$me: error: libleaktrace.so not found next to $here (run make, or make install)" >&2; exit 2; }
+[ -n "$cli" ] || { echo "$me: error: the leaktrace analyzer not found next to $here (run make, or make install)" >&2; exit 2; }
+
+usage_error() {
+    echo "$me: error: $1" >&2
+    echo "Try '$me --help'." >&2
+    exit 2
+}
 
 out=""
+check=0
+ci_args=()
 while [ $# -gt 0 ]; do
-    case "$1" in
-        --out) [ $# -ge 2 ] || { echo "run-with-tracer.sh: --out needs a directory" >&2; exit 2; }; out=$2; shift 2 ;;
-        --out=*) out=${1#--out=}; shift ;;
+    opt=$1
+    case $opt in
+        --*=*) val=${opt#*=}; opt=${opt%%=*}; shift; set -- "$opt" "$val" "$@" ;;
+    esac
+    case $1 in
+        --out|--fail-on|--min-bytes|--suppressions|--baseline|--write-baseline|--junit|--json|--exclude|--exit-code|--top)
+            [ $# -ge 2 ] || usage_error "option '$1' needs a value"
+            [ -n "$2" ] || usage_error "option '$1' needs a value"
+            if [ "$1" = --out ]; then out=$2; else ci_args+=("$1" "$2"); fi
+            shift 2 ;;
+        --check) check=1; shift ;;
         --) shift; break ;;
-        -h|--help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-        -*) echo "run-with-tracer.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
+        -h|--help) sed -n '2,/^# PREFIX/p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -*) usage_error "unknown option '$1'" ;;
         *) break ;;
     esac
 done
-[ $# -gt 0 ] || { echo "run-with-tracer.sh: no command given (usage: run-with-tracer.sh [--out DIR] -- COMMAND [ARGS...])" >&2; exit 2; }
+[ $# -gt 0 ] || usage_error "no command given (usage: $me [OPTIONS] -- COMMAND [ARGS...])"
+
+# Everything the analysis will need is checked before the (long) run: a
+# malformed suppressions file fails now, naming its line.
+"$cli" ci --validate-only ${ci_args[@]+"${ci_args[@]}"} || exit $?
+
 [ -n "$out" ] || out="leaktrace-$(date +%Y%m%d-%H%M%S)"
-mkdir -p "$out" || exit 2
-out=$(cd "$out" && pwd)
-
-LD_PRELOAD="$lib${LD_PRELOAD:+:$LD_PRELOAD}" LEAKTRACE_OUTPUT="$out/%e.%p.trace" "$@"
-status=$?
-
+mkdir -p -- "$out" || { echo "$me: error: cannot create the directory '$out'" >&2; exit 3; }
+out=$(cd -- "$out" && pwd) || exit 3
 for t in "$out"/*.trace; do
-    [ -f "$t" ] || continue
-    echo "=== $t"
-    "$cli" report "$t"
-    echo
+    [ -e "$t" ] && { echo "$me: error: $out already holds traces of another run; give --out a new or empty directory" >&2; exit 2; }
 done
-exit $status
+
+# COMMAND runs in the background in its own process group (job control on),
+# so a signal reaches the whole tree (make, shells, tests) and `wait` can be
+# interrupted by our traps.
+pending=""
+on_signal() { pending=$1; }
+trap 'on_signal INT' INT
+trap 'on_signal TERM' TERM
+trap 'on_signal HUP' HUP
+
+set -m
+# exec: COMMAND is always a program (never a bash builtin), and $! is its pid.
+(LD_PRELOAD="$lib${LD_PRELOAD:+:$LD_PRELOAD}" LEAKTRACE_OUTPUT="$out/%e.%p.trace" exec "$@") &
+pid=$!
+set +m
+
+status=""
+forwarded=0
+killer=""
+while :; do
+    if [ -n "$pending" ]; then
+        sig=$pending
+        pending=""
+        if [ $forwarded -eq 0 ]; then
+            echo "$me: got SIG$sig: stopping the command (process group $pid), then reporting what was traced" >&2
+            kill -s "$sig" -- "-$pid" 2> /dev/null
+            forwarded=1
+            # SIGKILL if it is still there in 10 s.
+            (
+                trap - INT HUP
+                trap 'kill "$nap" 2> /dev/null; exit 0' TERM
+                sleep 10 &
+                nap=$!
+                wait "$nap"
+                kill -0 -- "-$pid" 2> /dev/null && echo "$me: the command still runs 10 s after the signal: killing it" >&2
+                kill -s KILL -- "-$pid" 2> /dev/null
+            ) &
+            killer=$!
+        else
+            echo "$me: got SIG$sig again: killing the command" >&2
+            kill -s KILL -- "-$pid" 2> /dev/null
+        fi
+    fi
+    wait "$pid"
+    rc=$?
+    [ -n "$pending" ] && continue              # a signal interrupted wait
+    kill -0 "$pid" 2> /dev/null && continue   # wait returned early, the command runs on
+    status=$rc
+    break
+done
+if [ $forwarded -eq 1 ]; then
+    # Give group members that outlived the leader a moment to flush their traces.
+    for _ in 1 2 3 4 5 6 7 8 9 10; do
+        kill -0 -- "-$pid" 2> /dev/null || break
+        sleep 0.2
+    done
+    [ -n "$killer" ] && kill "$killer" 2> /dev/null
+    # The report of an interrupted run is the point: do not let the next
+    # signal of a CI's cancel sequence (SIGINT, then SIGTERM) cut it short.
+    echo "$me: reporting what was traced (SIGINT, SIGTERM and SIGHUP are ignored until done)" >&2
+    trap '' INT TERM HUP
+else
+    trap - INT TERM HUP
+fi
+
+"$cli" ci ${ci_args[@]+"${ci_args[@]}"} "$out"
+ci_status=$?
+
+# COMMAND's failure first; then, with --check, the verdict. Without --check
+# neither findings nor analysis errors (reported above) change the status.
+[ "$status" -ne 0 ] && exit "$status"
+[ $check -eq 1 ] && exit $ci_status
+exit 0

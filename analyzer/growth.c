@@ -20,6 +20,7 @@
 
 #include "growth.h"
 #include "profile_build.h"
+#include "suppress.h"
 
 void lt_growth_opts_default(lt_growth_opts_t *o)
 {
@@ -93,6 +94,7 @@ int lt_growth_build(const lt_replay_t *rp, lt_symbolizer_t *sym, const lt_growth
     if (!g || !se) { free(g); LT_RETURN_ERROR(err, LT_E_NOMEM, -1, "out of memory"); }
     g->nslices = se->nslices;
     g->slice_ns = se->slice_ns;
+    g->supp = o->supp;
     double w = (double)se->slice_ns / 1e9;
     /* The window, in slices: those whose end lies in [from, to]. */
     size_t first = 0, last = g->nslices ? g->nslices - 1 : 0;
@@ -179,6 +181,12 @@ int lt_growth_build(const lt_replay_t *rp, lt_symbolizer_t *sym, const lt_growth
         sp.confidence = clamp01(sp.r2) * clamp01(sp.late_ratio) * (0.5 + 0.5 * sp.growth_share) *
                         clamp01(net_blocks / 4.0);
         if (!lt_growth_is_suspect(&sp, o, net_blocks, ymax_late > ymax_early)) continue;
+        long k = lt_supp_match_profile(o->supp, LT_SUPP_GROWTH, g->prof, site->frames, site->nframes);
+        if (k >= 0) {
+            lt_supp_hit_growth(o->supp, k);
+            g->suppressed++;
+            continue;
+        }
         sp.site = s;
         sp.live_bytes = g->series[s][n - 1];
         sp.live_blocks = g->bseries[s][n - 1];

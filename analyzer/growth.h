@@ -16,11 +16,14 @@
 #include "replay.h"
 #include "symbolize.h"
 
+struct lt_supp;
+
 typedef struct lt_growth_opts {
     double window_from, window_to;  /* seconds; to < 0: the end of the run */
     double min_duration;            /* seconds the growth must have lasted (default 2) */
     double min_confidence;          /* suspects below are not reported (default 0.5) */
     int include_runtime;            /* also consider one-time runtime sites */
+    struct lt_supp *supp;           /* user suppressions (growth: rules), or NULL; their counts are updated */
 } lt_growth_opts_t;
 
 void lt_growth_opts_default(lt_growth_opts_t *o);
@@ -49,6 +52,8 @@ typedef struct lt_growth {
     lt_suspect_t *suspects;         /* highest rate first */
     size_t nsuspects;
     size_t sites_considered;
+    size_t suppressed;              /* suspects hidden by user suppressions */
+    const struct lt_supp *supp;     /* the user suppressions applied, or NULL (not owned) */
 } lt_growth_t;
 
 /* Analyses rp (replayed with series). Returns 0 or -LT_E_NOMEM / -LT_E_USAGE

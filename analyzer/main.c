@@ -3,6 +3,7 @@
  * (decode -> replay -> report -> output) and maps errors to exit statuses:
  *   0 success   2 bad usage   3 cannot read a file   4 not a trace / wrong
  *   version   5 corrupt trace (offset given)   6 out of memory
+ *   (1: diff --fail-above; 23: ci, findings remain; see docs/ci.md)
  */
 #include <errno.h>
 #include <signal.h>
@@ -30,6 +31,8 @@
 #include "timeline.h"
 #include "output_growth.h"
 #include "output_threads.h"
+#include "suppress.h"
+#include "ci.h"
 
 #define VERSION "0.1.0"
 
@@ -54,6 +57,9 @@ static void usage_main(FILE *o)
             "  threads TRACE       thread leaks: running at exit, never joined, growing\n"
             "  growth TRACE        allocation sites whose live memory keeps growing (servers)\n"
             "  timeline TRACE      the live heap over time: SVG plot, or CSV (--csv)\n"
+            "  ci DIR|TRACE...     one verdict over a traced test run (every process): leaks,\n"
+            "                      thread alerts, growth, per-test leaks; exit status 23 when\n"
+            "                      findings remain (docs/ci.md)\n"
             "  help [COMMAND]      this text, or a command's options\n"
             "  version             the version and the trace format it reads\n"
             "\n"
@@ -62,6 +68,7 @@ static void usage_main(FILE *o)
             "diff, TRACE@LABEL, TRACE@SECONDS, TRACE@peak, TRACE@end.\n"
             "\n"
             "exit status: 0 success, 1 diff --fail-above: the heap grew more than allowed,\n"
+            "23 ci: findings remain (--exit-code changes it),\n"
             "2 bad usage (also: no such mark), 3 a file cannot be read or written, 4 not a\n"
             "leaktrace trace or dump, or an unsupported format version, 5 corrupt trace or\n"
             "dump (the message says where), 6 out of memory. A trace cut short (the process\n"
@@ -87,6 +94,9 @@ static void usage_report(FILE *o)
             "  --no-default-suppressions   also show one-time runtime allocations (stdio\n"
             "                              buffers, dynamic loader data, C++ runtime pools)\n"
             "  --no-demangle               show C++ names as in the symbol table\n"
+            "  --suppressions FILE         leak:, thread: and growth: rules (LeakSanitizer's\n"
+            "                              format, docs/ci.md); the report says what each hid;\n"
+            "                              repeatable\n"
             "  -o, --output FILE           write the report to FILE instead of stdout\n"
             "  -h, --help                  this text\n");
 }
@@ -112,6 +122,19 @@ static int usage_error(const char *fmt, const char *arg, void (*usage)(FILE *))
     return LT_E_USAGE;
 }
 
+/* --suppressions FILE: loads FILE into *s (created on first use). Returns 0,
+ * or the exit status after printing the error ("FILE:LINE: ..."). */
+static int load_suppressions(lt_supp_t **s, const char *path)
+{
+    lt_err_t err = { 0 };
+    if (!*s && !(*s = lt_supp_new())) {
+        fprintf(stderr, "%s: error: out of memory\n", prog);
+        return LT_E_NOMEM;
+    }
+    if (lt_supp_load(*s, path, &err) < 0) return fail(&err);
+    return 0;
+}
+
 static int parse_count(const char *s, size_t *out)
 {
     char *end;
@@ -121,14 +144,16 @@ static int parse_count(const char *s, size_t *out)
     return 0;
 }
 
-static int cmd_report(int argc, char **argv)
+/* report, with the suppressions it loads left in *supp for the caller to free. */
+static int report_main(int argc, char **argv, lt_supp_t **supp)
 {
-    enum { O_FORMAT = 256, O_TOP, O_NODEF, O_NODEM };
+    enum { O_FORMAT = 256, O_TOP, O_NODEF, O_NODEM, O_SUPP };
     static const struct option opts[] = {
         { "format", required_argument, NULL, O_FORMAT },
         { "top", required_argument, NULL, O_TOP },
         { "no-default-suppressions", no_argument, NULL, O_NODEF },
         { "no-demangle", no_argument, NULL, O_NODEM },
+        { "suppressions", required_argument, NULL, O_SUPP },
         { "output", required_argument, NULL, 'o' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
@@ -138,11 +163,14 @@ static int cmd_report(int argc, char **argv)
     const char *outpath = NULL;
     lt_report_opts_t ro = { 0 };
     lt_text_opts_t to = { .top = 20 };
-    int c;
+    int c, r;
     opterr = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
         switch (c) {
+        case O_SUPP:
+            if ((r = load_suppressions(supp, optarg)) != 0) return r;
+            break;
         case O_FORMAT:
             if (!strcmp(optarg, "json")) json = 1;
             else if (!strcmp(optarg, "text")) json = 0;
@@ -162,6 +190,7 @@ static int cmd_report(int argc, char **argv)
     if (optind >= argc) return usage_error("%s", "report needs a TRACE file", usage_report);
     if (optind + 1 < argc) return usage_error("unexpected argument '%s' (one TRACE at a time)", argv[optind + 1], usage_report);
     const char *path = argv[optind];
+    ro.supp = *supp;
 
     lt_err_t err = { 0 };
     lt_replay_t *rp;
@@ -171,7 +200,7 @@ static int cmd_report(int argc, char **argv)
     if (!sym) { lt_replay_free(rp); fprintf(stderr, "%s: error: out of memory\n", prog); return LT_E_NOMEM; }
     lt_report_t *rep;
     if (lt_report_build(rp, sym, &ro, &rep, &err) < 0) { lt_sym_close(sym); lt_replay_free(rp); return fail(&err); }
-    lt_thread_opts_t tho = { NULL, 0, 0 };
+    lt_thread_opts_t tho = { NULL, 0, 0, *supp };
     lt_thread_report_t *thr = NULL;
     if (lt_threads_build(rp, sym, &tho, &thr, &err) < 0) {
         lt_report_free(rep); lt_sym_close(sym); lt_replay_free(rp);
@@ -181,6 +210,7 @@ static int cmd_report(int argc, char **argv)
     lt_growth_opts_t gro;
     lt_growth_opts_default(&gro);
     gro.include_runtime = ro.no_default_suppressions;
+    gro.supp = *supp;
     lt_growth_t *gr = NULL;
     if (rp->series && rp->series->nslices && lt_growth_build(rp, sym, &gro, &gr, &err) < 0 && err.code == LT_E_NOMEM) {
         lt_threads_free(thr); lt_report_free(rep); lt_sym_close(sym); lt_replay_free(rp);
@@ -203,6 +233,14 @@ static int cmd_report(int argc, char **argv)
     lt_report_free(rep);
     lt_sym_close(sym);
     lt_replay_free(rp);
+    return rc;
+}
+
+static int cmd_report(int argc, char **argv)
+{
+    lt_supp_t *supp = NULL;
+    int rc = report_main(argc, argv, &supp);
+    lt_supp_free(supp);
     return rc;
 }
 
@@ -347,7 +385,7 @@ static void usage_marks(FILE *o)
 }
 
 enum { O_FORMAT = 256, O_TOP, O_NODEF, O_NODEM, O_AT, O_MARK, O_END, O_PEAK, O_FAIL, O_WHAT, O_FOLDED, O_TITLE, O_SAMPLES,
-       O_IGNORE_THREAD, O_IGNORE_RUNNING, O_MINDUR, O_WINDOW, O_RES, O_MINCONF, O_FOLLOW, O_CSV };
+       O_IGNORE_THREAD, O_IGNORE_RUNNING, O_MINDUR, O_WINDOW, O_RES, O_MINCONF, O_FOLLOW, O_CSV, O_SUPP };
 
 /* The moment options shared by dump, pprof and flamegraph. Returns 1 when c
  * was one of them, 0 when not, or the usage error's status (negated). */
@@ -697,17 +735,21 @@ static void usage_threads(FILE *o)
             "                            matches the glob PATTERN; repeatable\n"
             "  --ignore-running-at-exit  no running_at_exit alerts (programs that exit with\n"
             "                            workers alive on purpose)\n"
+            "  --suppressions FILE       thread:PATTERN rules (docs/ci.md); the output says\n"
+            "                            what each hid; repeatable\n"
             "  --format text|json        output format (default text); JSON also has the table\n"
             "  --no-demangle             keep C++ names as in the symbol table\n"
             "  -o, --output FILE         write to FILE instead of stdout\n"
             "  -h, --help                this text\n");
 }
 
-static int cmd_threads(int argc, char **argv)
+/* threads, with the suppressions it loads left in *supp for the caller to free. */
+static int threads_main(int argc, char **argv, lt_supp_t **supp)
 {
     static const struct option opts[] = {
         { "ignore-thread", required_argument, NULL, O_IGNORE_THREAD },
         { "ignore-running-at-exit", no_argument, NULL, O_IGNORE_RUNNING },
+        { "suppressions", required_argument, NULL, O_SUPP },
         { "format", required_argument, NULL, O_FORMAT },
         { "no-demangle", no_argument, NULL, O_NODEM },
         { "output", required_argument, NULL, 'o' },
@@ -727,6 +769,11 @@ static int cmd_threads(int argc, char **argv)
         switch (c) {
         case O_IGNORE_THREAD: pats[to.nignore++] = optarg; break;
         case O_IGNORE_RUNNING: to.ignore_running_at_exit = 1; break;
+        case O_SUPP: {
+            int r = load_suppressions(supp, optarg);
+            if (r) rc = r;
+            break;
+        }
         case O_FORMAT:
             if (!strcmp(optarg, "json")) json = 1;
             else if (!strcmp(optarg, "text")) json = 0;
@@ -741,6 +788,7 @@ static int cmd_threads(int argc, char **argv)
     }
     if (rc < 0 && argc - optind != 1) rc = usage_error("%s", "threads needs one TRACE file", usage_threads);
     if (rc >= 0) { free(pats); return rc; }
+    to.supp = *supp;
     lt_err_t err = { 0 };
     lt_replay_t *rp;
     if (lt_replay_file(argv[optind], &rp, &err) < 0) { free(pats); return fail(&err); }
@@ -763,6 +811,14 @@ static int cmd_threads(int argc, char **argv)
     lt_sym_close(sym);
     lt_replay_free(rp);
     free(pats);
+    return rc;
+}
+
+static int cmd_threads(int argc, char **argv)
+{
+    lt_supp_t *supp = NULL;
+    int rc = threads_main(argc, argv, &supp);
+    lt_supp_free(supp);
     return rc;
 }
 
@@ -789,6 +845,7 @@ static void usage_growth(FILE *o)
             "                         grows, print each suspect when the evidence is there,\n"
             "                         stop when the traced program ends (or on Ctrl-C)\n"
             "  --no-default-suppressions   also consider one-time runtime allocations\n"
+            "  --suppressions FILE    growth:PATTERN rules (docs/ci.md); repeatable\n"
             "  --format text|json     output format (default text)\n"
             "  --no-demangle          keep C++ names as in the symbol table\n"
             "  -o, --output FILE      write to FILE instead of stdout\n"
@@ -915,10 +972,12 @@ static int growth_follow(const char *path, uint64_t res_ns, const lt_growth_opts
     return rc;
 }
 
-static int cmd_growth(int argc, char **argv)
+/* growth, with the suppressions it loads left in *supp for the caller to free. */
+static int growth_main(int argc, char **argv, lt_supp_t **supp)
 {
     static const struct option opts[] = {
         { "window", required_argument, NULL, O_WINDOW },
+        { "suppressions", required_argument, NULL, O_SUPP },
         { "min-duration", required_argument, NULL, O_MINDUR },
         { "min-confidence", required_argument, NULL, O_MINCONF },
         { "resolution", required_argument, NULL, O_RES },
@@ -958,6 +1017,11 @@ static int cmd_growth(int argc, char **argv)
             if (parse_count(optarg, &top)) return usage_error("--top wants a whole number, not '%s'", optarg, usage_growth);
             break;
         case O_FOLLOW: follow = 1; break;
+        case O_SUPP: {
+            int r = load_suppressions(supp, optarg);
+            if (r) return r;
+            break;
+        }
         case O_NODEF: go.include_runtime = 1; break;
         case O_FORMAT:
             if (!strcmp(optarg, "json")) json = 1;
@@ -975,6 +1039,7 @@ static int cmd_growth(int argc, char **argv)
     if (follow && json) return usage_error("%s", "--follow prints text as suspects appear; drop --format json", usage_growth);
     const char *path = argv[optind];
     uint64_t res_ns = (uint64_t)(res * 1e9);
+    go.supp = *supp;
     FILE *out = open_out(outpath, "w", "the growth report");
     if (!out) return LT_E_IO;
     if (follow) {
@@ -1003,6 +1068,14 @@ static int cmd_growth(int argc, char **argv)
     lt_sym_close(sym);
     lt_replay_free(rp);
     return rc ? rc : rc2;
+}
+
+static int cmd_growth(int argc, char **argv)
+{
+    lt_supp_t *supp = NULL;
+    int rc = growth_main(argc, argv, &supp);
+    lt_supp_free(supp);
+    return rc;
 }
 
 static void usage_timeline(FILE *o)
@@ -1083,6 +1156,139 @@ static int cmd_timeline(int argc, char **argv)
     return rc;
 }
 
+static void usage_ci(FILE *o)
+{
+    fprintf(o,
+            "usage: leaktrace ci [OPTIONS] DIR|TRACE...\n"
+            "\n"
+            "One verdict over a traced test run: analyses every trace of DIR (every\n"
+            "*.trace file; run-with-tracer.sh writes them there) and prints one report\n"
+            "across processes: per process its command line, pid and exit status, its\n"
+            "leaks at exit, thread alerts, growth suspects and the leaks of each test it\n"
+            "marked with leaktrace_mark(\"test:begin NAME\") / (\"test:end NAME\"); then a\n"
+            "summary. Details in docs/ci.md.\n"
+            "\n"
+            "options:\n"
+            "  --fail-on LIST          findings that fail: comma-separated leaks, threads,\n"
+            "                          growth, all (default) or none\n"
+            "  --min-bytes N           ignore leak sites of fewer than N bytes (K, M, G)\n"
+            "  --suppressions FILE     leak:, thread:, growth: PATTERN lines (LeakSanitizer\n"
+            "                          format); the report says what each hid; repeatable\n"
+            "  --baseline FILE|DIR     findings listed in FILE (from --write-baseline), or\n"
+            "                          found in the traces of an earlier run in DIR, do not fail\n"
+            "  --write-baseline FILE   write this run's findings as a baseline\n"
+            "  --junit FILE            JUnit XML: a test suite per process, a test case for\n"
+            "                          the process and one per marked test\n"
+            "  --json FILE             everything as JSON (shape in docs/ci.md)\n"
+            "  --exclude PATTERN       do not report processes whose executable or argv[0]\n"
+            "                          base name matches the glob PATTERN (make, sh, ...);\n"
+            "                          repeatable\n"
+            "  --exit-code N           exit status when findings remain (default 23)\n"
+            "  --top N                 text: leak sites shown per process and test (default\n"
+            "                          10, 0 = all)\n"
+            "  --no-default-suppressions   also report one-time runtime allocations\n"
+            "  --no-demangle           keep C++ names as in the symbol table\n"
+            "  --validate-only         check the options, suppressions and baseline, analyse\n"
+            "                          nothing (run-with-tracer.sh does this before the run)\n"
+            "  -o, --output FILE       write the text report to FILE instead of stdout\n"
+            "  -h, --help              this text\n"
+            "\n"
+            "exit status: 0 no findings left (none, or all suppressed, known in the\n"
+            "baseline, under --min-bytes or outside --fail-on); 23 (--exit-code) findings\n"
+            "remain; 2 bad usage or a malformed suppressions or baseline file (FILE:LINE);\n"
+            "3 no trace, a file cannot be read or written; 4/5 a trace is not readable\n"
+            "(the report still covers the others); 6 out of memory.\n");
+}
+
+/* ci, with the suppressions it loads left in *supp and the exclude
+ * patterns in *pats for the caller to free. */
+static int ci_main(int argc, char **argv, lt_supp_t **supp, const char ***pats)
+{
+    enum { C_FAILON = 512, C_MINB, C_SUPP, C_BASE, C_WBASE, C_JUNIT, C_JSON, C_EXCL, C_EXIT, C_TOP, C_NODEF, C_NODEM, C_VALID };
+    static const struct option opts[] = {
+        { "fail-on", required_argument, NULL, C_FAILON },
+        { "min-bytes", required_argument, NULL, C_MINB },
+        { "suppressions", required_argument, NULL, C_SUPP },
+        { "baseline", required_argument, NULL, C_BASE },
+        { "write-baseline", required_argument, NULL, C_WBASE },
+        { "junit", required_argument, NULL, C_JUNIT },
+        { "json", required_argument, NULL, C_JSON },
+        { "exclude", required_argument, NULL, C_EXCL },
+        { "exit-code", required_argument, NULL, C_EXIT },
+        { "top", required_argument, NULL, C_TOP },
+        { "no-default-suppressions", no_argument, NULL, C_NODEF },
+        { "no-demangle", no_argument, NULL, C_NODEM },
+        { "validate-only", no_argument, NULL, C_VALID },
+        { "output", required_argument, NULL, 'o' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    lt_ci_opts_t o;
+    lt_ci_opts_default(&o);
+    o.warn = warn_cb;
+    const char *outpath = NULL;
+    int c, r, validate = 0;
+    size_t v;
+    if (!(*pats = calloc((size_t)argc + 1, sizeof **pats))) { fprintf(stderr, "%s: error: out of memory\n", prog); return LT_E_NOMEM; }
+    o.exclude = *pats;
+    opterr = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
+        switch (c) {
+        case C_FAILON:
+            if (lt_ci_parse_fail_on(optarg, &o.fail_on))
+                return usage_error("--fail-on takes leaks, threads, growth, all or none, comma-separated; not '%s'", optarg, usage_ci);
+            break;
+        case C_MINB:
+            if (parse_bytes(optarg, &o.min_bytes)) return usage_error("--min-bytes wants a number of bytes like 64 or 1K, not '%s'", optarg, usage_ci);
+            break;
+        case C_SUPP:
+            if ((r = load_suppressions(supp, optarg)) != 0) return r;
+            break;
+        case C_BASE: o.baseline = optarg; break;
+        case C_WBASE: o.write_baseline = optarg; break;
+        case C_JUNIT: o.junit = optarg; break;
+        case C_JSON: o.json = optarg; break;
+        case C_EXCL: (*pats)[o.nexclude++] = optarg; break;
+        case C_EXIT:
+            if (parse_count(optarg, &v) || v < 1 || v > 125) return usage_error("--exit-code wants a status from 1 to 125, not '%s'", optarg, usage_ci);
+            o.exit_code = (int)v;
+            break;
+        case C_TOP:
+            if (parse_count(optarg, &o.top)) return usage_error("--top wants a whole number, not '%s'", optarg, usage_ci);
+            break;
+        case C_NODEF: o.no_default_suppressions = 1; break;
+        case C_NODEM: o.symflags |= LT_SYM_NO_DEMANGLE; break;
+        case C_VALID: validate = 1; break;
+        case 'o': outpath = optarg; break;
+        case 'h': usage_ci(stdout); return 0;
+        case ':': return usage_error("option '%s' needs a value", argv[optind - 1], usage_ci);
+        default: return usage_error("unknown option '%s'", argv[optind - 1], usage_ci);
+        }
+    }
+    o.supp = *supp;
+    lt_err_t err = { 0 };
+    if (lt_ci_validate(&o, &err) < 0) return fail(&err);
+    if (validate) return 0;
+    if (optind >= argc) return usage_error("%s", "ci needs a directory of traces (or trace files)", usage_ci);
+    FILE *out = open_out(outpath, "w", "the report");
+    if (!out) return LT_E_IO;
+    int rc = lt_ci_run((const char *const *)argv + optind, (size_t)(argc - optind), &o, out, &err);
+    int rc2 = close_out(out, outpath);
+    if (rc && rc != o.exit_code) fail(&err);
+    return rc2 ? rc2 : rc;
+}
+
+static int cmd_ci(int argc, char **argv)
+{
+    lt_supp_t *supp = NULL;
+    const char **pats = NULL;
+    int rc = ci_main(argc, argv, &supp, &pats);
+    lt_supp_free(supp);
+    free(pats);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -1096,7 +1302,7 @@ int main(int argc, char **argv)
         { "diff", cmd_diff, usage_diff },       { "pprof", cmd_pprof, usage_pprof },
         { "flamegraph", cmd_flamegraph, usage_flame }, { "marks", cmd_marks, usage_marks },
         { "threads", cmd_threads, usage_threads }, { "growth", cmd_growth, usage_growth },
-        { "timeline", cmd_timeline, usage_timeline },
+        { "timeline", cmd_timeline, usage_timeline }, { "ci", cmd_ci, usage_ci },
     };
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
         if (!strcmp(cmd, cmds[i].name)) {

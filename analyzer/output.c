@@ -11,6 +11,7 @@
 #include "output.h"
 #include "output_growth.h"
 #include "output_threads.h"
+#include "suppress.h"
 
 const char *lt_output_num(uint64_t v, char *buf, size_t n)
 {
@@ -97,6 +98,10 @@ void lt_output_report_text(FILE *out, const lt_report_t *r, const lt_text_opts_t
         fprintf(out, "suppressed: %s bytes in %s block%s of runtime one-time allocations (--no-default-suppressions shows them)\n",
                 lt_output_num(r->supp_bytes, a, sizeof a), lt_output_num(r->supp_blocks, b, sizeof b),
                 r->supp_blocks == 1 ? "" : "s");
+    if (r->usupp_sites)
+        fprintf(out, "suppressed by --suppressions: %s bytes in %s block%s from %s allocation site%s\n",
+                lt_output_num(r->usupp_bytes, a, sizeof a), lt_output_num(r->usupp_blocks, b, sizeof b),
+                r->usupp_blocks == 1 ? "" : "s", lt_output_num(r->usupp_sites, c, sizeof c), r->usupp_sites == 1 ? "" : "s");
     size_t shown = o && o->top && o->top < r->nleaks ? o->top : r->nleaks;
     for (size_t i = 0; i < shown; i++) {
         const lt_leak_t *l = &r->leaks[i];
@@ -110,6 +115,70 @@ void lt_output_report_text(FILE *out, const lt_report_t *r, const lt_text_opts_t
     if (shown < r->nleaks) fprintf(out, "\n... %zu more allocation sites (use --top 0 to see all)\n", r->nleaks - shown);
     if (r->threads) lt_output_thread_alerts_text(out, r->threads);
     if (r->growth) lt_output_growth_section_text(out, r->growth, 5);
+    if (r->supp) lt_output_supp_text(out, r->supp, LT_SUPP_ALL);
+}
+
+static void hid_text(FILE *out, const lt_supp_rule_t *r)
+{
+    char a[32], b[32], c[32];
+    switch (r->kind) {
+    case LT_SUPP_LEAK:
+        if (!r->sites) { fputs("hid nothing", out); break; }
+        fprintf(out, "hid %s site%s, %s bytes in %s block%s", lt_output_num(r->sites, a, sizeof a), r->sites == 1 ? "" : "s",
+                lt_output_num(r->bytes, b, sizeof b), lt_output_num(r->blocks, c, sizeof c), r->blocks == 1 ? "" : "s");
+        break;
+    case LT_SUPP_THREAD:
+        if (!r->alerts) { fputs("hid nothing", out); break; }
+        fprintf(out, "hid %s thread alert%s (%s thread%s)", lt_output_num(r->alerts, a, sizeof a), r->alerts == 1 ? "" : "s",
+                lt_output_num(r->threads, b, sizeof b), r->threads == 1 ? "" : "s");
+        break;
+    default:
+        if (!r->suspects) { fputs("hid nothing", out); break; }
+        fprintf(out, "hid %s growth suspect%s", lt_output_num(r->suspects, a, sizeof a), r->suspects == 1 ? "" : "s");
+        break;
+    }
+}
+
+void lt_output_supp_text(FILE *out, const lt_supp_t *s, unsigned mask)
+{
+    size_t n = lt_supp_count(s, mask);
+    if (!n) return;
+    fprintf(out, "\nsuppressions: %zu rule%s\n", n, n == 1 ? "" : "s");
+    for (size_t i = 0; i < s->nrules; i++) {
+        const lt_supp_rule_t *r = &s->rules[i];
+        if (!(mask & LT_SUPP_MASK(r->kind))) continue;
+        fprintf(out, "    %s:%s (%s:%u) ", lt_supp_kind_name(r->kind), r->pattern, r->file, r->line);
+        hid_text(out, r);
+        fputc('\n', out);
+    }
+}
+
+void lt_output_supp_json(lt_json_t *j, const lt_supp_t *s, unsigned mask)
+{
+    lt_json_begin_arr(j, "suppressions");
+    for (size_t i = 0; s && i < s->nrules; i++) {
+        const lt_supp_rule_t *r = &s->rules[i];
+        if (!(mask & LT_SUPP_MASK(r->kind))) continue;
+        lt_json_begin_obj(j, NULL);
+        lt_json_str(j, "kind", lt_supp_kind_name(r->kind));
+        lt_json_str(j, "pattern", r->pattern);
+        lt_json_str(j, "file", r->file);
+        lt_json_u64(j, "line", r->line);
+        lt_json_begin_obj(j, "hid");
+        if (r->kind == LT_SUPP_LEAK) {
+            lt_json_u64(j, "sites", r->sites);
+            lt_json_u64(j, "bytes", r->bytes);
+            lt_json_u64(j, "blocks", r->blocks);
+        } else if (r->kind == LT_SUPP_THREAD) {
+            lt_json_u64(j, "alerts", r->alerts);
+            lt_json_u64(j, "threads", r->threads);
+        } else {
+            lt_json_u64(j, "suspects", r->suspects);
+        }
+        lt_json_end_obj(j);
+        lt_json_end_obj(j);
+    }
+    lt_json_end_arr(j);
 }
 
 static void json_frame(lt_json_t *j, const lt_symframe_t *f)
@@ -206,6 +275,16 @@ void lt_output_report_json(FILE *out, const lt_report_t *r)
     lt_json_end_obj(&j);
     if (r->threads) lt_output_thread_members_json(&j, r->threads, "thread_alerts");
     if (r->growth) lt_output_growth_members_json(&j, r->growth);
+    if (r->supp) {
+        lt_json_begin_obj(&j, "user_suppressed");
+        lt_json_u64(&j, "bytes", r->usupp_bytes);
+        lt_json_u64(&j, "blocks", r->usupp_blocks);
+        lt_json_u64(&j, "sites", r->usupp_sites);
+        lt_json_u64(&j, "thread_alerts", r->threads ? r->threads->supp_alerts : 0);
+        lt_json_u64(&j, "growth_suspects", r->growth ? r->growth->suppressed : 0);
+        lt_json_end_obj(&j);
+        lt_output_supp_json(&j, r->supp, LT_SUPP_ALL);
+    }
 
     lt_json_end_obj(&j);
     lt_json_finish(&j);

@@ -21,4 +21,13 @@ const char *lt_output_end_text(const lt_replay_t *rp, char *buf, size_t n);
 /* 1234567 -> "1,234,567" in buf. */
 const char *lt_output_num(uint64_t v, char *buf, size_t n);
 
+struct lt_supp;
+struct lt_json;
+/* The user suppressions of the kinds in mask (LT_SUPP_MASK bits) and what
+ * each hid: text lines under a "suppressions" heading (nothing when there
+ * are no such rules), or a "suppressions" array member of an open JSON
+ * object: [{"kind", "pattern", "file", "line", "hid": {...}}]. */
+void lt_output_supp_text(FILE *out, const struct lt_supp *s, unsigned mask);
+void lt_output_supp_json(struct lt_json *j, const struct lt_supp *s, unsigned mask);
+
 #endif

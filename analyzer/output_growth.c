@@ -8,6 +8,7 @@
 
 #include "output.h"
 #include "output_growth.h"
+#include "suppress.h"
 
 static const char *human(double b, char *buf, size_t n)
 {
@@ -60,18 +61,21 @@ void lt_output_growth_text(FILE *out, const lt_replay_t *rp, const lt_growth_t *
     fprintf(out, "window: %.3f to %.3f s (%.3f s in slices of %.0f ms), %zu sites changed\n",
             (double)g->first * (double)g->slice_ns / 1e9, (double)(g->last + 1) * (double)g->slice_ns / 1e9, g->duration,
             (double)g->slice_ns / 1e6, g->sites_considered);
+    if (g->suppressed) fprintf(out, "growth suspects suppressed by --suppressions: %zu\n", g->suppressed);
     if (!g->nsuspects) {
         fputs("no growth suspects: no allocation site's live memory kept rising\n", out);
-        return;
+    } else {
+        fprintf(out, "growth suspects: %zu\n", g->nsuspects);
+        size_t n = top && top < g->nsuspects ? top : g->nsuspects;
+        for (size_t i = 0; i < n; i++) suspect_text(out, g, &g->suspects[i]);
+        if (n < g->nsuspects) fprintf(out, "\n... %zu more suspects (use --top 0 to see all)\n", g->nsuspects - n);
     }
-    fprintf(out, "growth suspects: %zu\n", g->nsuspects);
-    size_t n = top && top < g->nsuspects ? top : g->nsuspects;
-    for (size_t i = 0; i < n; i++) suspect_text(out, g, &g->suspects[i]);
-    if (n < g->nsuspects) fprintf(out, "\n... %zu more suspects (use --top 0 to see all)\n", g->nsuspects - n);
+    if (g->supp) lt_output_supp_text(out, g->supp, LT_SUPP_MASK(LT_SUPP_GROWTH));
 }
 
 void lt_output_growth_section_text(FILE *out, const lt_growth_t *g, size_t top)
 {
+    if (g && g->suppressed) fprintf(out, "\ngrowth suspects suppressed by --suppressions: %zu\n", g->suppressed);
     if (!g || !g->nsuspects) return;
     fprintf(out, "\ngrowth suspects: %zu (leaktrace growth TRACE for details)\n", g->nsuspects);
     size_t n = top && top < g->nsuspects ? top : g->nsuspects;
@@ -137,6 +141,10 @@ void lt_output_growth_json(FILE *out, const lt_replay_t *rp, const lt_growth_t *
     lt_json_u64(&j, "sites_changed", g->sites_considered);
     lt_json_end_obj(&j);
     suspects_json(&j, g, "suspects");
+    if (g->supp) {
+        lt_json_u64(&j, "suppressed", g->suppressed);
+        lt_output_supp_json(&j, g->supp, LT_SUPP_MASK(LT_SUPP_GROWTH));
+    }
     lt_json_end_obj(&j);
     lt_json_finish(&j);
 }

@@ -8,6 +8,7 @@
 
 #include "output.h"
 #include "output_threads.h"
+#include "suppress.h"
 
 static const char *kind_names[] = { "running_at_exit", "never_joined", "growing" };
 
@@ -61,10 +62,22 @@ static void alert_text(FILE *out, const lt_thread_alert_t *a)
     for (size_t k = 0; k < a->nframes; k++) frame_text(out, &a->frames[k], k == 0 ? "    created at " : "            by ");
 }
 
+static void suppressed_text(FILE *out, const lt_thread_report_t *t)
+{
+    if (t->supp_alerts)
+        fprintf(out, "thread alerts suppressed by --suppressions: %zu (%zu thread%s)\n", t->supp_alerts, t->supp_threads,
+                t->supp_threads == 1 ? "" : "s");
+}
+
 void lt_output_thread_alerts_text(FILE *out, const lt_thread_report_t *t)
 {
-    if (!t->nalerts) return;
+    if (!t->nalerts) {
+        if (t->supp_alerts) fputc('\n', out);
+        suppressed_text(out, t);
+        return;
+    }
     fprintf(out, "\nthread alerts: %zu (leaktrace threads TRACE for the thread table)\n", t->nalerts);
+    suppressed_text(out, t);
     for (size_t i = 0; i < t->nalerts; i++) alert_text(out, &t->alerts[i]);
 }
 
@@ -78,9 +91,11 @@ void lt_output_threads_text(FILE *out, const lt_replay_t *rp, const lt_thread_re
     fprintf(out, "threads: %zu created, %zu running at exit, at most %zu alive at once (besides main)\n", t->created,
             t->running_at_exit, t->max_alive);
     if (t->ignored) fprintf(out, "ignored: %zu threads (--ignore-thread)\n", t->ignored);
+    suppressed_text(out, t);
     if (!t->nalerts) fputs("no thread alerts\n", out);
     else fprintf(out, "alerts: %zu\n", t->nalerts);
     for (size_t i = 0; i < t->nalerts; i++) alert_text(out, &t->alerts[i]);
+    if (t->supp) lt_output_supp_text(out, t->supp, LT_SUPP_MASK(LT_SUPP_THREAD));
 }
 
 static void alerts_json(lt_json_t *j, const lt_thread_report_t *t, const char *key)
@@ -135,6 +150,10 @@ void lt_output_thread_members_json(lt_json_t *j, const lt_thread_report_t *t, co
     lt_json_u64(j, "max_alive", t->max_alive);
     lt_json_u64(j, "ignored", t->ignored);
     lt_json_bool(j, "tracked", t->tracked);
+    if (t->supp) {
+        lt_json_u64(j, "suppressed_alerts", t->supp_alerts);
+        lt_json_u64(j, "suppressed_threads", t->supp_threads);
+    }
     lt_json_end_obj(j);
     alerts_json(j, t, alerts_key);
 }
@@ -167,6 +186,7 @@ void lt_output_threads_json(FILE *out, const lt_replay_t *rp, const lt_thread_re
         lt_json_end_obj(&j);
     }
     lt_json_end_arr(&j);
+    if (t->supp) lt_output_supp_json(&j, t->supp, LT_SUPP_MASK(LT_SUPP_THREAD));
     lt_json_end_obj(&j);
     lt_json_finish(&j);
 }

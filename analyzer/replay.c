@@ -27,6 +27,7 @@ typedef struct ev {
 
 typedef struct live {
     uint64_t addr, size, ts;
+    uint64_t seq;               /* the allocating event's sequence number */
     uint32_t stack;
 } live_t;
 
@@ -42,6 +43,8 @@ struct lt_replay_priv {
     char *moment_label;
     size_t capmarks, capticks, capthreads;
     uint64_t last_threads;      /* of the last tick applied */
+    lt_mark_hook_fn mark_hook;  /* lt_replay_set_mark_hook */
+    void *mark_ctx;
 };
 
 /* ---- live set: open addressing, linear probing, backward-shift delete ---- */
@@ -335,6 +338,7 @@ static void apply_event(lt_replay_t *rp, const ev_t *e)
         mk->tot = rp->tot;
         if (p->moment.kind == LT_MOMENT_MARK && !rp->snap.reached && strcmp(mk->label, p->moment.label) == 0)
             take_snapshot(rp, e->seq + 1, e->ts, 1);
+        if (p->mark_hook) p->mark_hook(p->mark_ctx, rp, mk);
         return;
     }
     if (e->kind == EV_TICK) {
@@ -365,7 +369,7 @@ static void apply_event(lt_replay_t *rp, const ev_t *e)
         if ((p->livecount + 1) * 4 > p->livecap * 3 && live_grow(p) < 0) return;
         size_t mask = p->livecap - 1, i = live_slot(e->addr, mask);
         while (p->live[i].addr) i = (i + 1) & mask;
-        p->live[i] = (live_t){ e->addr, e->size, e->ts, e->stack };
+        p->live[i] = (live_t){ e->addr, e->size, e->ts, e->seq, e->stack };
         p->livecount++;
         if (rp->series) series_touch(rp, e->stack);
         lt_stack_t *s = stack_at(rp, e->stack);
@@ -822,21 +826,33 @@ int lt_replay_file(const char *path, lt_replay_t **out, lt_err_t *err)
     return lt_replay_file_at(path, NULL, out, err);
 }
 
-static int replay_file(const char *path, const lt_moment_t *m, uint64_t slice_ns, size_t max_slices, lt_replay_t **out,
-                       lt_err_t *err);
+static int replay_file(const char *path, const lt_moment_t *m, uint64_t slice_ns, size_t max_slices, lt_mark_hook_fn hook,
+                       void *hook_ctx, lt_replay_t **out, lt_err_t *err);
 
 int lt_replay_file_at(const char *path, const lt_moment_t *m, lt_replay_t **out, lt_err_t *err)
 {
-    return replay_file(path, m, 0, 0, out, err);
+    return replay_file(path, m, 0, 0, NULL, NULL, out, err);
 }
 
 int lt_replay_file_series(const char *path, uint64_t min_slice_ns, size_t max_slices, lt_replay_t **out, lt_err_t *err)
 {
-    return replay_file(path, NULL, min_slice_ns, max_slices ? max_slices : 200, out, err);
+    return replay_file(path, NULL, min_slice_ns, max_slices ? max_slices : 200, NULL, NULL, out, err);
 }
 
-static int replay_file(const char *path, const lt_moment_t *m, uint64_t slice_ns, size_t max_slices, lt_replay_t **out,
-                       lt_err_t *err)
+int lt_replay_file_hooked(const char *path, uint64_t min_slice_ns, size_t max_slices, lt_mark_hook_fn fn, void *ctx,
+                          lt_replay_t **out, lt_err_t *err)
+{
+    return replay_file(path, NULL, min_slice_ns, max_slices, fn, ctx, out, err);
+}
+
+void lt_replay_set_mark_hook(lt_replay_t *rp, lt_mark_hook_fn fn, void *ctx)
+{
+    rp->priv->mark_hook = fn;
+    rp->priv->mark_ctx = ctx;
+}
+
+static int replay_file(const char *path, const lt_moment_t *m, uint64_t slice_ns, size_t max_slices, lt_mark_hook_fn hook,
+                       void *hook_ctx, lt_replay_t **out, lt_err_t *err)
 {
     *out = NULL;
     lt_trace_file_t *f;
@@ -847,6 +863,7 @@ static int replay_file(const char *path, const lt_moment_t *m, uint64_t slice_ns
         lt_file_close(f);
         LT_RETURN_ERROR(err, LT_E_NOMEM, -1, "out of memory");
     }
+    if (hook) lt_replay_set_mark_hook(rp, hook, hook_ctx);
     lt_rec_t r;
     int rc;
     while ((rc = lt_file_next(f, &r, err)) == 1) {
@@ -887,6 +904,56 @@ void lt_replay_each_live(const lt_replay_t *rp,
     const struct lt_replay_priv *p = rp->priv;
     for (size_t i = 0; i < p->livecap; i++)
         if (p->live[i].addr) fn(ctx, p->live[i].addr, p->live[i].size, p->live[i].stack, p->live[i].ts);
+}
+
+int lt_replay_live_since(const lt_replay_t *rp, uint64_t since_seq, lt_live_site_t **out, size_t *n)
+{
+    const struct lt_replay_priv *p = rp->priv;
+    lt_live_site_t *v = NULL;
+    size_t nv = 0, cap = 0, hcap = 0;
+    size_t *h = NULL;               /* stack id -> index + 1, open addressing */
+    *out = NULL;
+    *n = 0;
+    for (size_t i = 0; i < p->livecap; i++) {
+        const live_t *l = &p->live[i];
+        if (!l->addr || l->seq <= since_seq) continue;
+        if ((nv + 1) * 2 > hcap) {
+            size_t nc = hcap ? hcap * 2 : 64;
+            size_t *nh = calloc(nc, sizeof *nh);
+            if (!nh) goto oom;
+            for (size_t k = 0; k < nv; k++) {
+                size_t j = (v[k].stack * 0x9e3779b9u) & (nc - 1);
+                while (nh[j]) j = (j + 1) & (nc - 1);
+                nh[j] = k + 1;
+            }
+            free(h);
+            h = nh;
+            hcap = nc;
+        }
+        size_t j = (l->stack * 0x9e3779b9u) & (hcap - 1);
+        while (h[j] && v[h[j] - 1].stack != l->stack) j = (j + 1) & (hcap - 1);
+        if (!h[j]) {
+            if (nv == cap) {
+                size_t nc = cap ? cap * 2 : 32;
+                lt_live_site_t *nvv = realloc(v, nc * sizeof *nvv);
+                if (!nvv) goto oom;
+                v = nvv;
+                cap = nc;
+            }
+            v[nv] = (lt_live_site_t){ l->stack, 0, 0 };
+            h[j] = ++nv;
+        }
+        v[h[j] - 1].bytes += l->size;
+        v[h[j] - 1].blocks++;
+    }
+    free(h);
+    *out = v;
+    *n = nv;
+    return 0;
+oom:
+    free(h);
+    free(v);
+    return -LT_E_NOMEM;
 }
 
 const lt_stack_t *lt_replay_stack(const lt_replay_t *rp, uint32_t id)

@@ -191,6 +191,32 @@ int lt_replay_set_moment(lt_replay_t *rp, const lt_moment_t *m);
 int lt_replay_record(lt_replay_t *rp, const lt_rec_t *r, lt_err_t *err);
 void lt_replay_finish(lt_replay_t *rp);
 
+/* Per-test attribution. A mark hook is called for every mark as the
+ * replay reaches it, in sequence order, with the heap exactly as it is at
+ * the mark: every event numbered below mk->seq applied, none above
+ * (mk->tot is filled). Stacks may not be defined yet at that point (their
+ * STACK records can come later in the file): keep stack ids, symbolize
+ * after lt_replay_finish. */
+typedef void (*lt_mark_hook_fn)(void *ctx, const lt_replay_t *rp, const lt_mark_t *mk);
+/* Before the first record (fn NULL: none). */
+void lt_replay_set_mark_hook(lt_replay_t *rp, lt_mark_hook_fn fn, void *ctx);
+/* As lt_replay_file_series (max_slices 0: no series), with a mark hook. */
+int lt_replay_file_hooked(const char *path, uint64_t min_slice_ns, size_t max_slices, lt_mark_hook_fn fn, void *ctx,
+                          lt_replay_t **out, lt_err_t *err);
+
+/* Live blocks of one allocation stack. */
+typedef struct lt_live_site {
+    uint32_t stack;                /* stack id, or LT_STACK_NONE */
+    uint64_t bytes, blocks;
+} lt_live_site_t;
+
+/* The blocks live now (in a mark hook: at that mark; after
+ * lt_replay_finish: at the end) that were allocated by an event numbered
+ * above since_seq (a realloc's block: by its allocation half), summed per
+ * stack id, in no particular order. *out is malloc'd (NULL when *n is 0).
+ * Costs one pass over the live set. Returns 0 or -LT_E_NOMEM. */
+int lt_replay_live_since(const lt_replay_t *rp, uint64_t since_seq, lt_live_site_t **out, size_t *n);
+
 /* Calls fn for every live block (address, size, stack id, allocation ts). */
 void lt_replay_each_live(const lt_replay_t *rp,
                          void (*fn)(void *ctx, uint64_t addr, uint64_t size, uint32_t stack, uint64_t ts),

@@ -2,12 +2,16 @@
  * report.c - computes the leak report: blocks still live at the end of the
  * trace, summed per allocation stack, stacks merged when they symbolize to
  * the same frames, sorted by bytes. Runtime one-time allocations are set
- * apart (counted on the "suppressed" line) unless asked for.
+ * apart (counted on the "suppressed" line) unless asked for; sites that
+ * match a user suppression (suppress.h) are left out and credited to it.
+ * The same grouping serves any set of blocks (lt_report_build_sites: the
+ * leaks of a marked test, in ci.c).
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "report.h"
+#include "suppress.h"
 
 static const char *base_name(const char *p)
 {
@@ -138,21 +142,56 @@ static int by_bytes(const void *a, const void *b)
     return 0;
 }
 
-int lt_report_build(const lt_replay_t *rp, lt_symbolizer_t *sym, const lt_report_opts_t *o,
-                    lt_report_t **out, lt_err_t *err)
+/* The blocks to report: every stack's live blocks at the end, or a given
+ * list of (stack, bytes, blocks). Returns 0 when exhausted. */
+typedef struct source {
+    const lt_replay_t *rp;
+    const lt_live_site_t *sites;
+    size_t nsites, next;
+} source_t;
+
+static int source_next(source_t *src, const lt_stack_t **s, uint64_t *bytes, uint64_t *blocks)
+{
+    const lt_replay_t *rp = src->rp;
+    if (src->sites) {
+        while (src->next < src->nsites) {
+            const lt_live_site_t *ls = &src->sites[src->next++];
+            if (!ls->blocks) continue;
+            *s = lt_replay_stack(rp, ls->stack);
+            *bytes = ls->bytes;
+            *blocks = ls->blocks;
+            return 1;
+        }
+        return 0;
+    }
+    while (src->next <= rp->nstacks) {
+        size_t id = src->next++;
+        const lt_stack_t *st = id < rp->nstacks ? &rp->stacks[id] : &rp->none_stack;
+        if (!st->st.live_blocks) continue;
+        *s = st;
+        *bytes = st->st.live_bytes;
+        *blocks = st->st.live_blocks;
+        return 1;
+    }
+    return 0;
+}
+
+static int build(const lt_replay_t *rp, lt_symbolizer_t *sym, const lt_report_opts_t *o, source_t *src,
+                 lt_report_t **out, lt_err_t *err)
 {
     lt_report_t *r = calloc(1, sizeof *r);
     if (!r) LT_RETURN_ERROR(err, LT_E_NOMEM, -1, "out of memory");
     r->rp = rp;
+    r->supp = o->supp;
     size_t cap = 64, n = 0, hcap = 256;
     lt_leak_t *leaks = malloc(cap * sizeof *leaks);
     size_t *htab = calloc(hcap, sizeof *htab); /* index + 1 */
     if (!leaks || !htab) { free(leaks); free(htab); free(r); LT_RETURN_ERROR(err, LT_E_NOMEM, -1, "out of memory"); }
 
-    for (size_t id = 0; id <= rp->nstacks; id++) {
-        const lt_stack_t *s = id < rp->nstacks ? &rp->stacks[id] : &rp->none_stack;
-        if (!s->st.live_blocks) continue;
-        lt_leak_t l = { s->st.live_bytes, s->st.live_blocks, NULL, 0, 0 };
+    const lt_stack_t *s;
+    uint64_t sbytes, sblocks;
+    while (source_next(src, &s, &sbytes, &sblocks)) {
+        lt_leak_t l = { sbytes, sblocks, NULL, 0, 0 };
         if (s->ips) {
             if (lt_report_symbolize(sym, s, &l.frames, &l.nframes) < 0) goto oom;
             l.truncated = rp->proc.depth > 0 && s->depth >= (uint32_t)rp->proc.depth;
@@ -164,8 +203,6 @@ int lt_report_build(const lt_replay_t *rp, lt_symbolizer_t *sym, const lt_report
             free(l.frames);
             continue;
         }
-        r->leak_bytes += l.bytes;
-        r->leak_blocks += l.blocks;
         uint64_t h = leak_hash(&l);
         size_t slot = (size_t)h & (hcap - 1);
         for (; htab[slot]; slot = (slot + 1) & (hcap - 1))
@@ -200,6 +237,24 @@ int lt_report_build(const lt_replay_t *rp, lt_symbolizer_t *sym, const lt_report
         }
     }
     free(htab);
+    /* User suppressions, on the merged sites (one hit per reported site,
+     * as LeakSanitizer counts per report). */
+    size_t w = 0;
+    for (size_t i = 0; i < n; i++) {
+        long k = lt_supp_match(o->supp, LT_SUPP_LEAK, leaks[i].frames, leaks[i].nframes, NULL);
+        if (k >= 0) {
+            lt_supp_hit_leak(o->supp, k, leaks[i].bytes, leaks[i].blocks);
+            r->usupp_bytes += leaks[i].bytes;
+            r->usupp_blocks += leaks[i].blocks;
+            r->usupp_sites++;
+            free(leaks[i].frames);
+            continue;
+        }
+        r->leak_bytes += leaks[i].bytes;
+        r->leak_blocks += leaks[i].blocks;
+        leaks[w++] = leaks[i];
+    }
+    n = w;
     qsort(leaks, n, sizeof *leaks, by_bytes);
     r->leaks = leaks;
     r->nleaks = n;
@@ -211,6 +266,21 @@ oom:
     free(htab);
     free(r);
     LT_RETURN_ERROR(err, LT_E_NOMEM, -1, "out of memory while building the report");
+}
+
+int lt_report_build(const lt_replay_t *rp, lt_symbolizer_t *sym, const lt_report_opts_t *o,
+                    lt_report_t **out, lt_err_t *err)
+{
+    source_t src = { rp, NULL, 0, 0 };
+    return build(rp, sym, o, &src, out, err);
+}
+
+int lt_report_build_sites(const lt_replay_t *rp, lt_symbolizer_t *sym, const lt_report_opts_t *o,
+                          const lt_live_site_t *sites, size_t n, lt_report_t **out, lt_err_t *err)
+{
+    static const lt_live_site_t none;
+    source_t src = { rp, sites ? sites : &none, sites ? n : 0, 0 };
+    return build(rp, sym, o, &src, out, err);
 }
 
 void lt_report_free(lt_report_t *r)

@@ -20,8 +20,11 @@ typedef struct lt_leak {
     int truncated;             /* the stack reached the tracer's depth limit */
 } lt_leak_t;
 
+struct lt_supp;
+
 typedef struct lt_report_opts {
     int no_default_suppressions;
+    struct lt_supp *supp;      /* user suppressions (leak: rules), or NULL; their counts are updated */
 } lt_report_opts_t;
 
 typedef struct lt_report {
@@ -29,7 +32,9 @@ typedef struct lt_report {
     lt_leak_t *leaks;
     size_t nleaks;
     uint64_t leak_bytes, leak_blocks;
-    uint64_t supp_bytes, supp_blocks, supp_sites;
+    uint64_t supp_bytes, supp_blocks, supp_sites;           /* runtime one-time allocations */
+    uint64_t usupp_bytes, usupp_blocks, usupp_sites;        /* hidden by user suppressions */
+    const struct lt_supp *supp;               /* the user suppressions applied, or NULL (not owned) */
     const struct lt_thread_report *threads;   /* thread alerts to include, or NULL (not owned) */
     const struct lt_growth *growth;           /* growth suspects to include, or NULL (not owned) */
 } lt_report_t;
@@ -45,6 +50,12 @@ int lt_report_is_runtime(const lt_symframe_t *f, size_t n);
 /* Builds the leak report. Returns 0 or -LT_E_NOMEM. */
 int lt_report_build(const lt_replay_t *rp, lt_symbolizer_t *sym, const lt_report_opts_t *o,
                     lt_report_t **out, lt_err_t *err);
+
+/* As lt_report_build, over the given blocks instead of those live at the
+ * end: sites[0..n) (stack id, bytes, blocks; from lt_replay_live_since)
+ * are grouped, filtered and sorted the same way. */
+int lt_report_build_sites(const lt_replay_t *rp, lt_symbolizer_t *sym, const lt_report_opts_t *o,
+                          const lt_live_site_t *sites, size_t n, lt_report_t **out, lt_err_t *err);
 void lt_report_free(lt_report_t *r);
 
 #endif

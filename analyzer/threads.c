@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "report.h"
+#include "suppress.h"
 #include "threads.h"
 
 #define SLICES 20
@@ -96,8 +97,15 @@ static int by_time(const void *x, const void *y)
     return (a[1] > b[1]) - (a[1] < b[1]);
 }
 
-static int add_alert(lt_thread_report_t *r, size_t *cap, const lt_thread_alert_t *a)
+static int add_alert(lt_thread_report_t *r, size_t *cap, const lt_thread_alert_t *a, lt_supp_t *supp)
 {
+    long k = lt_supp_match(supp, LT_SUPP_THREAD, a->frames, a->nframes, a->start_function);
+    if (k >= 0) {
+        lt_supp_hit_thread(supp, k, a->count);
+        r->supp_alerts++;
+        r->supp_threads += a->count;
+        return 0;
+    }
     if (r->nalerts == *cap) {
         size_t nc = *cap ? *cap * 2 : 8;
         lt_thread_alert_t *n = realloc(r->alerts, nc * sizeof *n);
@@ -124,6 +132,7 @@ int lt_threads_build(const lt_replay_t *rp, lt_symbolizer_t *sym, const lt_threa
     site_t *sites = NULL;
     size_t nsites = 0, capsites = 0, capalerts = 0;
     if (!r) goto oom;
+    r->supp = o->supp;
     uint64_t end_ts = rp->complete ? rp->end_ts : rp->last_ts;
     for (size_t i = 0; i < rp->nthreads; i++) {
         const lt_thread_info_t *t = &rp->threads[i];
@@ -203,8 +212,8 @@ int lt_threads_build(const lt_replay_t *rp, lt_symbolizer_t *sym, const lt_threa
             if (a->nexamples < LT_TALERT_EXAMPLES) a->examples[a->nexamples++] = t;
             a->count++;
         }
-        if (ra.count && !o->ignore_running_at_exit && add_alert(r, &capalerts, &ra) < 0) goto oom;
-        if (nj.count && add_alert(r, &capalerts, &nj) < 0) goto oom;
+        if (ra.count && !o->ignore_running_at_exit && add_alert(r, &capalerts, &ra, o->supp) < 0) goto oom;
+        if (nj.count && add_alert(r, &capalerts, &nj, o->supp) < 0) goto oom;
         /* growing */
         uint64_t t0 = UINT64_MAX;
         for (size_t i = 0; i < s->n; i++)
@@ -227,7 +236,7 @@ int lt_threads_build(const lt_replay_t *rp, lt_symbolizer_t *sym, const lt_threa
             g.nexamples = 0;
             for (size_t i = 0; i < s->n && g.nexamples < LT_TALERT_EXAMPLES; i++)
                 if (is_running(s->threads[i])) g.examples[g.nexamples++] = s->threads[i];
-            if (add_alert(r, &capalerts, &g) < 0) goto oom;
+            if (add_alert(r, &capalerts, &g, o->supp) < 0) goto oom;
         }
     }
     if (r->nalerts) qsort(r->alerts, r->nalerts, sizeof *r->alerts, by_kind_count);

@@ -32,10 +32,13 @@ typedef struct lt_thread_alert {
     double rate_per_s;             /* growing only: net threads per second over the second half */
 } lt_thread_alert_t;
 
+struct lt_supp;
+
 typedef struct lt_thread_opts {
     const char *const *ignore;     /* glob patterns (fnmatch) on the start function or any frame's */
     size_t nignore;                /* function, file or module file name */
     int ignore_running_at_exit;
+    struct lt_supp *supp;          /* user suppressions (thread: rules), or NULL; their counts are updated */
 } lt_thread_opts_t;
 
 typedef struct lt_thread_report {
@@ -46,6 +49,8 @@ typedef struct lt_thread_report {
     int tracked;                   /* the trace has thread records (format 1.1 tracer) */
     lt_thread_alert_t *alerts;     /* running_at_exit, never_joined, growing; largest count first in each */
     size_t nalerts;
+    size_t supp_alerts, supp_threads;   /* alerts (and their threads) hidden by user suppressions */
+    const struct lt_supp *supp;    /* the user suppressions applied, or NULL (not owned) */
 } lt_thread_report_t;
 
 /* Computes the alerts. Returns 0 or -LT_E_NOMEM. */
