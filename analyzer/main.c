@@ -135,6 +135,39 @@ static int load_suppressions(lt_supp_t **s, const char *path)
     return 0;
 }
 
+enum { O_FORMAT = 256, O_TOP, O_NODEF, O_NODEM, O_AT, O_MARK, O_END, O_PEAK, O_FAIL, O_WHAT, O_FOLDED, O_TITLE, O_SAMPLES,
+       O_IGNORE_THREAD, O_IGNORE_RUNNING, O_MINDUR, O_WINDOW, O_RES, O_MINCONF, O_FOLLOW, O_CSV, O_SUPP };
+
+/* The options most commands share (--format, --no-demangle, -o, --help)
+ * and getopt's errors. json, symflags, outpath may be NULL for a command
+ * without that option. Returns OPT_NOT_MINE for any other option,
+ * OPT_DONE when c was handled, or an exit status to return now. */
+#define OPT_NOT_MINE (-2)
+#define OPT_DONE (-1)
+static int common_option(int c, char **argv, void (*usage)(FILE *), int *json, unsigned *symflags, const char **outpath)
+{
+    switch (c) {
+    case O_FORMAT:
+        if (!json) return OPT_NOT_MINE;
+        if (!strcmp(optarg, "json")) *json = 1;
+        else if (!strcmp(optarg, "text")) *json = 0;
+        else return usage_error("unknown format '%s' (use text or json)", optarg, usage);
+        return OPT_DONE;
+    case O_NODEM:
+        if (!symflags) return OPT_NOT_MINE;
+        *symflags |= LT_SYM_NO_DEMANGLE;
+        return OPT_DONE;
+    case 'o':
+        if (!outpath) return OPT_NOT_MINE;
+        *outpath = optarg;
+        return OPT_DONE;
+    case 'h': usage(stdout); return 0;
+    case ':': return usage_error("option '%s' needs a value", argv[optind - 1], usage);
+    case '?': return usage_error("unknown option '%s'", argv[optind - 1], usage);
+    default: return OPT_NOT_MINE;
+    }
+}
+
 static int parse_count(const char *s, size_t *out)
 {
     char *end;
@@ -147,7 +180,7 @@ static int parse_count(const char *s, size_t *out)
 /* report, with the suppressions it loads left in *supp for the caller to free. */
 static int report_main(int argc, char **argv, lt_supp_t **supp)
 {
-    enum { O_FORMAT = 256, O_TOP, O_NODEF, O_NODEM, O_SUPP };
+    
     static const struct option opts[] = {
         { "format", required_argument, NULL, O_FORMAT },
         { "top", required_argument, NULL, O_TOP },
@@ -167,24 +200,19 @@ static int report_main(int argc, char **argv, lt_supp_t **supp)
     opterr = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
+        int cr = common_option(c, argv, usage_report, &json, &symflags, &outpath);
+        if (cr != OPT_NOT_MINE) {
+            if (cr >= 0) return cr;
+            continue;
+        }
         switch (c) {
         case O_SUPP:
             if ((r = load_suppressions(supp, optarg)) != 0) return r;
-            break;
-        case O_FORMAT:
-            if (!strcmp(optarg, "json")) json = 1;
-            else if (!strcmp(optarg, "text")) json = 0;
-            else return usage_error("unknown format '%s' (use text or json)", optarg, usage_report);
             break;
         case O_TOP:
             if (parse_count(optarg, &to.top)) return usage_error("--top wants a whole number, not '%s'", optarg, usage_report);
             break;
         case O_NODEF: ro.no_default_suppressions = 1; break;
-        case O_NODEM: symflags |= LT_SYM_NO_DEMANGLE; break;
-        case 'o': outpath = optarg; break;
-        case 'h': usage_report(stdout); return 0;
-        case ':': return usage_error("option '%s' needs a value", argv[optind - 1], usage_report);
-        default: return usage_error("unknown option '%s'", argv[optind - 1], usage_report);
         }
     }
     if (optind >= argc) return usage_error("%s", "report needs a TRACE file", usage_report);
@@ -384,8 +412,6 @@ static void usage_marks(FILE *o)
             "  -h, --help            this text\n");
 }
 
-enum { O_FORMAT = 256, O_TOP, O_NODEF, O_NODEM, O_AT, O_MARK, O_END, O_PEAK, O_FAIL, O_WHAT, O_FOLDED, O_TITLE, O_SAMPLES,
-       O_IGNORE_THREAD, O_IGNORE_RUNNING, O_MINDUR, O_WINDOW, O_RES, O_MINCONF, O_FOLLOW, O_CSV, O_SUPP };
 
 /* The moment options shared by dump, pprof and flamegraph. Returns 1 when c
  * was one of them, 0 when not, or the usage error's status (negated). */
@@ -452,19 +478,14 @@ static int cmd_dump(int argc, char **argv)
     opterr = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
+        int cr = common_option(c, argv, usage_dump, &json, &symflags, &outpath);
+        if (cr != OPT_NOT_MINE) {
+            if (cr >= 0) return cr;
+            continue;
+        }
         if ((r = moment_option(c, optarg, &w, &nset, usage_dump)) < 0) return -r;
         if (r) continue;
         switch (c) {
-        case O_FORMAT:
-            if (!strcmp(optarg, "json")) json = 1;
-            else if (!strcmp(optarg, "text")) json = 0;
-            else return usage_error("unknown format '%s' (use text or json)", optarg, usage_dump);
-            break;
-        case O_NODEM: symflags |= LT_SYM_NO_DEMANGLE; break;
-        case 'o': outpath = optarg; break;
-        case 'h': usage_dump(stdout); return 0;
-        case ':': return usage_error("option '%s' needs a value", argv[optind - 1], usage_dump);
-        default: return usage_error("unknown option '%s'", argv[optind - 1], usage_dump);
         }
     }
     if (optind >= argc) return usage_error("%s", "dump needs a TRACE file", usage_dump);
@@ -521,12 +542,12 @@ static int cmd_diff(int argc, char **argv)
     opterr = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
+        int cr = common_option(c, argv, usage_diff, &json, &symflags, &outpath);
+        if (cr != OPT_NOT_MINE) {
+            if (cr >= 0) return cr;
+            continue;
+        }
         switch (c) {
-        case O_FORMAT:
-            if (!strcmp(optarg, "json")) json = 1;
-            else if (!strcmp(optarg, "text")) json = 0;
-            else return usage_error("unknown format '%s' (use text or json)", optarg, usage_diff);
-            break;
         case O_TOP:
             if (parse_count(optarg, &top)) return usage_error("--top wants a whole number, not '%s'", optarg, usage_diff);
             break;
@@ -535,11 +556,6 @@ static int cmd_diff(int argc, char **argv)
             have_fail = 1;
             break;
         case O_NODEF: nodef = 1; break;
-        case O_NODEM: symflags |= LT_SYM_NO_DEMANGLE; break;
-        case 'o': outpath = optarg; break;
-        case 'h': usage_diff(stdout); return 0;
-        case ':': return usage_error("option '%s' needs a value", argv[optind - 1], usage_diff);
-        default: return usage_error("unknown option '%s'", argv[optind - 1], usage_diff);
         }
     }
     if (argc - optind != 2) return usage_error("%s", "diff needs two inputs: A (before) and B (after)", usage_diff);
@@ -585,14 +601,14 @@ static int cmd_pprof(int argc, char **argv)
     opterr = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
+        int cr = common_option(c, argv, usage_pprof, NULL, &symflags, &outpath);
+        if (cr != OPT_NOT_MINE) {
+            if (cr >= 0) return cr;
+            continue;
+        }
         if ((r = moment_option(c, optarg, &w, &nset, usage_pprof)) < 0) return -r;
         if (r) continue;
         switch (c) {
-        case O_NODEM: symflags |= LT_SYM_NO_DEMANGLE; break;
-        case 'o': outpath = optarg; break;
-        case 'h': usage_pprof(stdout); return 0;
-        case ':': return usage_error("option '%s' needs a value", argv[optind - 1], usage_pprof);
-        default: return usage_error("unknown option '%s'", argv[optind - 1], usage_pprof);
         }
     }
     if (optind >= argc) return usage_error("%s", "pprof needs a TRACE or DUMP file", usage_pprof);
@@ -631,6 +647,11 @@ static int cmd_flamegraph(int argc, char **argv)
     opterr = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
+        int cr = common_option(c, argv, usage_flame, NULL, &symflags, &outpath);
+        if (cr != OPT_NOT_MINE) {
+            if (cr >= 0) return cr;
+            continue;
+        }
         if ((r = moment_option(c, optarg, &w, &nset, usage_flame)) < 0) return -r;
         if (r) continue;
         switch (c) {
@@ -643,11 +664,6 @@ static int cmd_flamegraph(int argc, char **argv)
         case O_FOLDED: folded = 1; break;
         case O_TITLE: title = optarg; break;
         case O_NODEF: nodef = 1; break;
-        case O_NODEM: symflags |= LT_SYM_NO_DEMANGLE; break;
-        case 'o': outpath = optarg; break;
-        case 'h': usage_flame(stdout); return 0;
-        case ':': return usage_error("option '%s' needs a value", argv[optind - 1], usage_flame);
-        default: return usage_error("unknown option '%s'", argv[optind - 1], usage_flame);
         }
     }
     if (optind >= argc) return usage_error("%s", "flamegraph needs a TRACE or DUMP file", usage_flame);
@@ -690,17 +706,13 @@ static int cmd_marks(int argc, char **argv)
     opterr = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
+        int cr = common_option(c, argv, usage_marks, &json, NULL, &outpath);
+        if (cr != OPT_NOT_MINE) {
+            if (cr >= 0) return cr;
+            continue;
+        }
         switch (c) {
         case O_SAMPLES: samples = 1; break;
-        case O_FORMAT:
-            if (!strcmp(optarg, "json")) json = 1;
-            else if (!strcmp(optarg, "text")) json = 0;
-            else return usage_error("unknown format '%s' (use text or json)", optarg, usage_marks);
-            break;
-        case 'o': outpath = optarg; break;
-        case 'h': usage_marks(stdout); return 0;
-        case ':': return usage_error("option '%s' needs a value", argv[optind - 1], usage_marks);
-        default: return usage_error("unknown option '%s'", argv[optind - 1], usage_marks);
         }
     }
     if (argc - optind != 1) return usage_error("%s", "marks needs one TRACE file", usage_marks);
@@ -1119,6 +1131,11 @@ static int cmd_timeline(int argc, char **argv)
     opterr = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
+        int cr = common_option(c, argv, usage_timeline, NULL, &symflags, &outpath);
+        if (cr != OPT_NOT_MINE) {
+            if (cr >= 0) return cr;
+            continue;
+        }
         switch (c) {
         case O_CSV: csv = 1; break;
         case O_TOP:
@@ -1129,11 +1146,6 @@ static int cmd_timeline(int argc, char **argv)
             if (parse_real(optarg, 0.001, 3600, &res)) return usage_error("--resolution wants seconds from 0.001 to 3600, not '%s'", optarg, usage_timeline);
             break;
         case O_NODEF: to.include_runtime = 1; break;
-        case O_NODEM: symflags |= LT_SYM_NO_DEMANGLE; break;
-        case 'o': outpath = optarg; break;
-        case 'h': usage_timeline(stdout); return 0;
-        case ':': return usage_error("option '%s' needs a value", argv[optind - 1], usage_timeline);
-        default: return usage_error("unknown option '%s'", argv[optind - 1], usage_timeline);
         }
     }
     if (argc - optind != 1) return usage_error("%s", "timeline needs one TRACE file", usage_timeline);

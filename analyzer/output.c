@@ -26,14 +26,17 @@ const char *lt_output_num(uint64_t v, char *buf, size_t n)
     return buf;
 }
 
-static const char *human(uint64_t b, char *buf, size_t n)
+const char *lt_output_human(double b, char *buf, size_t n)
 {
-    if (b < 10 * 1024) snprintf(buf, n, "%" PRIu64 " B", b);
-    else if (b < 10ull * 1024 * 1024) snprintf(buf, n, "%.1f KiB", b / 1024.0);
-    else if (b < 10ull * 1024 * 1024 * 1024) snprintf(buf, n, "%.1f MiB", b / 1048576.0);
+    double a = b < 0 ? -b : b;
+    if (a < 10 * 1024) snprintf(buf, n, "%.0f B", b);
+    else if (a < 10.0 * 1024 * 1024) snprintf(buf, n, "%.1f KiB", b / 1024.0);
+    else if (a < 10.0 * 1024 * 1024 * 1024) snprintf(buf, n, "%.1f MiB", b / 1048576.0);
     else snprintf(buf, n, "%.1f GiB", b / 1073741824.0);
     return buf;
 }
+
+static const char *human(uint64_t b, char *buf, size_t n) { return lt_output_human((double)b, buf, n); }
 
 const char *lt_output_end_text(const lt_replay_t *rp, char *buf, size_t n)
 {
@@ -58,9 +61,9 @@ static const char *base_name(const char *p)
     return s ? s + 1 : p;
 }
 
-static void print_frame(FILE *out, const lt_symframe_t *f, int first)
+void lt_output_symframe_text(FILE *out, const lt_symframe_t *f, const char *lead)
 {
-    fputs(first ? "    at " : "    by ", out);
+    fputs(lead, out);
     if (f->function) fputs(f->function, out);
     else fprintf(out, "0x%" PRIx64, f->address);
     if (f->file) fprintf(out, " (%s:%d)", f->file, f->line);
@@ -72,6 +75,28 @@ static void print_frame(FILE *out, const lt_symframe_t *f, int first)
     }
     if (f->inlined) fputs(" [inlined]", out);
     fputc('\n', out);
+}
+
+void lt_output_pframe_text(FILE *out, const lt_profile_t *p, const lt_pframe_t *f, const char *lead)
+{
+    fputs(lead, out);
+    const char *mod = lt_profile_module_name(p, f->module);
+    if (f->function) fputs(f->function, out);
+    else fprintf(out, "0x%" PRIx64, f->offset);
+    if (f->file) fprintf(out, " (%s:%u)", f->file, f->line);
+    if (*mod) {
+        if (f->function) fprintf(out, " in %s", mod);
+        else fprintf(out, " in %s+0x%" PRIx64, mod, f->offset);
+    } else if (!f->function) {
+        fputs(" (no module)", out);
+    }
+    if (f->inlined) fputs(" [inlined]", out);
+    fputc('\n', out);
+}
+
+static void print_frame(FILE *out, const lt_symframe_t *f, int first)
+{
+    lt_output_symframe_text(out, f, first ? "    at " : "    by ");
 }
 
 void lt_output_report_text(FILE *out, const lt_report_t *r, const lt_text_opts_t *o)
@@ -181,7 +206,7 @@ void lt_output_supp_json(lt_json_t *j, const lt_supp_t *s, unsigned mask)
     lt_json_end_arr(j);
 }
 
-static void json_frame(lt_json_t *j, const lt_symframe_t *f)
+void lt_output_symframe_json(lt_json_t *j, const lt_symframe_t *f)
 {
     char addr[32];
     lt_json_begin_obj(j, NULL);
@@ -193,6 +218,21 @@ static void json_frame(lt_json_t *j, const lt_symframe_t *f)
     lt_json_str(j, "address", addr);
     snprintf(addr, sizeof addr, "0x%" PRIx64, f->offset);
     lt_json_str(j, "offset", addr);
+    lt_json_bool(j, "inlined", f->inlined);
+    lt_json_end_obj(j);
+}
+
+void lt_output_pframe_json(lt_json_t *j, const lt_profile_t *p, const lt_pframe_t *f)
+{
+    char hx[32];
+    lt_json_begin_obj(j, NULL);
+    lt_json_str(j, "function", f->function);
+    lt_json_str(j, "file", f->file);
+    if (f->line) lt_json_u64(j, "line", f->line);
+    else lt_json_null(j, "line");
+    lt_json_str(j, "module", f->module == LT_PMOD_NONE || f->module >= p->nmodules ? NULL : p->modules[f->module].path);
+    snprintf(hx, sizeof hx, "0x%" PRIx64, f->offset);
+    lt_json_str(j, "offset", hx);
     lt_json_bool(j, "inlined", f->inlined);
     lt_json_end_obj(j);
 }
@@ -261,7 +301,7 @@ void lt_output_report_json(FILE *out, const lt_report_t *r)
         lt_json_u64(&j, "blocks", l->blocks);
         lt_json_bool(&j, "truncated", l->truncated);
         lt_json_begin_arr(&j, "stack");
-        for (size_t k = 0; k < l->nframes; k++) json_frame(&j, &l->frames[k]);
+        for (size_t k = 0; k < l->nframes; k++) lt_output_symframe_json(&j, &l->frames[k]);
         lt_json_end_arr(&j);
         lt_json_end_obj(&j);
     }

@@ -7,6 +7,8 @@
 
 #include <stdio.h>
 
+#include "json.h"
+#include "profile.h"
 #include "report.h"
 
 typedef struct lt_text_opts {
@@ -20,9 +22,18 @@ void lt_output_report_json(FILE *out, const lt_report_t *r);
 const char *lt_output_end_text(const lt_replay_t *rp, char *buf, size_t n);
 /* 1234567 -> "1,234,567" in buf. */
 const char *lt_output_num(uint64_t v, char *buf, size_t n);
+/* 12345 -> "12.1 KiB" (B, KiB, MiB, GiB; negative values keep their sign). */
+const char *lt_output_human(double bytes, char *buf, size_t n);
+/* One stack frame as a line: LEAD "function (file:line) in module" and
+ * " [inlined]"; unknown functions as address or module+offset. */
+void lt_output_symframe_text(FILE *out, const lt_symframe_t *f, const char *lead);
+void lt_output_pframe_text(FILE *out, const lt_profile_t *p, const lt_pframe_t *f, const char *lead);
+/* One stack frame as a JSON object (the contract's frame: function, file,
+ * line, module, offset, inlined; symbolized frames also their address). */
+void lt_output_symframe_json(lt_json_t *j, const lt_symframe_t *f);
+void lt_output_pframe_json(lt_json_t *j, const lt_profile_t *p, const lt_pframe_t *f);
 
 struct lt_supp;
-struct lt_json;
 /* The user suppressions of the kinds in mask (LT_SUPP_MASK bits) and what
  * each hid: text lines under a "suppressions" heading (nothing when there
  * are no such rules), or a "suppressions" array member of an open JSON

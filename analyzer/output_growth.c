@@ -10,42 +10,17 @@
 #include "output_growth.h"
 #include "suppress.h"
 
-static const char *human(double b, char *buf, size_t n)
-{
-    double a = b < 0 ? -b : b;
-    if (a < 10 * 1024) snprintf(buf, n, "%.0f B", b);
-    else if (a < 10.0 * 1024 * 1024) snprintf(buf, n, "%.1f KiB", b / 1024.0);
-    else if (a < 10.0 * 1024 * 1024 * 1024) snprintf(buf, n, "%.1f MiB", b / 1048576.0);
-    else snprintf(buf, n, "%.1f GiB", b / 1073741824.0);
-    return buf;
-}
-
-static void pframe_text(FILE *out, const lt_profile_t *p, const lt_pframe_t *f, int first)
-{
-    fputs(first ? "    at " : "    by ", out);
-    const char *mod = lt_profile_module_name(p, f->module);
-    if (f->function) fputs(f->function, out);
-    else fprintf(out, "0x%" PRIx64, f->offset);
-    if (f->file) fprintf(out, " (%s:%u)", f->file, f->line);
-    if (*mod) {
-        if (f->function) fprintf(out, " in %s", mod);
-        else fprintf(out, " in %s+0x%" PRIx64, mod, f->offset);
-    }
-    if (f->inlined) fputs(" [inlined]", out);
-    fputc('\n', out);
-}
-
 static void suspect_text(FILE *out, const lt_growth_t *g, const lt_suspect_t *s)
 {
     char a[32], b[32], c[32], d[32];
     const lt_psite_t *site = &g->prof->sites[s->site];
     fprintf(out, "\n+%s/s (+%.1f blocks/s), %s live now (from %s), ~%s/hour; confidence %.2f\n",
-            human(s->rate_bytes_per_s, a, sizeof a), s->rate_blocks_per_s, human((double)s->live_bytes, b, sizeof b),
-            human((double)s->start_bytes, c, sizeof c), human(s->projected_per_hour, d, sizeof d), s->confidence);
+            lt_output_human(s->rate_bytes_per_s, a, sizeof a), s->rate_blocks_per_s, lt_output_human((double)s->live_bytes, b, sizeof b),
+            lt_output_human((double)s->start_bytes, c, sizeof c), lt_output_human(s->projected_per_hour, d, sizeof d), s->confidence);
     fprintf(out, "    fit R^2 %.2f, grew in %.0f%% of the slices that changed, late rate %.0f%% of the average, growing for %.1f s\n",
             s->r2, 100 * s->growth_share, 100 * s->late_ratio, s->growing_for);
     if (!site->nframes) fputs("    (stack not recorded)\n", out);
-    for (size_t k = 0; k < site->nframes; k++) pframe_text(out, g->prof, &site->frames[k], k == 0);
+    for (size_t k = 0; k < site->nframes; k++) lt_output_pframe_text(out, g->prof, &site->frames[k], k == 0 ? "    at " : "    by ");
 }
 
 void lt_output_growth_suspect_text(FILE *out, const lt_growth_t *g, const lt_suspect_t *s, double at_seconds)
@@ -84,7 +59,6 @@ void lt_output_growth_section_text(FILE *out, const lt_growth_t *g, size_t top)
 
 static void suspects_json(lt_json_t *j, const lt_growth_t *g, const char *key)
 {
-    char hx[32];
     lt_json_begin_arr(j, key);
     for (size_t i = 0; g && i < g->nsuspects; i++) {
         const lt_suspect_t *s = &g->suspects[i];
@@ -102,19 +76,7 @@ static void suspects_json(lt_json_t *j, const lt_growth_t *g, const char *key)
         lt_json_f64(j, "late_ratio", s->late_ratio);
         lt_json_f64(j, "growing_for_s", s->growing_for);
         lt_json_begin_arr(j, "stack");
-        for (size_t k = 0; k < site->nframes; k++) {
-            const lt_pframe_t *f = &site->frames[k];
-            lt_json_begin_obj(j, NULL);
-            lt_json_str(j, "function", f->function);
-            lt_json_str(j, "file", f->file);
-            if (f->line) lt_json_u64(j, "line", f->line);
-            else lt_json_null(j, "line");
-            lt_json_str(j, "module", f->module == LT_PMOD_NONE ? NULL : g->prof->modules[f->module].path);
-            snprintf(hx, sizeof hx, "0x%" PRIx64, f->offset);
-            lt_json_str(j, "offset", hx);
-            lt_json_bool(j, "inlined", f->inlined);
-            lt_json_end_obj(j);
-        }
+        for (size_t k = 0; k < site->nframes; k++) lt_output_pframe_json(j, g->prof, &site->frames[k]);
         lt_json_end_arr(j);
         lt_json_end_obj(j);
     }

@@ -20,23 +20,6 @@ static const char *signed_num(int64_t v, char *buf, size_t n)
     return buf;
 }
 
-static void print_pframe(FILE *out, const lt_profile_t *p, const lt_pframe_t *f, int first)
-{
-    fputs(first ? "    at " : "    by ", out);
-    const char *mod = lt_profile_module_name(p, f->module);
-    if (f->function) fputs(f->function, out);
-    else fprintf(out, "0x%" PRIx64, f->offset);
-    if (f->file) fprintf(out, " (%s:%u)", f->file, f->line);
-    if (*mod) {
-        if (f->function) fprintf(out, " in %s", mod);
-        else fprintf(out, " in %s+0x%" PRIx64, mod, f->offset);
-    } else if (!f->function) {
-        fputs(" (no module)", out);
-    }
-    if (f->inlined) fputs(" [inlined]", out);
-    fputc('\n', out);
-}
-
 static void side_line(FILE *out, const char *what, const char *name, const lt_profile_t *p)
 {
     char m[300];
@@ -61,7 +44,7 @@ void lt_output_diff_text(FILE *out, const lt_diff_t *d, const char *name_a, cons
                 signed_num(ch->blocks_delta, b, sizeof b), status_names[ch->status],
                 lt_output_num(ch->bytes_before, c, sizeof c), lt_output_num(ch->bytes_after, e, sizeof e));
         if (!ch->site->nframes) fputs("    (stack not recorded)\n", out);
-        for (size_t k = 0; k < ch->site->nframes; k++) print_pframe(out, ch->prof, &ch->site->frames[k], k == 0);
+        for (size_t k = 0; k < ch->site->nframes; k++) lt_output_pframe_text(out, ch->prof, &ch->site->frames[k], k == 0 ? "    at " : "    by ");
     }
     if (shown < d->nchanges) fprintf(out, "\n... %zu more changed sites (use --top 0 to see all)\n", d->nchanges - shown);
 }
@@ -85,7 +68,6 @@ static void json_side(lt_json_t *j, const char *key, const char *name, const lt_
 void lt_output_diff_json(FILE *out, const lt_diff_t *d, const char *name_a, const char *name_b)
 {
     lt_json_t j;
-    char hx[32];
     lt_json_init(&j, out, 1);
     lt_json_begin_obj(&j, NULL);
     json_side(&j, "before", name_a, d->before, d->bytes_before, d->blocks_before);
@@ -112,19 +94,7 @@ void lt_output_diff_json(FILE *out, const lt_diff_t *d, const char *name_a, cons
         lt_json_u64(&j, "blocks_before", ch->blocks_before);
         lt_json_u64(&j, "blocks_after", ch->blocks_after);
         lt_json_begin_arr(&j, "stack");
-        for (size_t k = 0; k < ch->site->nframes; k++) {
-            const lt_pframe_t *f = &ch->site->frames[k];
-            lt_json_begin_obj(&j, NULL);
-            lt_json_str(&j, "function", f->function);
-            lt_json_str(&j, "file", f->file);
-            if (f->line) lt_json_u64(&j, "line", f->line);
-            else lt_json_null(&j, "line");
-            lt_json_str(&j, "module", f->module == LT_PMOD_NONE ? NULL : ch->prof->modules[f->module].path);
-            snprintf(hx, sizeof hx, "0x%" PRIx64, f->offset);
-            lt_json_str(&j, "offset", hx);
-            lt_json_bool(&j, "inlined", f->inlined);
-            lt_json_end_obj(&j);
-        }
+        for (size_t k = 0; k < ch->site->nframes; k++) lt_output_pframe_json(&j, ch->prof, &ch->site->frames[k]);
         lt_json_end_arr(&j);
         lt_json_end_obj(&j);
     }

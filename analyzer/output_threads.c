@@ -12,26 +12,6 @@
 
 static const char *kind_names[] = { "running_at_exit", "never_joined", "growing" };
 
-static const char *base_name(const char *p)
-{
-    const char *s = p ? strrchr(p, '/') : NULL;
-    return s ? s + 1 : p;
-}
-
-static void frame_text(FILE *out, const lt_symframe_t *f, const char *lead)
-{
-    fprintf(out, "%s", lead);
-    if (f->function) fputs(f->function, out);
-    else fprintf(out, "0x%" PRIx64, f->address);
-    if (f->file) fprintf(out, " (%s:%d)", f->file, f->line);
-    if (f->module) {
-        if (f->function) fprintf(out, " in %s", base_name(f->module));
-        else fprintf(out, " in %s+0x%" PRIx64, base_name(f->module), f->offset);
-    }
-    if (f->inlined) fputs(" [inlined]", out);
-    fputc('\n', out);
-}
-
 static void alert_text(FILE *out, const lt_thread_alert_t *a)
 {
     switch (a->kind) {
@@ -59,7 +39,7 @@ static void alert_text(FILE *out, const lt_thread_alert_t *a)
         fputc('\n', out);
     }
     if (!a->nframes) fputs("    (creation stack not recorded)\n", out);
-    for (size_t k = 0; k < a->nframes; k++) frame_text(out, &a->frames[k], k == 0 ? "    created at " : "            by ");
+    for (size_t k = 0; k < a->nframes; k++) lt_output_symframe_text(out, &a->frames[k], k == 0 ? "    created at " : "            by ");
 }
 
 static void suppressed_text(FILE *out, const lt_thread_report_t *t)
@@ -100,7 +80,6 @@ void lt_output_threads_text(FILE *out, const lt_replay_t *rp, const lt_thread_re
 
 static void alerts_json(lt_json_t *j, const lt_thread_report_t *t, const char *key)
 {
-    char hx[32];
     lt_json_begin_arr(j, key);
     for (size_t i = 0; i < t->nalerts; i++) {
         const lt_thread_alert_t *a = &t->alerts[i];
@@ -123,19 +102,7 @@ static void alerts_json(lt_json_t *j, const lt_thread_report_t *t, const char *k
         }
         lt_json_end_arr(j);
         lt_json_begin_arr(j, "stack");
-        for (size_t k = 0; k < a->nframes; k++) {
-            const lt_symframe_t *f = &a->frames[k];
-            lt_json_begin_obj(j, NULL);
-            lt_json_str(j, "function", f->function);
-            lt_json_str(j, "file", f->file);
-            if (f->line) lt_json_i64(j, "line", f->line);
-            else lt_json_null(j, "line");
-            lt_json_str(j, "module", f->module);
-            snprintf(hx, sizeof hx, "0x%" PRIx64, f->offset);
-            lt_json_str(j, "offset", hx);
-            lt_json_bool(j, "inlined", f->inlined);
-            lt_json_end_obj(j);
-        }
+        for (size_t k = 0; k < a->nframes; k++) lt_output_symframe_json(j, &a->frames[k]);
         lt_json_end_arr(j);
         lt_json_end_obj(j);
     }
