@@ -23,10 +23,10 @@ static void indent(lt_json_t *j)
 
 /* Length of the well-formed UTF-8 sequence at p (RFC 3629 table: no
  * overlongs, no surrogates, nothing above U+10FFFF), or 0. */
-static int utf8_len(const unsigned char *p, const unsigned char *end)
+size_t lt_utf8_seq_len(const unsigned char *p, const unsigned char *end)
 {
     unsigned c = p[0];
-    int len;
+    size_t len;
     unsigned lo = 0x80, hi = 0xbf;
     if (c >= 0xc2 && c <= 0xdf) len = 2;
     else if (c >= 0xe0 && c <= 0xef) {
@@ -38,9 +38,9 @@ static int utf8_len(const unsigned char *p, const unsigned char *end)
         if (c == 0xf0) lo = 0x90;
         if (c == 0xf4) hi = 0x8f;
     } else return 0;
-    if (end - p < len) return 0;
+    if ((size_t)(end - p) < len) return 0;
     if (p[1] < lo || p[1] > hi) return 0;
-    for (int k = 2; k < len; k++)
+    for (size_t k = 2; k < len; k++)
         if ((p[k] & 0xc0) != 0x80) return 0;
     return len;
 }
@@ -58,7 +58,7 @@ static void raw_str(lt_json_t *j, const char *s, size_t n)
         else if (c < 0x20 || c == 0x7f) { fprintf(j->out, "\\u%04x", c); p++; }
         else if (c < 0x80) { fputc((int)c, j->out); p++; }
         else {
-            int len = utf8_len(p, end);
+            int len = (int)lt_utf8_seq_len(p, end);
             if (len) { fwrite(p, 1, (size_t)len, j->out); p += len; }
             else { fprintf(j->out, "\\u%04x", c); p++; }
         }

@@ -27,6 +27,10 @@ void lt_json_i64(lt_json_t *j, const char *key, int64_t v);
 void lt_json_f64(lt_json_t *j, const char *key, double v);
 void lt_json_bool(lt_json_t *j, const char *key, int v);
 void lt_json_null(lt_json_t *j, const char *key);
+/* Length of the well-formed UTF-8 sequence at p (RFC 3629: no overlongs,
+ * no surrogates, nothing above U+10FFFF) ending before end, or 0. Shared
+ * with the reader (json_read.c). */
+size_t lt_utf8_seq_len(const unsigned char *p, const unsigned char *end);
 /* Ends the document with a newline. */
 void lt_json_finish(lt_json_t *j);
 

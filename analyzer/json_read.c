@@ -38,6 +38,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json.h"
 #include "json_read.h"
 
 enum { NUM_U64, NUM_I64, NUM_F64 };
@@ -253,29 +254,6 @@ static void skip_ws(jparser_t *p)
     p->pos = i;
 }
 
-/* Length of the well-formed UTF-8 sequence at s (RFC 3629: no overlongs,
- * no surrogates, nothing above U+10FFFF) ending before end, or 0. */
-static size_t utf8_seq_len(const unsigned char *s, const unsigned char *end)
-{
-    unsigned c = s[0];
-    size_t len;
-    unsigned lo = 0x80, hi = 0xbf;
-    if (c >= 0xc2 && c <= 0xdf) len = 2;
-    else if (c >= 0xe0 && c <= 0xef) {
-        len = 3;
-        if (c == 0xe0) lo = 0xa0;
-        if (c == 0xed) hi = 0x9f;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        len = 4;
-        if (c == 0xf0) lo = 0x90;
-        if (c == 0xf4) hi = 0x8f;
-    } else return 0;
-    if ((size_t)(end - s) < len) return 0;
-    if (s[1] < lo || s[1] > hi) return 0;
-    for (size_t k = 2; k < len; k++)
-        if ((s[k] & 0xc0) != 0x80) return 0;
-    return len;
-}
 
 /* The 4 hex digits at t[i..i+4) (caller checked they are in range) as a
  * number, or -1. */
@@ -388,7 +366,7 @@ static int parse_string(jparser_t *p, const char **out, uint32_t *outlen)
         } else if (c < 0x20) {
             return fail(p, i, "control character 0x%02x in a string (must be escaped)", c);
         } else {
-            size_t l = utf8_seq_len(t + i, t + q);
+            size_t l = lt_utf8_seq_len(t + i, t + q);
             if (!l) return fail(p, i, "invalid UTF-8 in a string (byte 0x%02x)", c);
             memcpy(dst + o, t + i, l);
             o += l;
