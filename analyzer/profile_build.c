@@ -68,7 +68,8 @@ int lt_profile_add_stack(lt_profile_t *p, const lt_replay_t *rp, lt_symbolizer_t
         pf[i].file = lt_profile_str(p, fr[i].file);
         pf[i].line = fr[i].line > 0 ? (uint32_t)fr[i].line : 0;
         pf[i].module = module_index(p, rp, fr[i].module);
-        pf[i].offset = fr[i].offset;
+        /* No module: the address itself (the symbolizer has no base to subtract). */
+        pf[i].offset = fr[i].module ? fr[i].offset : fr[i].address;
         pf[i].inlined = fr[i].inlined;
         if ((fr[i].function && !pf[i].function) || (fr[i].file && !pf[i].file) ||
             (fr[i].module && pf[i].module == LT_PMOD_NONE)) {
