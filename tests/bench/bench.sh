@@ -306,10 +306,10 @@ git_rev=$(git rev-parse --short HEAD 2>/dev/null || echo none)
 ht_version=""
 [[ -n $HEAPTRACK ]] && ht_version=$("$HEAPTRACK" --version 2>/dev/null | head -n1 || true)
 
+touch "$ANALYZE"
 B_WORKLOADS="${WORKLOADS[*]}" B_MODES="${MODES[*]}" B_RUNS=$RUNS B_QUICK=$QUICK \
 B_ITERATIONS=$ITERATIONS B_GIT_REV=$git_rev B_HT_VERSION=$ht_version B_PY=$PY \
 B_WL_DIR=$WL_DIR B_TRACED_SKIP=$TRACED_SKIP B_HEAPTRACK_SKIP=$HEAPTRACK_SKIP \
-touch "$ANALYZE"
 "$PY" - "$SAMPLES" "$SIZES" "$EVENTS" build/bench/results.json "$ANALYZE" <<'EOF'
 import json, os, platform, statistics, sys
 

@@ -1,0 +1,38 @@
+/*
+ * timeline.h - the heap over time, from a replay with series
+ * (lt_replay_enable_series): total live bytes, the largest sites stacked,
+ * the thread count, the marks. As a self-contained SVG plot, or as CSV for
+ * spreadsheets and pandas. Rendering only; the series come from replay.c.
+ * How sites are chosen and named, and the CSV columns: timeline.c.
+ */
+#ifndef LT_TIMELINE_H
+#define LT_TIMELINE_H
+
+#include <stdio.h>
+
+#include "error.h"
+#include "replay.h"
+#include "symbolize.h"
+
+#define LT_TIMELINE_TOP_DEFAULT 5
+#define LT_TIMELINE_SVG_MAX_TOP 20   /* the SVG draws at most this many sites */
+
+typedef struct lt_timeline_opts {
+    size_t top;              /* sites drawn (stacked) / written as columns; default 5; 0: all */
+    const char *title;       /* NULL: a default naming the program */
+    int include_runtime;     /* runtime one-time sites may be among the top sites */
+} lt_timeline_opts_t;
+
+/* The defaults: top 5, default title, no runtime sites. */
+void lt_timeline_opts_default(lt_timeline_opts_t *o);
+
+/* Writes the SVG. rp: finished, ideally with series (without them, or with
+ * fewer than 2 slices, the SVG says there is nothing to plot); sym: a
+ * symbolizer over rp's modules (not NULL); o: NULL for the defaults.
+ * Returns 0, -LT_E_NOMEM or -LT_E_IO (out had a write error). */
+int lt_timeline_svg(const lt_replay_t *rp, lt_symbolizer_t *sym, const lt_timeline_opts_t *o, FILE *out, lt_err_t *err);
+/* Writes the CSV (header line, one row per slice; no rows without series).
+ * Same arguments and returns. */
+int lt_timeline_csv(const lt_replay_t *rp, lt_symbolizer_t *sym, const lt_timeline_opts_t *o, FILE *out, lt_err_t *err);
+
+#endif
