@@ -960,12 +960,12 @@ int lt_timeline_svg(const lt_replay_t *rp, lt_symbolizer_t *sym, const lt_timeli
     svg_head(out, h, title);
 
     /* The summary line. */
-    char a[32], b[32], c[32], d[32];
+    char a[32], b[32], c[32], d[32], e[32], f[32];
     fprintf(out, "<text x=\"500\" y=\"50\" text-anchor=\"middle\" fill=\"#555555\">");
     fprintf(out, "%s run, %zu slices of %s \xc2\xb7 peak %s live at %s \xc2\xb7 %s live at the end in %s blocks",
             human_time(m.t_end, a, sizeof a), m.n, human_time((double)se->slice_ns / 1e9, b, sizeof b),
             human_bytes(rp->tot.peak_bytes, c, sizeof c), human_time((double)rp->tot.peak_ts / 1e9, d, sizeof d),
-            human_bytes(rp->tot.live_bytes, a, sizeof a), grouped(rp->tot.live_blocks, b, sizeof b));
+            human_bytes(rp->tot.live_bytes, e, sizeof e), grouped(rp->tot.live_blocks, f, sizeof f));
     if (!rp->complete || rp->cut_short) fputs(" \xc2\xb7 incomplete trace", out);
     fputs("</text>\n", out);
 
