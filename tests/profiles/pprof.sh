@@ -234,4 +234,23 @@ cmp -s stdout.pb.gz end.pb.gz || t_fail "-o - differs from -o FILE"
 [ $rc = 3 ] || t_fail "unwritable output: exit $rc, expected 3"
 t_end
 
+# The browser UI: `go tool pprof -http` serves a flame graph of our profile.
+t_begin pprof_http_flamegraph
+port=$((20000 + RANDOM % 20000))
+gopprof -no_browser -http=127.0.0.1:$port after.pb.gz > http.log 2>&1 &
+hpid=$!
+code=""
+for _ in $(seq 100); do
+    code=$(curl -s -o flame.html -w '%{http_code}' "http://127.0.0.1:$port/ui/flamegraph" 2>/dev/null)
+    [ "$code" = 200 ] && break
+    sleep 0.2
+done
+# go tool runs pprof as a child process: stop both.
+pkill -f -- "-http=127.0.0.1:$port" 2>/dev/null
+kill $hpid 2>/dev/null
+wait $hpid 2>/dev/null
+[ "$code" = 200 ] || t_fail "no flame graph from go tool pprof -http (HTTP '$code'): $(head -3 http.log)"
+grep -q phase_leak flame.html || t_fail "the flame graph page does not show phase_leak"
+t_end
+
 t_exit
