@@ -6,13 +6,15 @@
  *   with R^2 >= 0.5), still rise over the last third of the window (its own
  *   slope is at least 30% of the whole window's), reach a new high in the
  *   last quarter, grew in at least half of the slices where they changed,
- *   gained at least 3 blocks, and have been rising for at least
- *   min_duration seconds.
+ *   gained at least 3 blocks (or, for one buffer grown by realloc, grew in
+ *   at least 6 slices), and have been rising for at least min_duration
+ *   seconds.
  *
  * A bounded cache fails "still rising late" and "new high late"; churn
  * fails the line fit; one-time allocations do not change at all. The
  * confidence multiplies the fit quality, how much of the rate holds late,
- * how steady the growth is and how many blocks it gained (saturating at 4).
+ * how steady the growth is and how many times it grew (blocks gained, or
+ * half the slices it grew in; saturating at 4).
  */
 #include <math.h>
 #include <stdlib.h>
@@ -66,14 +68,21 @@ void lt_growth_fit(const double *t, const double *y, const double *blocks, size_
         }
     }
     s->growth_share = changed ? (double)up / (double)changed : 0;
+    s->rises = up;
     s->growing_for = first_rise < n ? t[n - 1] - t[first_rise] : 0;
     s->projected_per_hour = s->rate_bytes_per_s > 0 ? s->rate_bytes_per_s * 3600 : 0;
+}
+
+double lt_growth_gains(const lt_suspect_t *s, double net_blocks)
+{
+    double r = (double)s->rises / 2;
+    return net_blocks > r ? net_blocks : r;
 }
 
 int lt_growth_is_suspect(const lt_suspect_t *s, const lt_growth_opts_t *o, double net_blocks, int new_high_late)
 {
     return s->rate_bytes_per_s > 0 && s->r2 >= 0.5 && s->late_ratio >= 0.3 && new_high_late && s->growth_share >= 0.5 &&
-           net_blocks >= 3 && s->growing_for >= o->min_duration && s->confidence >= o->min_confidence;
+           lt_growth_gains(s, net_blocks) >= 3 && s->growing_for >= o->min_duration && s->confidence >= o->min_confidence;
 }
 
 static double clamp01(double v) { return v < 0 ? 0 : v > 1 ? 1 : v; }
@@ -179,7 +188,7 @@ int lt_growth_build(const lt_replay_t *rp, lt_symbolizer_t *sym, const lt_growth
         lt_growth_fit(t, y, b, n, &sp);
         double net_blocks = b[n - 1] - b[0];
         sp.confidence = clamp01(sp.r2) * clamp01(sp.late_ratio) * (0.5 + 0.5 * sp.growth_share) *
-                        clamp01(net_blocks / 4.0);
+                        clamp01(lt_growth_gains(&sp, net_blocks) / 4.0);
         if (!lt_growth_is_suspect(&sp, o, net_blocks, ymax_late > ymax_early)) continue;
         long k = lt_supp_match_profile(o->supp, LT_SUPP_GROWTH, g->prof, site->frames, site->nframes);
         if (k >= 0) {

@@ -33,6 +33,7 @@ typedef struct lt_suspect {
     double rate_bytes_per_s, rate_blocks_per_s;
     double r2;                      /* fit quality of a straight line, 0..1 */
     double growth_share;            /* of the slices where live bytes changed, the share that grew */
+    size_t rises;                   /* slices where live bytes grew */
     double late_ratio;              /* growth rate over the last third / over the window */
     double growing_for;             /* seconds from the first rise to the end of the window */
     uint64_t live_bytes, live_blocks;   /* at the end of the window */
@@ -65,6 +66,10 @@ void lt_growth_free(lt_growth_t *g);
 /* The statistics of one series y[0..n) at times t (seconds): exposed for
  * tests. Fills everything but site, live_* and start_bytes. */
 void lt_growth_fit(const double *t, const double *y, const double *blocks, size_t n, lt_suspect_t *s);
+/* How many times a site grew, for the verdict: the blocks it gained, or for
+ * a buffer grown in place by realloc (one block, ever larger) half the
+ * slices in which it grew. */
+double lt_growth_gains(const lt_suspect_t *s, double net_blocks);
 /* The verdict for fitted statistics: 1 = a suspect. */
 int lt_growth_is_suspect(const lt_suspect_t *s, const lt_growth_opts_t *o, double net_blocks, int new_high_late);
 
