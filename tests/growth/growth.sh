@@ -3,7 +3,7 @@
 # (tests/growth/server.c): a server loop with a 64-byte-per-request leak
 # among churn and a bounded cache, a steady leak, a slow leak (1 block/s), a
 # bounded cache, a cache that grows in steps then stops, a leak that starts
-# half-way, pure churn. Each has its expected verdict; --follow flags the
+# half-way, pure churn, a buffer grown by realloc. Each has its expected verdict; --follow flags the
 # server's leak while it runs; --window and the JSON contract.
 # Run by tests/run_profile_tests.sh.
 source "$(dirname "$0")/../profiles/lib.sh"
@@ -15,7 +15,7 @@ if ! gcc -g -O1 -o server "$D/server.c" 2> build.log; then t_fail "gcc: $(head -
 t_end
 
 # All patterns run at once (5 s each, 1 request per ms).
-for m in server steady slow cache steps late churn; do
+for m in server steady slow cache steps late churn buffer; do
     LD_PRELOAD=$LIB LEAKTRACE_OUTPUT="$WORK/g_$m.trace" ./server $m 5 > "g_$m.out" 2> "g_$m.err" &
 done
 wait
@@ -43,6 +43,10 @@ check cache none; t_end
 check steps none; t_end
 check late leak_request; t_end
 check churn none; t_end
+# One block that realloc keeps growing: live blocks stay 1, bytes rise.
+check buffer grow_log
+[ "$(json_get g_buffer.json 'j["suspects"][0]["live_blocks"]')" = 1 ] || t_fail "the buffer is not one block"
+t_end
 
 t_begin growth_window
 # The late leak starts at 2.5 s: nothing before, a suspect after.

@@ -8,8 +8,10 @@
  *   steps    a cache that grows in three steps during the first half, then stays
  *   late     nothing leaks during the first half, then 64 bytes per request
  *   churn    every request allocates and frees, nothing stays
+ *   buffer   one log buffer grown by realloc (+29 bytes) every request, never freed
  * Expected verdicts (leaktrace growth): server, steady, slow, late: one suspect
- * (leak_request or leak_slowly); cache, steps, churn: none. */
+ * (leak_request or leak_slowly), buffer: one suspect (grow_log); cache, steps,
+ * churn: none. */
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,6 +65,18 @@ __attribute__((noinline)) static void churn(unsigned long i)
     free(b);
 }
 
+static char *logbuf;
+static size_t loglen;
+
+__attribute__((noinline)) static void grow_log(void)
+{
+    char *n = realloc(logbuf, loglen + 29);
+    if (!n) return;
+    logbuf = n;
+    memset(logbuf + loglen, 'x', 29);
+    loglen += 29;
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 3) {
@@ -91,6 +105,9 @@ int main(int argc, char **argv)
             if (t >= secs / 2) leak_request(64);
         } else if (!strcmp(m, "churn")) {
             churn(i);
+        } else if (!strcmp(m, "buffer")) {
+            churn(i);
+            grow_log();
         } else {
             fprintf(stderr, "unknown mode %s\n", m);
             return 2;
