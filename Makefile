@@ -26,7 +26,7 @@ ANALYZER_LIBS := -ldw -lelf -lzstd -lz -lstdc++ -lm
 LIB := $(BUILD)/libleaktrace.so
 CLI := $(BUILD)/leaktrace
 
-.PHONY: all test unit programs bench install clean example
+.PHONY: all test unit sanitize programs bench install clean example
 all: $(LIB) $(CLI)
 
 $(BUILD)/preload/%.o: preload/%.c preload/*.h common/*.h
@@ -57,10 +57,23 @@ $(BUILD)/unit-tests: $(UNIT_SRC) $(UNIT_DEPS)
 unit: $(BUILD)/unit-tests
 	$(BUILD)/unit-tests
 
+# The unit tests (analyzer layers, encoder, stack table) again under
+# AddressSanitizer + UndefinedBehaviorSanitizer, leak checking on: any
+# report fails the run.
+SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+UNIT_SRCS_SAN := $(filter-out analyzer/main.c,$(ANALYZER_SRC)) preload/encode.c preload/stacks.c preload/tmem.c preload/log.c
+$(BUILD)/asan/unit-tests: $(UNIT_SRC) $(UNIT_SRCS_SAN) analyzer/*.h preload/*.h common/*.h tests/unit/*.h
+	@mkdir -p $(dir $@)
+	@echo "  CC $@ (ASan+UBSan)"; $(CC) $(CSTD) $(WARN) $(SAN_FLAGS) -D_GNU_SOURCE -Ianalyzer -Ipreload -Icommon -o $@ \
+	    $(UNIT_SRC) $(UNIT_SRCS_SAN) $$(pkg-config --cflags --libs check) $(ANALYZER_LIBS) -ldl -pthread
+
+sanitize: $(BUILD)/asan/unit-tests
+	CK_FORK=no ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $(BUILD)/asan/unit-tests
+
 programs: all
 	python3 tests/run_programs.py --lib $(LIB) --analyzer $(CLI) --out $(BUILD)/test-programs
 
-test: all unit programs
+test: all unit sanitize programs
 	tests/run_profile_tests.sh $(LIB) $(CLI)
 	tests/run_real_programs.sh $(LIB) $(CLI)
 
