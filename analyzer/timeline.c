@@ -18,12 +18,17 @@
  * dynamic loader) nor in the libstdc++ headers (file under ".../c++/...",
  * template code instantiated in the program): "leak_request (server.c:41)".
  * Without such a frame, the innermost frame; without a function name,
- * "module+0xOFFSET". Top sites whose labels coincide get their callers
- * appended (" from main (server.c:79)") until they differ, then "#2", "#3".
+ * "module+0xOFFSET". Top sites whose labels coincide get more frames until
+ * they differ: first the frames skipped inside the named one, nearest
+ * first (" via std::vector::resize (stl_vector.h:1013)", C++ names without
+ * templates, parameters and return type), then its callers (" from main
+ * (server.c:79)"); still equal after eight frames, they are numbered "#2",
+ * "#3". Labels are valid UTF-8 without control characters.
  *
  * CSV columns (header line, then one row per time slice, RFC 4180):
  *   time_s       seconds since the tracer started, at the end of the slice
- *                (the last slice ends when the trace ends)
+ *                (the last slice ends when the trace ends), 6 decimals
+ *                (9 with slices under 1 ms)
  *   live_bytes   bytes live at that moment, over the whole heap
  *   live_blocks  blocks live at that moment
  *   threads      threads alive at the tracer's last sample before then;
@@ -78,6 +83,7 @@ typedef struct tl {
     uint64_t *other;                /* per slice: the other sites' live bytes */
     uint64_t other_end, other_peak;
     size_t nother;                  /* sites in "other" with live bytes at some point */
+    uint64_t other_runtime_end;     /* of other_end: runtime one-time sites */
     char **label;                   /* per rank, unique, valid UTF-8 */
 } tl_t;
 
@@ -184,16 +190,78 @@ static int sb_addf(char **b, size_t *len, const char *fmt, ...)
     return sb_add(b, len, tmp);
 }
 
+/* Whether fn[0..i) ends with the identifier word. */
+static int after_word(const char *fn, size_t i, const char *word)
+{
+    size_t l = strlen(word);
+    if (i < l || strncmp(fn + i - l, word, l)) return 0;
+    char c = i > l ? fn[i - l - 1] : ' ';
+    return !(c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'));
+}
+
+/* A C++ name without its template arguments, parameter list and return
+ * type, for frames added to tell sites apart: "std::thread&
+ * std::vector<std::thread>::emplace_back<F>(F&&)" -> "std::vector::emplace_back".
+ * Malloc'd; NULL when out of memory. */
+static char *short_name(const char *fn)
+{
+    size_t n = strlen(fn);
+    char *o = malloc(n + 1);
+    if (!o) return NULL;
+    /* Parameter list (and " const"): the balanced (...) ending the name. */
+    size_t end = n;
+    while (end > 0 && fn[end - 1] != ')' && fn[end - 1] != '>' && fn[end - 1] != ']') end--;
+    if (end > 0 && fn[end - 1] == ')') {
+        int depth = 0;
+        for (size_t i = end; i-- > 0;) {
+            if (fn[i] == ')') depth++;
+            else if (fn[i] == '(' && --depth == 0) { end = i; break; }
+        }
+    } else {
+        end = n;
+    }
+    size_t w = 0;
+    int angle = 0, paren = 0;
+    for (size_t i = 0; i < end; i++) {
+        char c = fn[i];
+        /* '<' and '>' of operator<, operator<<, operator->, operator>= are
+         * characters of the name, not brackets. */
+        int opch = (c == '<' || c == '>') && !angle &&
+                   (after_word(fn, i, "operator") || (i > 0 && strchr("<>-", fn[i - 1]) && after_word(fn, i - 1, "operator")));
+        if (!opch && c == '<') { angle++; continue; }
+        if (!opch && c == '>' && angle) { angle--; continue; }
+        if (angle) continue;
+        if (c == '(') paren++;
+        else if (c == ')' && paren) paren--;
+        /* A space outside brackets ends the return type ("operator new"
+         * and conversion operators keep theirs). */
+        if (c == ' ' && !paren && !after_word(fn, i, "operator")) { w = 0; continue; }
+        o[w++] = c;
+    }
+    o[w] = '\0';
+    if (!w) {
+        memcpy(o, fn, n + 1);
+    }
+    return o;
+}
+
 /* One frame as a label part: "fn (file.c:12)", "fn (libfoo.so)", "fn",
- * "libfoo.so+0x1a2b" or "0x1a2b". */
-static int frame_label(char **b, size_t *len, const lt_profile_t *p, const lt_pframe_t *f)
+ * "libfoo.so+0x1a2b" or "0x1a2b"; short: the function's short_name. */
+static int frame_label(char **b, size_t *len, const lt_profile_t *p, const lt_pframe_t *f, int short_fn)
 {
     const char *mod = lt_profile_module_name(p, f->module);
     if (!f->function) {
         if (*mod && sb_add(b, len, mod) < 0) return -1;
         return sb_addf(b, len, "%s0x%" PRIx64, *mod ? "+" : "", f->offset);
     }
-    if (sb_add(b, len, f->function) < 0) return -1;
+    if (short_fn) {
+        char *sn = short_name(f->function);
+        int rc = sn ? sb_add(b, len, sn) : -1;
+        free(sn);
+        if (rc < 0) return -1;
+    } else if (sb_add(b, len, f->function) < 0) {
+        return -1;
+    }
     if (f->file) {
         if (sb_add(b, len, " (") < 0 || sb_add(b, len, base_name(f->file)) < 0) return -1;
         if (f->line && sb_addf(b, len, ":%" PRIu32, f->line) < 0) return -1;
@@ -203,9 +271,11 @@ static int frame_label(char **b, size_t *len, const lt_profile_t *p, const lt_pf
     return 0;
 }
 
-/* The label of a site, with `callers` of the named frame's callers
- * appended. *more: set to 0 when the stack has no further caller. */
-static char *site_label(const lt_profile_t *p, const lt_psite_t *s, size_t callers, int *more)
+/* The label of a site at disambiguation level `level`: the named frame;
+ * from level 1 on, also the frames it called (" via ...", the skipped
+ * runtime frames, nearest first), then its callers (" from ..."). *more:
+ * whether a higher level would add anything. */
+static char *site_label(const lt_profile_t *p, const lt_psite_t *s, size_t level, int *more)
 {
     char *b = NULL;
     size_t len = 0;
@@ -214,10 +284,13 @@ static char *site_label(const lt_profile_t *p, const lt_psite_t *s, size_t calle
     size_t k = 0;
     while (k < s->nframes && (!s->frames[k].function || runtime_frame(p, &s->frames[k]))) k++;
     if (k == s->nframes) k = 0;
-    if (frame_label(&b, &len, p, &s->frames[k]) < 0) goto oom;
+    size_t inner = level < k ? level : k, callers = level - inner;
+    if (frame_label(&b, &len, p, &s->frames[k], 0) < 0) goto oom;
+    for (size_t c = 1; c <= inner; c++)
+        if (sb_add(&b, &len, " via ") < 0 || frame_label(&b, &len, p, &s->frames[k - c], 1) < 0) goto oom;
     for (size_t c = 1; c <= callers && k + c < s->nframes; c++)
-        if (sb_add(&b, &len, " from ") < 0 || frame_label(&b, &len, p, &s->frames[k + c]) < 0) goto oom;
-    *more = k + callers + 1 < s->nframes;
+        if (sb_add(&b, &len, " from ") < 0 || frame_label(&b, &len, p, &s->frames[k + c], 1) < 0) goto oom;
+    *more = inner < k || k + callers + 1 < s->nframes;
     return b;
 oom:
     free(b);
@@ -233,7 +306,10 @@ static int by_label(const void *x, const void *y)
 {
     const tl_lab_t *a = x, *b = y;
     int c = strcmp(a->s, b->s);
-    return c ? c : a->rank < b->rank ? -1 : a->rank > b->rank;
+    if (c) return c;
+    /* The CSV's fixed column names (NO_RANK) before the sites. */
+    if ((a->rank == NO_RANK) != (b->rank == NO_RANK)) return a->rank == NO_RANK ? -1 : 1;
+    return a->rank < b->rank ? -1 : a->rank > b->rank;
 }
 
 /* Labels of the top sites, made unique (also against the CSV's fixed
@@ -242,15 +318,15 @@ static int make_labels(tl_t *m)
 {
     static const char *const fixed[] = { "time_s", "live_bytes", "live_blocks", "threads", "other" };
     const size_t nfixed = sizeof fixed / sizeof fixed[0];
-    size_t *callers = calloc(m->ntop + 1, sizeof *callers);
+    size_t *level = calloc(m->ntop + 1, sizeof *level);
     int *more = calloc(m->ntop + 1, sizeof *more);
     tl_lab_t *v = malloc((m->ntop + nfixed) * sizeof *v);
     int rc = -1;
-    if (!callers || !more || !v || !(m->label = calloc(m->ntop + 1, sizeof *m->label))) goto out;
+    if (!level || !more || !v || !(m->label = calloc(m->ntop + 1, sizeof *m->label))) goto out;
     for (int round = 0;; round++) {
         for (size_t r = 0; r < m->ntop; r++) {
             free(m->label[r]);
-            if (!(m->label[r] = site_label(m->prof, &m->prof->sites[m->top[r]], callers[r], &more[r]))) goto out;
+            if (!(m->label[r] = site_label(m->prof, &m->prof->sites[m->top[r]], level[r], &more[r]))) goto out;
             v[r] = (tl_lab_t){ m->label[r], r };
         }
         for (size_t i = 0; i < nfixed; i++) v[m->ntop + i] = (tl_lab_t){ fixed[i], NO_RANK };
@@ -260,29 +336,33 @@ static int make_labels(tl_t *m)
             if (strcmp(v[i].s, v[i + 1].s)) continue;
             dup = 1;
             for (size_t j = i; j <= i + 1; j++)
-                if (v[j].rank != NO_RANK && more[v[j].rank] && round < 6) {
-                    callers[v[j].rank]++;
+                if (v[j].rank != NO_RANK && more[v[j].rank] > 0 && round < 8) {
+                    more[v[j].rank] = -1;   /* one more frame, once per round */
                     grown = 1;
                 }
         }
+        for (size_t r = 0; r < m->ntop; r++) level[r] += more[r] < 0;
         if (!dup) break;
         if (grown) continue;
-        /* Still equal with no caller left to tell them apart: number them
-         * (v is sorted by label, then rank). */
+        /* Still equal with no frame left to tell them apart: number them
+         * (v is sorted by label, the fixed names first, then by rank). The
+         * numbers are found first: appending moves the strings v points to. */
         size_t run = 1;
+        for (size_t r = 0; r < m->ntop; r++) level[r] = 1;
         for (size_t i = 1; i < m->ntop + nfixed; i++) {
             run = strcmp(v[i].s, v[i - 1].s) ? 1 : run + 1;
-            if (run == 1 || v[i].rank == NO_RANK) continue;
-            char *l = m->label[v[i].rank];
-            size_t len = strlen(l);
-            if (sb_addf(&l, &len, " #%zu", run) < 0) goto out;
-            m->label[v[i].rank] = l;
+            if (v[i].rank != NO_RANK) level[v[i].rank] = run;
+        }
+        for (size_t r = 0; r < m->ntop; r++) {
+            if (level[r] == 1) continue;
+            size_t len = strlen(m->label[r]);
+            if (sb_addf(&m->label[r], &len, " #%zu", level[r]) < 0) goto out;
         }
         break;
     }
     rc = 0;
 out:
-    free(callers);
+    free(level);
     free(more);
     free(v);
     return rc;
@@ -378,35 +458,33 @@ static int tl_build(tl_t *m, const lt_replay_t *rp, lt_symbolizer_t *sym, const 
         m->top[r] = cand[r].site;
         rank[cand[r].site] = r;
     }
-    for (size_t s = 0; s < ns; s++) m->nother += rank[s] == NO_RANK && m->peak[s];
-
-    /* Dense series: the changes added up, per top site and for the rest. */
-    int64_t *acc = calloc(n, sizeof *acc), *oacc = calloc(n, sizeof *oacc);
-    int ok = acc && oacc && (m->other = calloc(n, sizeof *m->other));
-    for (size_t r = 0; ok && r < m->ntop; r++) ok = (m->tb[r] = calloc(n, sizeof **m->tb)) != NULL;
-    for (size_t r = 0; ok && r < m->ntop; r++) {
-        memset(acc, 0, n * sizeof *acc);
-        for (size_t i = 0; i < nd; i++)
-            if (dv[i].site == m->top[r]) acc[dv[i].slice] += dv[i].d;
-        int64_t run = 0;
-        for (size_t i = 0; i < n; i++) {
-            run += acc[i];
-            m->tb[r][i] = run > 0 ? (uint64_t)run : 0;
-        }
+    for (size_t s = 0; s < ns; s++) {
+        m->nother += rank[s] == NO_RANK && m->peak[s];
+        if (rank[s] == NO_RANK && m->prof->sites[s].runtime) m->other_runtime_end += m->end[s];
     }
+
+    /* Dense series: each change added at its slice (one pass over the
+     * changes), then running sums. Arithmetic is modulo 2^64, as the
+     * changes are signed; the sums themselves are never negative. */
+    int ok = (m->other = calloc(n, sizeof *m->other)) != NULL;
+    for (size_t r = 0; ok && r < m->ntop; r++) ok = (m->tb[r] = calloc(n, sizeof **m->tb)) != NULL;
     if (ok) {
-        for (size_t i = 0; i < nd; i++)
-            if (rank[dv[i].site] == NO_RANK) oacc[dv[i].slice] += dv[i].d;
-        int64_t run = 0;
-        for (size_t i = 0; i < n; i++) {
-            run += oacc[i];
-            m->other[i] = run > 0 ? (uint64_t)run : 0;
-            if (m->other[i] > m->other_peak) m->other_peak = m->other[i];
+        for (size_t i = 0; i < nd; i++) {
+            size_t r = rank[dv[i].site];
+            uint64_t *v = r == NO_RANK ? m->other : m->tb[r];
+            v[dv[i].slice] += (uint64_t)dv[i].d;
         }
+        for (size_t r = 0; r <= m->ntop; r++) {
+            uint64_t *v = r < m->ntop ? m->tb[r] : m->other, run = 0;
+            for (size_t i = 0; i < n; i++) {
+                run += v[i];
+                v[i] = run > INT64_MAX ? 0 : run;
+            }
+        }
+        for (size_t i = 0; i < n; i++)
+            if (m->other[i] > m->other_peak) m->other_peak = m->other[i];
         m->other_end = m->other[n - 1];
     }
-    free(acc);
-    free(oacc);
     free(rank);
     if (!ok) goto oom;
     free(cand);
@@ -464,9 +542,10 @@ int lt_timeline_csv(const lt_replay_t *rp, lt_symbolizer_t *sym, const lt_timeli
         csv_quoted(out, m.label[r]);
     }
     fputs(",other\n", out);
-    /* Milliseconds are exact for slices of 1 ms or more; finer slices get
-     * microseconds (the series never goes below that in practice). */
-    int prec = m.se && m.se->slice_ns >= 1000000 ? 3 : 6;
+    /* Microseconds: exact for slices of 1 ms or more, and enough to tell
+     * the last (partial) slice from the one before; nanoseconds for finer
+     * slices. */
+    int prec = m.se && m.se->slice_ns >= 1000000 ? 6 : 9;
     for (size_t i = 0; i < m.n; i++) {
         fprintf(out, "%.*f,%" PRIu64 ",%" PRIu64 ",", prec, m.t[i], m.se->tot_bytes[i], m.se->tot_blocks[i]);
         if (m.se->threads[i]) fprintf(out, "%" PRIu64, m.se->threads[i]);
@@ -503,33 +582,45 @@ static const char *const palette[] = {
 #define THREADS_COLOUR "#6a3d9a"
 #define MARK_COLOUR "#555555"
 
-/* XML-escapes s (already valid UTF-8) and writes at most maxch characters
- * of it (0: all), ending with an ellipsis when cut. */
-static void xml_text(FILE *out, const char *s, size_t maxch)
+static void xml_bytes(FILE *out, const char *s, const char *e)
 {
-    size_t chars = 0;
-    for (const unsigned char *u = (const unsigned char *)s; *u; u++) {
-        if ((*u & 0xc0) != 0x80) {
-            if (maxch && chars == maxch - 1) {
-                /* Room for one more: the ellipsis, unless this is the last. */
-                const unsigned char *v = u + 1;
-                while (*v && (*v & 0xc0) == 0x80) v++;
-                if (*v) {
-                    fputs("\xe2\x80\xa6", out);
-                    return;
-                }
-            }
-            chars++;
-        }
-        switch (*u) {
+    for (; s < e; s++) {
+        switch (*s) {
         case '<': fputs("&lt;", out); break;
         case '>': fputs("&gt;", out); break;
         case '&': fputs("&amp;", out); break;
         case '"': fputs("&quot;", out); break;
         case '\'': fputs("&apos;", out); break;
-        default: fputc(*u, out);
+        default: fputc(*s, out);
         }
     }
+}
+
+/* Where the character number ch (0-based) of UTF-8 s starts. */
+static const char *u8at(const char *s, size_t ch)
+{
+    for (; *s; s++)
+        if (((unsigned char)*s & 0xc0) != 0x80 && ch-- == 0) break;
+    return s;
+}
+
+static size_t u8len(const char *s);
+
+/* XML-escapes s (already valid UTF-8). With maxch > 0, a longer s is cut
+ * in the middle to maxch characters with an ellipsis, keeping its start and
+ * its end (where labels that differ often differ). */
+static void xml_text(FILE *out, const char *s, size_t maxch)
+{
+    size_t n = u8len(s);
+    if (!maxch || n <= maxch || maxch < 5) {
+        xml_bytes(out, s, s + strlen(s));
+        return;
+    }
+    size_t head = (maxch - 1) * 3 / 5, tail = maxch - 1 - head;
+    xml_bytes(out, s, u8at(s, head));
+    fputs("\xe2\x80\xa6", out);
+    const char *t = u8at(s, n - tail);
+    xml_bytes(out, t, t + strlen(t));
 }
 
 /* s sanitized to valid UTF-8 without control characters, then escaped. */
@@ -699,25 +790,42 @@ static char *default_title(const lt_replay_t *rp)
 {
     char *b = NULL;
     size_t len = 0;
-    const char *exe = rp->proc.exe && *rp->proc.exe ? base_name(rp->proc.exe) : "?";
-    if (sb_add(&b, &len, "Live heap of ") < 0 || sb_add(&b, &len, exe) < 0) { free(b); return NULL; }
+    const char *exe = rp->proc.exe && *rp->proc.exe ? base_name(rp->proc.exe) : NULL;
+    if (sb_add(&b, &len, exe ? "Live heap of " : "Live heap") < 0 || (exe && sb_add(&b, &len, exe) < 0)) {
+        free(b);
+        return NULL;
+    }
     if (rp->have_process && sb_addf(&b, &len, " (pid %lld)", rp->proc.pid) < 0) { free(b); return NULL; }
     return b;
 }
 
-/* The SVG of a run too short to plot. */
+/* The SVG of a run too short to plot: says so, and lists the marks. */
 static void svg_empty(FILE *out, const char *title, const tl_t *m)
 {
-    svg_head(out, 160, title);
-    fputs("<text x=\"500\" y=\"84\" text-anchor=\"middle\" font-size=\"14\" fill=\"#444444\">", out);
+    const lt_replay_t *rp = m->rp;
+    size_t nm = rp->nmarks < 20 ? rp->nmarks : 20;
+    char a[32], b[32], c[32];
+    svg_head(out, 140 + (int)(nm + (nm < rp->nmarks)) * 16, title);
+    fputs("<text x=\"500\" y=\"70\" text-anchor=\"middle\" font-size=\"14\" fill=\"#444444\">", out);
     if (!m->se) fputs("No time series: the trace was replayed without them.", out);
     else if (!m->n) fputs("No timeline: the trace holds no time slice.", out);
-    else fprintf(out, "No timeline: the run is too short (1 time slice of %.3f s; at least 2 are needed).",
-                 (double)m->se->slice_ns / 1e9);
+    else fprintf(out, "No timeline: the run is too short (1 time slice of %s; at least 2 are needed)%s",
+                 human_time((double)m->se->slice_ns / 1e9, a, sizeof a),
+                 m->se->slice_ns > 1000000 ? "; try --resolution 0.001." : ".");
     fputs("</text>\n", out);
-    char a[32], b[32];
-    fprintf(out, "<text x=\"500\" y=\"110\" text-anchor=\"middle\" fill=\"#666666\">%s live at the end in %s blocks</text>\n",
-            human_bytes(m->rp->tot.live_bytes, a, sizeof a), grouped(m->rp->tot.live_blocks, b, sizeof b));
+    fprintf(out, "<text x=\"500\" y=\"96\" text-anchor=\"middle\" fill=\"#666666\">%s live at the end in %s blocks%s</text>\n",
+            human_bytes(rp->tot.live_bytes, a, sizeof a), grouped(rp->tot.live_blocks, b, sizeof b),
+            rp->nmarks ? "; marks:" : "");
+    for (size_t i = 0; i < nm; i++) {
+        const lt_mark_t *mk = &rp->marks[i];
+        fprintf(out, "<text x=\"500\" y=\"%zu\" text-anchor=\"middle\" fill=\"#555555\">", 120 + 16 * i);
+        xml_raw(out, mk->label, 60);
+        fprintf(out, " at %s: %s live in %s blocks</text>\n", human_time((double)mk->ts / 1e9, a, sizeof a),
+                human_bytes(mk->tot.live_bytes, b, sizeof b), grouped(mk->tot.live_blocks, c, sizeof c));
+    }
+    if (nm < rp->nmarks)
+        fprintf(out, "<text x=\"500\" y=\"%zu\" text-anchor=\"middle\" fill=\"#777777\">... and %zu more marks</text>\n",
+                120 + 16 * nm, rp->nmarks - nm);
     fputs("</svg>\n", out);
 }
 
@@ -764,8 +872,8 @@ static void svg_axes(const svg_t *g)
         double y = sy(g, v);
         fprintf(out, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" stroke-width=\"1\"/>\n", g->pl, y,
                 g->pr, y, v == 0 ? "#888888" : "#e6e6e6");
-        fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\" fill=\"#333333\">%s %s</text>\n", g->pl - 6, y + 4,
-                num(v / g->ya.unit, a, sizeof a), g->ya.uname);
+        fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\" fill=\"#333333\">%s%s%s</text>\n", g->pl - 6, y + 4,
+                num(v / g->ya.unit, a, sizeof a), v > 0 ? " " : "", v > 0 ? g->ya.uname : "");
     }
     fprintf(out,
             "<text transform=\"translate(16 %.1f) rotate(-90)\" text-anchor=\"middle\" fill=\"#333333\">live heap</text>\n",
@@ -774,8 +882,8 @@ static void svg_axes(const svg_t *g)
     for (double t = 0; t <= g->xa.top * (1 + 1e-9); t += g->xa.step) {
         double x = sx(g, t);
         fprintf(out, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#888888\"/>\n", x, g->pb, x, g->pb + 5);
-        fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" fill=\"#333333\">%s %s</text>\n", x, g->pb + 18,
-                num(t / g->xa.unit, a, sizeof a), g->xa.uname);
+        fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" fill=\"#333333\">%s%s%s</text>\n", x, g->pb + 18,
+                num(t / g->xa.unit, a, sizeof a), t > 0 ? " " : "", t > 0 ? g->xa.uname : "");
     }
     fprintf(out, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#888888\"/>\n", g->pl, g->pt, g->pl, g->pb);
     /* Threads axis, on the right, with the byte axis's tick positions. */
@@ -857,9 +965,9 @@ static void svg_marks(const svg_t *g, mark_pos_t *p, double base)
     char a[32], b[32], c[32];
     for (size_t i = 0; p && i < rp->nmarks; i++) {
         const lt_mark_t *mk = &rp->marks[i];
-        fputs("<g class=\"mark\"><title>mark \"", out);
+        fputs("<g class=\"mark\"><title>mark &quot;", out);
         xml_text(out, p[i].label, 0);
-        fprintf(out, "\" at %s: %s live in %s blocks</title>\n", human_time((double)mk->ts / 1e9, a, sizeof a),
+        fprintf(out, "&quot; at %s: %s live in %s blocks</title>\n", human_time((double)mk->ts / 1e9, a, sizeof a),
                 human_bytes(mk->tot.live_bytes, b, sizeof b), grouped(mk->tot.live_blocks, c, sizeof c));
         fprintf(out,
                 "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" stroke-width=\"1.2\""
@@ -884,14 +992,16 @@ static void svg_marks(const svg_t *g, mark_pos_t *p, double base)
     free(p);
 }
 
-static void svg_line_path(const svg_t *g, const uint64_t *v, double scale_top, int skip_zero)
+/* Path data of a line through v at the slice ends, scaled to scale_top.
+ * pen: the path already has a current point (continue it). skip_zero:
+ * zeros are unknown values, the line breaks there. */
+static void svg_line_path(const svg_t *g, const uint64_t *v, double scale_top, int skip_zero, int pen)
 {
     const tl_t *m = g->m;
-    int pen = 0;
     for (size_t i = 0; i < m->n; i++) {
         if (skip_zero && !v[i]) { pen = 0; continue; }
         double y = g->pb - (g->pb - g->pt) * ((double)v[i] / scale_top);
-        fprintf(g->out, "%s%.1f %.1f", pen ? " L" : (i ? " M" : "M"), sx(g, m->t[i]), y);
+        fprintf(g->out, "%s%.1f %.1f", pen ? " L" : " M", sx(g, m->t[i]), y);
         pen = 1;
     }
 }
@@ -955,7 +1065,8 @@ int lt_timeline_svg(const lt_replay_t *rp, lt_symbolizer_t *sym, const lt_timeli
     }
     double mbase = g.pb + 34;   /* the first row of mark labels, under the tick labels */
     double legend_top = mrows ? mbase + (mrows - 1 + (unl ? 1 : 0)) * MARK_ROW_H + 30 : g.pb + 44;
-    size_t lrows = 1 + m.ntop + 1 + 1 + (thr_max ? 1 : 0);
+    int show_other = m.nother || m.other_peak;
+    size_t lrows = 1 + m.ntop + (show_other ? 1 : 0) + 1 + (thr_max ? 1 : 0);
     int h = (int)(legend_top + (double)lrows * LEGEND_ROW + 10);
     svg_head(out, h, title);
 
@@ -996,16 +1107,16 @@ int lt_timeline_svg(const lt_replay_t *rp, lt_symbolizer_t *sym, const lt_timeli
     fputs("</g>\n", out);
 
     /* Total live bytes over the stack. */
-    fprintf(out, "<path fill=\"none\" stroke=\"%s\" stroke-width=\"1.5\" stroke-linejoin=\"round\" d=\"M%.1f %.1f L", TOTAL_COLOUR,
+    fprintf(out, "<path fill=\"none\" stroke=\"%s\" stroke-width=\"1.5\" stroke-linejoin=\"round\" d=\"M%.1f %.1f", TOTAL_COLOUR,
             sx(&g, 0), sy(&g, 0));
-    svg_line_path(&g, se->tot_bytes, g.ya.top, 0);
+    svg_line_path(&g, se->tot_bytes, g.ya.top, 0, 1);
     fprintf(out, "\"><title>total live bytes: %s at the end, %s at most</title></path>\n",
             human_bytes(se->tot_bytes[m.n - 1], a, sizeof a), human_bytes(ymax, b, sizeof b));
 
     /* Threads, on their own axis. */
     if (thr_max) {
         fprintf(out, "<path fill=\"none\" stroke=\"%s\" stroke-width=\"2\" stroke-linejoin=\"round\" d=\"", THREADS_COLOUR);
-        svg_line_path(&g, se->threads, g.thr_top, 1);
+        svg_line_path(&g, se->threads, g.thr_top, 1, 0);
         fprintf(out, "\"><title>threads alive: %" PRIu64 " at the end, %" PRIu64 " at most</title></path>\n", thr_end, thr_max);
     }
 
@@ -1027,6 +1138,7 @@ int lt_timeline_svg(const lt_replay_t *rp, lt_symbolizer_t *sym, const lt_timeli
             cx_end, y, cx_peak, y, cx_label, y);
     for (size_t r = 0; r <= m.ntop + 2; r++) {
         if (r == m.ntop + 2 && !thr_max) break;
+        if (r == m.ntop && !show_other) continue;
         y += LEGEND_ROW;
         const char *colour = r < m.ntop ? palette[r % (sizeof palette / sizeof palette[0])]
                              : r == m.ntop ? OTHER_COLOUR : r == m.ntop + 1 ? TOTAL_COLOUR : THREADS_COLOUR;
@@ -1054,7 +1166,10 @@ int lt_timeline_svg(const lt_replay_t *rp, lt_symbolizer_t *sym, const lt_timeli
             fputs("</title>", out);
             xml_text(out, m.label[r], LEGEND_LABEL_MAX);
         } else if (r == m.ntop) {
-            fprintf(out, "other (%zu more site%s)", m.nother, m.nother == 1 ? "" : "s");
+            fprintf(out, "other (%zu more site%s", m.nother, m.nother == 1 ? "" : "s");
+            if (m.other_runtime_end)
+                fprintf(out, "; %s at the end from one-time runtime allocations", human_bytes(m.other_runtime_end, a, sizeof a));
+            fputc(')', out);
         } else if (r == m.ntop + 1) {
             fputs("total live bytes (the line over the stack)", out);
         } else {

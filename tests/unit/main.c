@@ -19,6 +19,7 @@ Suite *flame_suite(void);
 Suite *profiles_suite(void);
 Suite *pprof_suite(void);
 Suite *suppress_suite(void);
+Suite *timeline_suite(void);
 
 int main(void)
 {
@@ -32,6 +33,7 @@ int main(void)
     srunner_add_suite(sr, profiles_suite());
     srunner_add_suite(sr, pprof_suite());
     srunner_add_suite(sr, suppress_suite());
+    srunner_add_suite(sr, timeline_suite());
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);
