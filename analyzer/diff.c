@@ -34,7 +34,7 @@ static void put(char **b, size_t *n, size_t *cap, const char *s, size_t len)
     (*b)[*n] = '\0';
 }
 
-static char *site_key(const lt_profile_t *p, const lt_psite_t *s)
+char *lt_diff_site_key(const lt_profile_t *p, const lt_psite_t *s)
 {
     size_t n = 0, cap = 256;
     char *b = malloc(cap), num[64];
@@ -78,7 +78,7 @@ static keyed_t *key_all(const lt_profile_t *p, int skip_runtime, size_t *cap_out
     for (size_t i = 0; i < p->nsites; i++) {
         const lt_psite_t *s = &p->sites[i];
         if (skip_runtime && s->runtime) continue;
-        char *k = site_key(p, s);
+        char *k = lt_diff_site_key(p, s);
         if (!k) goto oom;
         uint64_t h = str_hash(k);
         size_t j = (size_t)h & (cap - 1);

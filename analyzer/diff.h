@@ -40,4 +40,8 @@ typedef struct lt_diff {
 int lt_diff_build(const lt_profile_t *a, const lt_profile_t *b, int skip_runtime, lt_diff_t **out, lt_err_t *err);
 void lt_diff_free(lt_diff_t *d);
 
+/* The key a site is matched by (see above): equal keys, same site, across
+ * profiles and runs. malloc'd; NULL when out of memory. */
+char *lt_diff_site_key(const lt_profile_t *p, const lt_psite_t *s);
+
 #endif

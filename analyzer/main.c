@@ -951,18 +951,15 @@ static int growth_follow(const char *path, uint64_t res_ns, const lt_growth_opts
             double at = (double)rp->series->nslices * (double)rp->series->slice_ns / 1e9;
             for (size_t i = 0; i < g->nsuspects; i++) {
                 const lt_psite_t *site = &g->prof->sites[g->suspects[i].site];
-                char key[512] = "";
-                size_t kl = 0;
-                for (size_t k = 0; k < site->nframes && kl + 2 < sizeof key; k++)
-                    kl += (size_t)snprintf(key + kl, sizeof key - kl, "%s:%s:%u;", site->frames[k].function ? site->frames[k].function : "?",
-                                           site->frames[k].file ? site->frames[k].file : "", site->frames[k].line);
+                char *key = lt_diff_site_key(g->prof, site);
+                if (!key) break;
                 int known = 0;
                 for (size_t k = 0; k < nseen && !known; k++) known = strcmp(seen[k], key) == 0;
-                if (known) continue;
+                if (known) { free(key); continue; }
                 char **ns = realloc(seen, (nseen + 1) * sizeof *ns);
-                if (!ns) break;
+                if (!ns) { free(key); break; }
                 seen = ns;
-                seen[nseen++] = strdup(key);
+                seen[nseen++] = key;
                 lt_output_growth_suspect_text(out, g, &g->suspects[i], at);
             }
         }
