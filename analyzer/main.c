@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +34,7 @@
 #include "output_threads.h"
 #include "suppress.h"
 #include "ci.h"
+#include "progress.h"
 
 #define VERSION "0.1.0"
 
@@ -74,6 +76,10 @@ static void usage_main(FILE *o)
             "dump (the message says where), 6 out of memory. A trace cut short (the process\n"
             "was killed) is reported with a warning and exit status 0.\n"
             "\n"
+            "Progress: reading a trace shows a progress line on stderr (percent read,\n"
+            "events/s) when stderr is a terminal; -q/--quiet or LEAKTRACE_PROGRESS=0 turns\n"
+            "it off, LEAKTRACE_PROGRESS=1 shows it even when stderr is not a terminal.\n"
+            "\n"
             "Run 'leaktrace COMMAND --help' for a command's options. See docs/ or leaktrace(1).\n");
 }
 
@@ -98,6 +104,7 @@ static void usage_report(FILE *o)
             "                              format, docs/ci.md); the report says what each hid;\n"
             "                              repeatable\n"
             "  -o, --output FILE           write the report to FILE instead of stdout\n"
+            "  -q, --quiet                 no progress line on stderr\n"
             "  -h, --help                  this text\n");
 }
 
@@ -162,6 +169,7 @@ static int common_option(int c, char **argv, void (*usage)(FILE *), int *json, u
         *outpath = optarg;
         return OPT_DONE;
     case 'h': usage(stdout); return 0;
+    case 'q': lt_progress_enable(0, NULL); return OPT_DONE;
     case ':': return usage_error("option '%s' needs a value", argv[optind - 1], usage);
     case '?': return usage_error("unknown option '%s'", argv[optind - 1], usage);
     default: return OPT_NOT_MINE;
@@ -188,6 +196,7 @@ static int report_main(int argc, char **argv, lt_supp_t **supp)
         { "no-demangle", no_argument, NULL, O_NODEM },
         { "suppressions", required_argument, NULL, O_SUPP },
         { "output", required_argument, NULL, 'o' },
+        { "quiet", no_argument, NULL, 'q' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -199,7 +208,7 @@ static int report_main(int argc, char **argv, lt_supp_t **supp)
     int c, r;
     opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":o:hq", opts, NULL)) != -1) {
         int cr = common_option(c, argv, usage_report, &json, &symflags, &outpath);
         if (cr != OPT_NOT_MINE) {
             if (cr >= 0) return cr;
@@ -327,6 +336,7 @@ static void usage_dump(FILE *o)
             "  --format text|json    text: tab-separated lines (default); json: one object\n"
             "  --no-demangle         keep C++ names as in the symbol table\n"
             "  -o, --output FILE     write to FILE instead of stdout\n"
+            "  -q, --quiet           no progress line on stderr\n"
             "  -h, --help            this text\n");
 }
 
@@ -351,6 +361,7 @@ static void usage_diff(FILE *o)
             "  --no-default-suppressions   also compare one-time runtime allocations\n"
             "  --no-demangle               keep C++ names as in the symbol table\n"
             "  -o, --output FILE           write to FILE instead of stdout\n"
+            "  -q, --quiet                 no progress line on stderr\n"
             "  -h, --help                  this text\n");
 }
 
@@ -370,6 +381,7 @@ static void usage_pprof(FILE *o)
             "  --at SECONDS | --mark LABEL | --peak | --end   the moment (default: the end)\n"
             "  --no-demangle         keep C++ names as in the symbol table\n"
             "  -o, --output FILE     where to write (required; - for stdout)\n"
+            "  -q, --quiet           no progress line on stderr\n"
             "  -h, --help            this text\n");
 }
 
@@ -393,6 +405,7 @@ static void usage_flame(FILE *o)
             "                        buffers, dynamic loader data, C++ runtime pools)\n"
             "  --no-demangle         keep C++ names as in the symbol table\n"
             "  -o, --output FILE     write to FILE instead of stdout\n"
+            "  -q, --quiet           no progress line on stderr\n"
             "  -h, --help            this text\n");
 }
 
@@ -409,6 +422,7 @@ static void usage_marks(FILE *o)
             "                        live heap, threads and resident set size over time\n"
             "  --format text|json    output format (default text)\n"
             "  -o, --output FILE     write to FILE instead of stdout\n"
+            "  -q, --quiet           no progress line on stderr\n"
             "  -h, --help            this text\n");
 }
 
@@ -468,6 +482,7 @@ static int cmd_dump(int argc, char **argv)
         { "format", required_argument, NULL, O_FORMAT },
         { "no-demangle", no_argument, NULL, O_NODEM },
         { "output", required_argument, NULL, 'o' },
+        { "quiet", no_argument, NULL, 'q' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -477,7 +492,7 @@ static int cmd_dump(int argc, char **argv)
     const char *outpath = NULL;
     opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":o:hq", opts, NULL)) != -1) {
         int cr = common_option(c, argv, usage_dump, &json, &symflags, &outpath);
         if (cr != OPT_NOT_MINE) {
             if (cr >= 0) return cr;
@@ -531,6 +546,7 @@ static int cmd_diff(int argc, char **argv)
         { "no-default-suppressions", no_argument, NULL, O_NODEF },
         { "no-demangle", no_argument, NULL, O_NODEM },
         { "output", required_argument, NULL, 'o' },
+        { "quiet", no_argument, NULL, 'q' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -541,7 +557,7 @@ static int cmd_diff(int argc, char **argv)
     const char *outpath = NULL;
     opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":o:hq", opts, NULL)) != -1) {
         int cr = common_option(c, argv, usage_diff, &json, &symflags, &outpath);
         if (cr != OPT_NOT_MINE) {
             if (cr >= 0) return cr;
@@ -591,6 +607,7 @@ static int cmd_pprof(int argc, char **argv)
         MOMENT_LONGOPTS,
         { "no-demangle", no_argument, NULL, O_NODEM },
         { "output", required_argument, NULL, 'o' },
+        { "quiet", no_argument, NULL, 'q' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -600,7 +617,7 @@ static int cmd_pprof(int argc, char **argv)
     const char *outpath = NULL;
     opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":o:hq", opts, NULL)) != -1) {
         int cr = common_option(c, argv, usage_pprof, NULL, &symflags, &outpath);
         if (cr != OPT_NOT_MINE) {
             if (cr >= 0) return cr;
@@ -637,6 +654,7 @@ static int cmd_flamegraph(int argc, char **argv)
         { "no-default-suppressions", no_argument, NULL, O_NODEF },
         { "no-demangle", no_argument, NULL, O_NODEM },
         { "output", required_argument, NULL, 'o' },
+        { "quiet", no_argument, NULL, 'q' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -646,7 +664,7 @@ static int cmd_flamegraph(int argc, char **argv)
     const char *outpath = NULL, *title = NULL;
     opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":o:hq", opts, NULL)) != -1) {
         int cr = common_option(c, argv, usage_flame, NULL, &symflags, &outpath);
         if (cr != OPT_NOT_MINE) {
             if (cr >= 0) return cr;
@@ -698,6 +716,7 @@ static int cmd_marks(int argc, char **argv)
         { "samples", no_argument, NULL, O_SAMPLES },
         { "format", required_argument, NULL, O_FORMAT },
         { "output", required_argument, NULL, 'o' },
+        { "quiet", no_argument, NULL, 'q' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -705,7 +724,7 @@ static int cmd_marks(int argc, char **argv)
     const char *outpath = NULL;
     opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":o:hq", opts, NULL)) != -1) {
         int cr = common_option(c, argv, usage_marks, &json, NULL, &outpath);
         if (cr != OPT_NOT_MINE) {
             if (cr >= 0) return cr;
@@ -752,6 +771,7 @@ static void usage_threads(FILE *o)
             "  --format text|json        output format (default text); JSON also has the table\n"
             "  --no-demangle             keep C++ names as in the symbol table\n"
             "  -o, --output FILE         write to FILE instead of stdout\n"
+            "  -q, --quiet               no progress line on stderr\n"
             "  -h, --help                this text\n");
 }
 
@@ -765,6 +785,7 @@ static int threads_main(int argc, char **argv, lt_supp_t **supp)
         { "format", required_argument, NULL, O_FORMAT },
         { "no-demangle", no_argument, NULL, O_NODEM },
         { "output", required_argument, NULL, 'o' },
+        { "quiet", no_argument, NULL, 'q' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -777,7 +798,7 @@ static int threads_main(int argc, char **argv, lt_supp_t **supp)
     opterr = 0;
     optind = 1;
     int rc = -1;
-    while (rc < 0 && (c = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
+    while (rc < 0 && (c = getopt_long(argc, argv, ":o:hq", opts, NULL)) != -1) {
         switch (c) {
         case O_IGNORE_THREAD: pats[to.nignore++] = optarg; break;
         case O_IGNORE_RUNNING: to.ignore_running_at_exit = 1; break;
@@ -794,6 +815,7 @@ static int threads_main(int argc, char **argv, lt_supp_t **supp)
         case O_NODEM: symflags |= LT_SYM_NO_DEMANGLE; break;
         case 'o': outpath = optarg; break;
         case 'h': usage_threads(stdout); rc = 0; break;
+        case 'q': lt_progress_enable(0, NULL); break;
         case ':': rc = usage_error("option '%s' needs a value", argv[optind - 1], usage_threads); break;
         default: rc = usage_error("unknown option '%s'", argv[optind - 1], usage_threads); break;
         }
@@ -861,6 +883,7 @@ static void usage_growth(FILE *o)
             "  --format text|json     output format (default text)\n"
             "  --no-demangle          keep C++ names as in the symbol table\n"
             "  -o, --output FILE      write to FILE instead of stdout\n"
+            "  -q, --quiet            no progress line on stderr\n"
             "  -h, --help             this text\n");
 }
 
@@ -996,6 +1019,7 @@ static int growth_main(int argc, char **argv, lt_supp_t **supp)
         { "format", required_argument, NULL, O_FORMAT },
         { "no-demangle", no_argument, NULL, O_NODEM },
         { "output", required_argument, NULL, 'o' },
+        { "quiet", no_argument, NULL, 'q' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -1008,7 +1032,7 @@ static int growth_main(int argc, char **argv, lt_supp_t **supp)
     const char *outpath = NULL;
     opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":o:hq", opts, NULL)) != -1) {
         switch (c) {
         case O_WINDOW:
             if (parse_window(optarg, &go)) return usage_error("--window wants A..B in seconds (A < B; 10.., ..60), not '%s'", optarg, usage_growth);
@@ -1040,6 +1064,7 @@ static int growth_main(int argc, char **argv, lt_supp_t **supp)
         case O_NODEM: symflags |= LT_SYM_NO_DEMANGLE; break;
         case 'o': outpath = optarg; break;
         case 'h': usage_growth(stdout); return 0;
+        case 'q': lt_progress_enable(0, NULL); break;
         case ':': return usage_error("option '%s' needs a value", argv[optind - 1], usage_growth);
         default: return usage_error("unknown option '%s'", argv[optind - 1], usage_growth);
         }
@@ -1052,6 +1077,7 @@ static int growth_main(int argc, char **argv, lt_supp_t **supp)
     FILE *out = open_out(outpath, "w", "the growth report");
     if (!out) return LT_E_IO;
     if (follow) {
+        lt_progress_enable(0, NULL); /* it re-reads the trace over and over */
         int rc = growth_follow(path, res_ns, &go, symflags, out);
         int rc2 = close_out(out, outpath);
         return rc ? rc : rc2;
@@ -1104,6 +1130,7 @@ static void usage_timeline(FILE *o)
             "  --no-default-suppressions   one-time runtime allocations may be top sites\n"
             "  --no-demangle          keep C++ names as in the symbol table\n"
             "  -o, --output FILE      write to FILE instead of stdout\n"
+            "  -q, --quiet            no progress line on stderr\n"
             "  -h, --help             this text\n");
 }
 
@@ -1117,6 +1144,7 @@ static int cmd_timeline(int argc, char **argv)
         { "no-default-suppressions", no_argument, NULL, O_NODEF },
         { "no-demangle", no_argument, NULL, O_NODEM },
         { "output", required_argument, NULL, 'o' },
+        { "quiet", no_argument, NULL, 'q' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -1127,7 +1155,7 @@ static int cmd_timeline(int argc, char **argv)
     const char *outpath = NULL;
     opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":o:hq", opts, NULL)) != -1) {
         int cr = common_option(c, argv, usage_timeline, NULL, &symflags, &outpath);
         if (cr != OPT_NOT_MINE) {
             if (cr >= 0) return cr;
@@ -1200,6 +1228,7 @@ static void usage_ci(FILE *o)
             "  --validate-only         check the options, suppressions and baseline, analyse\n"
             "                          nothing (run-with-tracer.sh does this before the run)\n"
             "  -o, --output FILE       write the text report to FILE instead of stdout\n"
+            "  -q, --quiet             no progress line on stderr\n"
             "  -h, --help              this text\n"
             "\n"
             "exit status: 0 no findings left (none, or all suppressed, known in the\n"
@@ -1229,6 +1258,7 @@ static int ci_main(int argc, char **argv, lt_supp_t **supp, const char ***pats)
         { "no-demangle", no_argument, NULL, C_NODEM },
         { "validate-only", no_argument, NULL, C_VALID },
         { "output", required_argument, NULL, 'o' },
+        { "quiet", no_argument, NULL, 'q' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -1242,7 +1272,7 @@ static int ci_main(int argc, char **argv, lt_supp_t **supp, const char ***pats)
     o.exclude = *pats;
     opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":o:hq", opts, NULL)) != -1) {
         switch (c) {
         case C_FAILON:
             if (lt_ci_parse_fail_on(optarg, &o.fail_on))
@@ -1271,6 +1301,7 @@ static int ci_main(int argc, char **argv, lt_supp_t **supp, const char ***pats)
         case C_VALID: validate = 1; break;
         case 'o': outpath = optarg; break;
         case 'h': usage_ci(stdout); return 0;
+        case 'q': lt_progress_enable(0, NULL); break;
         case ':': return usage_error("option '%s' needs a value", argv[optind - 1], usage_ci);
         default: return usage_error("unknown option '%s'", argv[optind - 1], usage_ci);
         }
@@ -1306,6 +1337,11 @@ int main(int argc, char **argv)
         return LT_E_USAGE;
     }
     const char *cmd = argv[1];
+    /* The progress line of long reads: on a terminal only, unless
+     * LEAKTRACE_PROGRESS says otherwise (0: never; 1: even when stderr is
+     * not a terminal); a command's -q/--quiet turns it off. */
+    const char *pe = getenv("LEAKTRACE_PROGRESS");
+    lt_progress_enable(pe && *pe ? strcmp(pe, "0") != 0 : isatty(STDERR_FILENO), stderr);
     static const struct { const char *name; int (*fn)(int, char **); void (*usage)(FILE *); } cmds[] = {
         { "report", cmd_report, usage_report }, { "dump", cmd_dump, usage_dump },
         { "diff", cmd_diff, usage_diff },       { "pprof", cmd_pprof, usage_pprof },
