@@ -250,4 +250,43 @@ mtags, _ = man_tags(opt_sec)
 problems += diff_sets("run-with-tracer.sh's parser", rwt_opts, "run-with-tracer.sh.1 OPTIONS", mtags)
 result("options_run_with_tracer", problems)
 
+# ---- links between the documents ----------------------------------------------------
+def slug(heading):
+    """GitHub's anchor for a heading: lower case, punctuation dropped,
+    spaces to hyphens."""
+    h = re.sub(r"[`*_]", "", heading.strip().lower())
+    h = re.sub(r"[^\w\- ]", "", h)
+    return h.replace(" ", "-")
+
+
+def anchors(path):
+    text = open(path, encoding="utf-8").read()
+    text = re.sub(r"```.*?```", "", text, flags=re.S)
+    return {slug(m) for m in re.findall(r"^#+ (.*)$", text, re.M)}
+
+
+problems = []
+md_files = [os.path.join(REPO, "README.md")] + sorted(
+    os.path.join(REPO, "docs", f) for f in os.listdir(os.path.join(REPO, "docs")) if f.endswith(".md"))
+for md in md_files:
+    text = re.sub(r"```.*?```", "", open(md, encoding="utf-8").read(), flags=re.S)
+    for target in re.findall(r"\]\(([^)\s]+)\)", text):
+        if re.match(r"[a-z]+:", target):
+            continue
+        path, _, anchor = target.partition("#")
+        full = os.path.normpath(os.path.join(os.path.dirname(md), path)) if path else md
+        where = os.path.relpath(md, REPO)
+        if not os.path.exists(full):
+            problems.append(f"{where}: link to missing {target}")
+        elif anchor and full.endswith(".md") and anchor not in anchors(full):
+            problems.append(f"{where}: no heading for #{anchor} in {os.path.relpath(full, REPO)}")
+result("doc_links", problems)
+
+# Every guide is reachable from the index.
+index = read("docs/README.md")
+problems = [f"docs/{f} is not linked from docs/README.md" for f in sorted(os.listdir(os.path.join(REPO, "docs")))
+            if (f.endswith(".md") or f.endswith((".1", ".7"))) and f != "README.md" and f"({f})" not in index
+            and f"({f}#" not in index]
+result("doc_index", problems)
+
 sys.exit(1 if FAILS else 0)
