@@ -36,9 +36,10 @@ if make -s -C "$REPO" install DESTDIR="$WORK/inst" PREFIX=/usr > install.log 2>&
     for p in leaktrace.1 run-with-tracer.sh.1; do
         cmp -s "inst/usr/share/man/man1/$p" "$REPO/docs/$p" || t_fail "man1/$p not installed"
     done
+    [ -f inst/usr/share/doc/leaktrace/README.md ] || t_fail "README.md is not installed"
     cmp -s inst/usr/share/man/man7/libleaktrace.7 "$REPO/docs/libleaktrace.7" || t_fail "man7/libleaktrace.7 not installed"
     for g in README.md getting-started.md guide-growth.md comparison.md; do
-        [ -f "inst/usr/share/doc/leaktrace/$g" ] || t_fail "docs/$g is not installed"
+        [ -f "inst/usr/share/doc/leaktrace/docs/$g" ] || t_fail "docs/$g is not installed"
     done
 else
     t_fail "make install failed: $(tail -3 install.log)"
