@@ -17,7 +17,7 @@ t_begin guides_build
 ( cd "$REPO" &&
   gcc -g -O0 -o "$WORK/leaky" examples/leaky.c &&
   gcc -g -O0 -pthread -o "$WORK/threads" examples/threads.c &&
-  gcc -g -O1 -o "$WORK/server" tests/growth/server.c ) > build.log 2>&1 || t_fail "gcc: $(head -3 build.log)"
+  gcc -g -O1 -o "$WORK/server" tests/growth/server.c ) > "$WORK/build.log" 2>&1 || t_fail "gcc: $(head -3 "$WORK/build.log")"
 cd "$WORK" || exit 1
 sed 's|if (!seen) return NULL;   /\* Leak 1.*|if (!seen) { free(line); return NULL; }|' "$REPO/examples/leaky.c" > leaky-fixed.c
 grep -q 'if (!seen) { free(line); return NULL; }' leaky-fixed.c || t_fail "the fix of getting-started.md no longer applies to examples/leaky.c"
