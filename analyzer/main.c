@@ -285,8 +285,22 @@ static int cmd_report(int argc, char **argv)
 
 /* leaktrace events TRACE: every record as the decoder sees it, one per
  * line, in file order. For debugging the tracer and for tests. */
+static void usage_events(FILE *o)
+{
+    fprintf(o,
+            "usage: leaktrace events TRACE\n"
+            "\n"
+            "Prints every record of TRACE as the decoder sees it, one per line, in file\n"
+            "order. For debugging the tracer and for tests: the output is not a stable\n"
+            "format.\n");
+}
+
 static int cmd_events(int argc, char **argv)
 {
+    if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+        usage_events(stdout);
+        return 0;
+    }
     if (argc != 2) return usage_error("%s", "usage: leaktrace events TRACE", NULL);
     lt_err_t err = { 0 };
     lt_trace_file_t *f;
@@ -1369,6 +1383,10 @@ int main(int argc, char **argv)
                 cmds[i].usage(stdout);
                 return 0;
             }
+        if (argc > 2 && !strcmp(argv[2], "events")) {
+            usage_events(stdout);
+            return 0;
+        }
         usage_main(stdout);
         return 0;
     }

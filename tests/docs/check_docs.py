@@ -125,6 +125,12 @@ for line in man1.split("\n"):
         man_sections[cur].append(line)
 
 result("commands_help", diff_sets("main.c", parser_cmds, "leaktrace help", help_cmds))
+problems = []
+for cmd in sorted(parser_cmds - {"help", "version"}):
+    p = subprocess.run([LT, cmd, "--help"], capture_output=True, text=True, check=False)
+    if p.returncode != 0 or not p.stdout.startswith(f"usage: leaktrace {cmd} "):
+        problems.append(f"'leaktrace {cmd} --help': exit {p.returncode}, {(p.stdout or p.stderr)[:80]!r}")
+result("commands_have_help", problems)
 result("commands_man", diff_sets("main.c", parser_cmds, "leaktrace.1", set(man_sections)))
 
 
