@@ -54,13 +54,4 @@ if [ "$mode" = test ]; then
 fi
 
 # The demo: build the example with debug info, trace it, report.
-out=build/example
-rm -rf "$out"
-mkdir -p "$out"
-cc -g -O0 -o "$out/leaky" examples/leaky.c
-echo "\$ LD_PRELOAD=build/libleaktrace.so LEAKTRACE_OUTPUT=$out/leaky.%p.trace $out/leaky"
-LD_PRELOAD="$PWD/build/libleaktrace.so" LEAKTRACE_OUTPUT="$out/leaky.%p.trace" "$out/leaky"
-trace=$(ls "$out"/leaky.*.trace)
-echo
-echo "\$ build/leaktrace report $trace"
-build/leaktrace report "$trace"
+exec examples/run-example.sh
