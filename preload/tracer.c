@@ -164,12 +164,90 @@ static LT_ALWAYS_INLINE uint32_t intern(lt_thread_t *t, const uint64_t *ips, uin
     return e->id;
 }
 
-static LT_ALWAYS_INLINE uint32_t capture(lt_thread_t *t)
+static LT_COLD void ucache_setup(lt_thread_t *t)
+{
+    if (!lt_cfg.unwind_cache) {
+        t->ucache_off = 1;
+        return;
+    }
+    /* First capture on this thread (the busy flag is held: libc may
+     * allocate inside pthread_getattr_np). */
+    if (lt_stack_bounds(&t->stk_lo, &t->stk_hi) != 0) {
+        t->stk_lo = t->stk_hi = 0;
+        t->ucache_off = 1;
+        return;
+    }
+    if (!t->ucache) t->ucache = lt_mem_alloc(LT_UCACHE * sizeof *t->ucache);
+    if (!t->ucache) t->ucache_off = 1;
+}
+
+static LT_ALWAYS_INLINE unsigned ucache_slot(uintptr_t cfa, uintptr_t ra)
+{
+    uint64_t h = ((uint64_t)ra ^ ((uint64_t)cfa << 7)) * 0x9e3779b97f4a7c15ull;
+    return (unsigned)(h >> 56) & (LT_UCACHE - 2);
+}
+
+/* Slow path: unwind frame by frame, remember where the return addresses
+ * were, intern. Not inlined: it is the rare case once the cache is warm. */
+static __attribute__((noinline)) uint32_t capture_miss(lt_thread_t *t, uint32_t gen, uintptr_t cfa,
+                                                        uintptr_t ra, lt_ucache_ent_t *e)
 {
     uint64_t ips[LT_DEPTH_MAX];
+    int depth = lt_unwind_slots(ips, lt_cfg.depth, cfa, t->stk_hi, e);
+    uint32_t id = intern(t, ips, (uint32_t)depth, gen);
+    if (e) {
+        if (e->n && id != UINT32_MAX) {
+            e->cfa = cfa;
+            e->ra = ra;
+            e->gen = gen;
+            e->id = id;
+        } else {
+            e->n = 0;
+        }
+    }
+    return id;
+}
+
+/* The stack of the hook that inlined this. Fast path: the per-thread unwind
+ * cache (lt_ucache_ent_t): the same caller at the same stack address with
+ * every return address above it unchanged is the same stack. Anything else
+ * (first use, no stack bounds, a stack outside the thread's own, such as a
+ * signal stack or a coroutine) takes the unwinder. */
+static LT_ALWAYS_INLINE uint32_t capture(lt_thread_t *t)
+{
     uint32_t gen = atomic_load_explicit(&lt_module_gen, memory_order_acquire);
-    int depth = lt_unwind(ips, lt_cfg.depth);
-    return intern(t, ips, (uint32_t)depth, gen);
+    uintptr_t cfa = (uintptr_t)__builtin_frame_address(0) + 16;
+    uintptr_t ra = (uintptr_t)__builtin_return_address(0);
+    if (LT_UNLIKELY(t->stk_hi == 0 || t->ucache_off)) {
+        if (!t->ucache_off) ucache_setup(t);
+        if (t->ucache_off) {
+            uint64_t ips[LT_DEPTH_MAX];
+            int depth = lt_unwind(ips, lt_cfg.depth);
+            return intern(t, ips, (uint32_t)depth, gen);
+        }
+    }
+    lt_ucache_ent_t *e = NULL;
+    if (LT_LIKELY(cfa >= t->stk_lo && cfa < t->stk_hi)) {
+        /* Two ways per set: two hot keys that hash alike, or one key with
+         * two stacks above it (a function called from two places at the
+         * same depth), do not evict each other on every call. */
+        lt_ucache_ent_t *set = &t->ucache[ucache_slot(cfa, ra)];
+        for (int way = 0; way < 2; way++) {
+            e = &set[way];
+            if (e->cfa == cfa && e->ra == ra && e->gen == gen && e->n) {
+                uint32_t i = 0;
+                for (; i < e->n; i++)
+                    if (*(const uint64_t *)(cfa - 16 + e->off[i]) != e->val[i]) break;
+                if (LT_LIKELY(i == e->n)) {
+                    t->ucache_hits++;
+                    return e->id;
+                }
+            }
+        }
+        e = !set[0].n ? &set[0] : !set[1].n ? &set[1] : &set[t->ucache_victim++ & 1];
+    }
+    t->ucache_misses++;
+    return capture_miss(t, gen, cfa, ra, e);
 }
 
 uint32_t lt_capture_stack(lt_thread_t *t) { return capture(t); }
@@ -313,6 +391,8 @@ static void fork_child(void)
     for (lt_thread_t *t = atomic_load(&lt_threads); t; t = t->next) {
         atomic_store(&t->tail, atomic_load(&t->head));
         memset(t->cache, 0, sizeof t->cache);
+        if (t->ucache) memset(t->ucache, 0, LT_UCACHE * sizeof *t->ucache); /* ids restart */
+        t->ucache_hits = t->ucache_misses = 0;
         if (t != lt_tls_thr) {
             atomic_store(&t->exiting, 0);
             atomic_store(&t->state, LT_TS_FREE);
@@ -413,6 +493,16 @@ void lt_finish(int how, int status)
     if (!atomic_compare_exchange_strong(&lt_state, &expect, LT_ST_OFF)) return;
     lt_tls_busy++;
     lt_writer_finish(how, status);
+    if (lt_cfg.verbose && !lt_cfg.unwind_cache) {
+        lt_log("unwind cache: off (LEAKTRACE_UNWIND_CACHE=0)");
+    } else if (lt_cfg.verbose) {
+        unsigned long long hits = 0, misses = 0;
+        for (lt_thread_t *t = atomic_load(&lt_threads); t; t = t->next) {
+            hits += t->ucache_hits;
+            misses += t->ucache_misses;
+        }
+        lt_log("unwind cache: %llu of %llu stacks taken from the cache, %llu unwound", hits, hits + misses, misses);
+    }
     lt_tls_busy--;
 }
 
