@@ -116,7 +116,9 @@ struct lt_stack_ent;
 #define LT_UCACHE_SLOTS 150        /* stack words an entry can check (2 per frame) */
 typedef struct lt_ucache_ent {
     uintptr_t cfa, ra;             /* key */
-    uint32_t gen, id, n;           /* n == 0: empty */
+    uint32_t gen, id, n;           /* n == 0: empty, or pending (key set, not filled yet) */
+    uint32_t tries;                /* failed checks since the last fill */
+    uint32_t nocache;              /* 1: this key's stack cannot be cached (signal frame...) */
     uint32_t off[LT_UCACHE_SLOTS];  /* word i to check is at cfa - 16 + off[i] */
     uint64_t val[LT_UCACHE_SLOTS];
 } lt_ucache_ent_t;

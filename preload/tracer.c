@@ -187,23 +187,58 @@ static LT_ALWAYS_INLINE unsigned ucache_slot(uintptr_t cfa, uintptr_t ra)
     return (unsigned)(h >> 56) & (LT_UCACHE - 2);
 }
 
-/* Slow path: unwind frame by frame, remember where the return addresses
- * were, intern. Not inlined: it is the rare case once the cache is warm. */
+/* The unwinds behind a cache miss. Frame by frame (lt_unwind_slots, which
+ * also notes where the return addresses were) is far slower than
+ * unw_backtrace: libunwind takes locks and signal masks (system calls) per
+ * frame. So an entry is only filled for a key seen a second time (the first
+ * miss leaves it "pending"), and a key whose stacks keep changing above it
+ * is refilled only on every eighth failure; other misses take the fast
+ * unwinder. */
 static __attribute__((noinline)) uint32_t capture_miss(lt_thread_t *t, uint32_t gen, uintptr_t cfa,
-                                                        uintptr_t ra, lt_ucache_ent_t *e)
+                                                        uintptr_t ra, lt_ucache_ent_t *set)
 {
     uint64_t ips[LT_DEPTH_MAX];
-    int depth = lt_unwind_slots(ips, lt_cfg.depth, cfa, t->stk_hi, e);
+    lt_ucache_ent_t *e = NULL;
+    int depth;
+    if (set) {
+        int m0 = set[0].cfa == cfa && set[0].ra == ra && set[0].gen == gen;
+        int m1 = set[1].cfa == cfa && set[1].ra == ra && set[1].gen == gen;
+        lt_ucache_ent_t *pend = NULL;
+        if (m0 && !set[0].n && !set[0].nocache) e = &set[0];          /* pending: fill */
+        else if (m1 && !set[1].n && !set[1].nocache) e = &set[1];
+        else if ((m0 && set[0].nocache) || (m1 && set[1].nocache)) e = NULL; /* cannot be cached */
+        else if (m0 && m1) {
+            /* Both ways hold this key, with other stacks above it. */
+            lt_ucache_ent_t *v = &set[t->ucache_victim++ & 1];
+            if ((++v->tries & 7) == 0) e = v;
+        } else {
+            /* A way that is not this key's becomes pending for it. */
+            pend = m0 ? &set[1] : m1 ? &set[0] : !set[0].cfa ? &set[0] : !set[1].cfa ? &set[1]
+                                                 : &set[t->ucache_victim++ & 1];
+        }
+        if (pend) {
+            pend->cfa = cfa;
+            pend->ra = ra;
+            pend->gen = gen;
+            pend->n = 0;
+            pend->tries = 0;
+            pend->nocache = 0;
+        }
+    }
+    if (e) {
+        depth = lt_unwind_slots(ips, lt_cfg.depth, cfa, t->stk_hi, e);
+        if (!e->n) e->nocache = 1; /* a signal frame, too deep...: do not try again */
+    } else {
+        depth = lt_unwind(ips, lt_cfg.depth);
+    }
     uint32_t id = intern(t, ips, (uint32_t)depth, gen);
     if (e) {
-        if (e->n && id != UINT32_MAX) {
-            e->cfa = cfa;
-            e->ra = ra;
-            e->gen = gen;
-            e->id = id;
-        } else {
-            e->n = 0;
-        }
+        e->cfa = cfa;
+        e->ra = ra;
+        e->gen = gen;
+        e->tries = 0;
+        if (id == UINT32_MAX) e->n = 0;
+        e->id = id;
     }
     return id;
 }
@@ -226,14 +261,14 @@ static LT_ALWAYS_INLINE uint32_t capture(lt_thread_t *t)
             return intern(t, ips, (uint32_t)depth, gen);
         }
     }
-    lt_ucache_ent_t *e = NULL;
+    lt_ucache_ent_t *set = NULL;
     if (LT_LIKELY(cfa >= t->stk_lo && cfa < t->stk_hi)) {
         /* Two ways per set: two hot keys that hash alike, or one key with
          * two stacks above it (a function called from two places at the
          * same depth), do not evict each other on every call. */
-        lt_ucache_ent_t *set = &t->ucache[ucache_slot(cfa, ra)];
+        set = &t->ucache[ucache_slot(cfa, ra)];
         for (int way = 0; way < 2; way++) {
-            e = &set[way];
+            lt_ucache_ent_t *e = &set[way];
             if (e->cfa == cfa && e->ra == ra && e->gen == gen && e->n) {
                 uint32_t i = 0;
                 for (; i < e->n; i++)
@@ -244,10 +279,9 @@ static LT_ALWAYS_INLINE uint32_t capture(lt_thread_t *t)
                 }
             }
         }
-        e = !set[0].n ? &set[0] : !set[1].n ? &set[1] : &set[t->ucache_victim++ & 1];
     }
     t->ucache_misses++;
-    return capture_miss(t, gen, cfa, ra, e);
+    return capture_miss(t, gen, cfa, ra, set);
 }
 
 uint32_t lt_capture_stack(lt_thread_t *t) { return capture(t); }

@@ -6,7 +6,8 @@
 # WORKLOAD is sqlite, python, mb1 (mallocbench, 1 thread, 2M iterations) or
 # mb2 (2 threads). Each ENV_* is a list of VAR=value words ("none" runs the
 # program untraced; "-" traces with the defaults). The configurations run
-# interleaved, RUNS rounds (default 5); the script prints for each the median
+# interleaved, RUNS rounds (default 5); a word LIB=PATH in ENV_* traces with
+# that library instead of build/libleaktrace.so (e.g. a build of main); the script prints for each the median
 # user+system CPU seconds of the whole process (writer thread included) and
 # the median wall seconds. CPU time is less sensitive than wall time to the
 # other load on a shared machine; ratios between configurations of the same
@@ -33,8 +34,14 @@ for ((r = 0; r < N; r++)); do
         c=${cfgs[$i]}
         envs=(${pre[@]+"${pre[@]}"})
         if [[ $c != none ]]; then
-            envs+=(LD_PRELOAD="$ROOT/build/libleaktrace.so" LEAKTRACE_OUTPUT="$tmp/t$i.trace")
-            if [[ $c != - ]]; then read -r -a more <<<"$c"; envs+=("${more[@]}"); fi
+            lib=$ROOT/build/libleaktrace.so
+            if [[ $c != - ]]; then
+                read -r -a more <<<"$c"
+                for w in "${more[@]}"; do
+                    if [[ $w == LIB=* ]]; then lib=${w#LIB=}; else envs+=("$w"); fi
+                done
+            fi
+            envs+=(LD_PRELOAD="$lib" LEAKTRACE_OUTPUT="$tmp/t$i.trace")
         fi
         rm -f "$tmp/t$i.trace"
         /usr/bin/time -f "%U %S %e" -o "$tmp/time" env "${envs[@]}" "${cmd[@]}" >/dev/null 2>"$tmp/err" || { cat "$tmp/err" >&2; exit 1; }
