@@ -20,7 +20,9 @@ PRELOAD_LIBS := -lunwind -lzstd -ldl -pthread
 
 # analyzer/: offline, ordinary program.
 ANALYZER_SRC := $(wildcard analyzer/*.c)
-ANALYZER_OBJ := $(ANALYZER_SRC:%.c=$(BUILD)/%.o)
+ANALYZER_OBJ := $(ANALYZER_SRC:%.c=$(BUILD)/%.o) $(BUILD)/analyzer/html_assets.o
+# The HTML report's CSS and JavaScript, compiled in as C strings.
+HTML_ASSETS := analyzer/html_assets/report.css analyzer/html_assets/report.js
 ANALYZER_LIBS := -ldw -lelf -lzstd -lz -lstdc++ -lm
 
 LIB := $(BUILD)/libleaktrace.so
@@ -38,6 +40,14 @@ $(LIB): $(PRELOAD_OBJ)
 
 $(BUILD)/analyzer/%.o: analyzer/%.c analyzer/*.h common/*.h
 	@mkdir -p $(dir $@)
+	@echo "  CC $@"; $(CC) $(CFLAGS_COMMON) -c $< -o $@
+
+$(BUILD)/analyzer/html_assets.c: $(HTML_ASSETS) analyzer/html_assets/embed.sh
+	@mkdir -p $(dir $@)
+	@echo "  GEN $@"; sh analyzer/html_assets/embed.sh $@ lt_html_asset_css analyzer/html_assets/report.css \
+	    lt_html_asset_js analyzer/html_assets/report.js
+
+$(BUILD)/analyzer/html_assets.o: $(BUILD)/analyzer/html_assets.c
 	@echo "  CC $@"; $(CC) $(CFLAGS_COMMON) -c $< -o $@
 
 $(CLI): $(ANALYZER_OBJ)
@@ -61,7 +71,7 @@ unit: $(BUILD)/unit-tests
 # AddressSanitizer + UndefinedBehaviorSanitizer, leak checking on: any
 # report fails the run.
 SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
-UNIT_SRCS_SAN := $(filter-out analyzer/main.c,$(ANALYZER_SRC)) preload/encode.c preload/stacks.c preload/tmem.c preload/log.c
+UNIT_SRCS_SAN := $(filter-out analyzer/main.c,$(ANALYZER_SRC)) $(BUILD)/analyzer/html_assets.c preload/encode.c preload/stacks.c preload/tmem.c preload/log.c
 $(BUILD)/asan/unit-tests: $(UNIT_SRC) $(UNIT_SRCS_SAN) analyzer/*.h preload/*.h common/*.h tests/unit/*.h
 	@mkdir -p $(dir $@)
 	@echo "  CC $@ (ASan+UBSan)"; $(CC) $(CSTD) $(WARN) $(SAN_FLAGS) -D_GNU_SOURCE -Ianalyzer -Ipreload -Icommon -o $@ \
