@@ -436,6 +436,16 @@ static void site_name_html(FILE *out, const lt_symframe_t *f, size_t n)
         lt_html_text(out, x->file);
         fprintf(out, ":%d</span>", x->line);
     }
+    /* Its next two named callers, so sites in one function tell apart. */
+    int shown = 0;
+    for (size_t i = (size_t)(x - f) + 1; i < n && shown < 2; i++) {
+        if (!f[i].function || f[i].inlined) continue;
+        fputs(shown ? " " : " <span class=via>", out);
+        fputs("&larr; ", out);
+        lt_html_text(out, f[i].function);
+        shown++;
+    }
+    if (shown) fputs("</span>", out);
 }
 
 static void stack_html(FILE *out, const lt_symframe_t *f, size_t n, int truncated)

@@ -73,11 +73,13 @@
   }
   function byteTicks(max) {
     if (max <= 0) max = 1;
-    var units = [1, 1024, 1048576, 1073741824], u = 1;
-    for (var i = 0; i < units.length; i++) if (max >= units[i]) u = units[i];
-    var t = ticks(max / u, 4);
-    return { top: t.top * u, v: t.v.map(function (x) { return x * u; }) };
+    var units = [1, 1024, 1048576, 1073741824], names = ['B', 'KiB', 'MiB', 'GiB'], u = 0;
+    for (var i = 0; i < units.length; i++) if (max >= units[i]) u = i;
+    var t = ticks(max / units[u], 4), dec = t.step < 1 ? (t.step < 0.1 ? 2 : 1) : 0;
+    return { top: t.top * units[u], v: t.v.map(function (x) { return x * units[u]; }),
+             label: function (v) { return (v / units[u]).toFixed(dec) + ' ' + names[u]; } };
   }
+  function shorten(s, n) { return s.length > n ? s.slice(0, n - 1) + '\u2026' : s; }
   function tip(container) {
     var t = el('div', { 'class': 'tip' }, container);
     return {
@@ -117,7 +119,7 @@
     for (i = 0; i < ya.v.length; i++) {
       var y = Y(ya.v[i]);
       sv('line', { x1: L, x2: W - R, y1: y, y2: y, stroke: '#e6e9ee' }, svg);
-      sv('text', { x: L - 6, y: y + 4, 'text-anchor': 'end', fill: '#5f6b7a' }, svg, human(ya.v[i]));
+      sv('text', { x: L - 6, y: y + 4, 'text-anchor': 'end', fill: '#5f6b7a' }, svg, ya.label(ya.v[i]));
     }
     for (i = 0; i < xa.v.length; i++) {
       var x = X(xa.v[i]);
@@ -182,7 +184,7 @@
       if (T.threads) h += ', ' + T.threads[j] + ' threads';
       for (var q = 0; q < T.sites.length; q++)
         if (T.sites[q].bytes[j]) h += '<br><span style="color:' + colors[q] + '">\u25A0</span> <span class=fnt>' +
-          esc(T.sites[q].label) + '</span>: ' + human(T.sites[q].bytes[j]);
+          esc(shorten(T.sites[q].label, 120)) + '</span>: ' + human(T.sites[q].bytes[j]);
       if (T.other[j]) h += '<br><span style="color:' + OTHER + '">\u25A0</span> other sites: ' + human(T.other[j]);
       tp.show(h, ev.clientX - box.getBoundingClientRect().left, ev.clientY - box.getBoundingClientRect().top);
     });
@@ -192,7 +194,7 @@
     for (k = 0; k < T.sites.length; k++) {
       var it = el('div', {}, lg);
       el('span', { 'class': 'sw', style: 'background:' + colors[k] }, it);
-      el('span', { 'class': 'fn' }, it, T.sites[k].label);
+      el('span', { 'class': 'fn', title: T.sites[k].label }, it, shorten(T.sites[k].label, 90));
       el('span', { 'class': 'lv' }, it, ' ' + human(T.sites[k].end) + ' at the end, peak ' + human(T.sites[k].peak));
     }
     if (T.nother) {
