@@ -6,7 +6,7 @@
 # nothing on the console, and the rendered content: leak function names in
 # the table, the timeline's areas, the growth curve, the thread alert, the
 # flame graph's frames (also after switching it and searching it through
-# the page's #flame=/#search= address). Without JavaScript, the summary and
+# the page's #flame=/#search= address). run-with-tracer.sh --html. Without JavaScript, the summary and
 # the leak table are in the page's plain HTML. Hostile mark labels ("</script>",
 # U+2028, invalid UTF-8) cannot break out of the data. A process tree gives
 # one section per process. 100,000 distinct stacks: generated in seconds,
@@ -159,6 +159,20 @@ rc=$?
 [ "$rc" = 4 ] || t_fail "one unreadable trace of two: exit $rc, want 4"
 grep -q 'could not be read' part.html || t_fail "the page does not say which trace was unreadable"
 grep -q 'html_leak_alpha' part.html || t_fail "the readable trace is missing from the page"
+t_end
+
+t_begin html_run_with_tracer
+rm -rf rwt
+"$REPO/run-with-tracer.sh" --out "$WORK/rwt" --html "$WORK/rwt.html" -- ./leaky > rwt.out 2> rwt.err
+rc=$?
+[ "$rc" = 0 ] || t_fail "run-with-tracer.sh --html: exit $rc, want 0 (no --check)"
+grep -q "HTML report: $WORK/rwt.html" rwt.err || t_fail "the wrapper does not say where the page is"
+[ -s rwt.html ] || t_fail "no page written"
+grep -q 'load_config' rwt.html || t_fail "the page lacks the leak"
+"$REPO/run-with-tracer.sh" --out "$WORK/rwt2" --html "$WORK/no/such/dir/x.html" -- ./leaky > rwt2.out 2> rwt2.err
+rc=$?
+[ "$rc" = 3 ] || t_fail "an unwritable --html: exit $rc, want 3 (before the run)"
+[ -s rwt2.out ] && t_fail "the command ran although --html could not be written"
 t_end
 
 # ---- 100,000 distinct stacks --------------------------------------------------------
