@@ -21,6 +21,7 @@
  *            label, value, self, file, line, module, kind] * n}}
  *            (kind: 0 function, 1 no symbol, 2 special; +4 inlined)
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdlib.h>
@@ -317,9 +318,16 @@ typedef struct proc {
     uint64_t rt_end, rt_peak;      /* runtime bytes dropped from the profiles */
     size_t findings;
     int id;                        /* section number */
+    /* Kept once the section is written and the analyses freed. */
+    int ok;                        /* analysed and written */
+    long long pid, ppid, start_ns;
+    char *exe;
+    uint64_t leak_bytes;
+    long sec_off, sec_len, json_off, json_len;   /* in the temporary files */
 } proc_t;
 
-static void proc_free(proc_t *p)
+/* Frees the analyses (keeps the summary fields, path and exe). */
+static void proc_release(proc_t *p)
 {
     lt_profile_free(p->prof_end);
     lt_profile_free(p->prof_peak);
@@ -329,6 +337,19 @@ static void proc_free(proc_t *p)
     lt_report_free(p->rep);
     if (p->sym) lt_sym_close(p->sym);
     lt_replay_free(p->rp);
+    p->prof_end = p->prof_peak = NULL;
+    p->tl = NULL;
+    p->gr = NULL;
+    p->thr = NULL;
+    p->rep = NULL;
+    p->sym = NULL;
+    p->rp = NULL;
+}
+
+static void proc_free(proc_t *p)
+{
+    proc_release(p);
+    free(p->exe);
     free(p->path);
 }
 
@@ -578,7 +599,7 @@ static void summary_html(FILE *out, const proc_t *p)
 static void leaks_html(FILE *out, const proc_t *p, size_t max)
 {
     const lt_report_t *r = p->rep;
-    char a[64], b[64];
+    char a[64], b[64], c[64];
     fprintf(out, "<h3 id=\"leaks-%d\">Leaks <span class=count>%zu site%s</span></h3>\n", p->id, r->nleaks, r->nleaks == 1 ? "" : "s");
     if (!r->nleaks) {
         fputs("<p class=none>No leaks: every block allocated was freed", out);
@@ -602,7 +623,7 @@ static void leaks_html(FILE *out, const proc_t *p, size_t max)
         lt_html_text(out, l->nframes && l->frames[nf].function ? l->frames[nf].function : "");
         fprintf(out, "\"><tr class=row><td class=num title=\"%s bytes\">%s</td><td class=num>%s</td><td class=num>%.1f%%</td><td>"
                      "<details><summary>",
-                num(l->bytes, a, sizeof a), human(l->bytes, b, sizeof b), num(l->blocks, b + 32, 32), share);
+                num(l->bytes, a, sizeof a), human(l->bytes, b, sizeof b), num(l->blocks, c, sizeof c), share);
         site_name_html(out, l->frames, l->nframes);
         fputs("</summary>\n", out);
         stack_html(out, l->frames, l->nframes, l->truncated);
@@ -882,32 +903,76 @@ static int proc_json(FILE *out, proc_t *p, const lt_html_opts_t *o, lt_err_t *er
 static int by_start(const void *x, const void *y)
 {
     const proc_t *a = x, *b = y;
-    long long sa = a->rp ? a->rp->proc.start_realtime_ns : 0, sb = b->rp ? b->rp->proc.start_realtime_ns : 0;
-    if (!a->rp != !b->rp) return a->rp ? -1 : 1;
-    if (sa != sb) return sa < sb ? -1 : 1;
-    long long pa = a->rp ? a->rp->proc.pid : 0, pb = b->rp ? b->rp->proc.pid : 0;
-    return pa < pb ? -1 : pa > pb;
+    if (a->ok != b->ok) return a->ok ? -1 : 1;
+    if (a->start_ns != b->start_ns) return a->start_ns < b->start_ns ? -1 : 1;
+    if (a->pid != b->pid) return a->pid < b->pid ? -1 : 1;
+    return a->id - b->id;
 }
 
 static void proc_title(FILE *out, const proc_t *p)
 {
-    lt_html_text(out, base_name(p->rp->proc.exe));
-    fprintf(out, " <span class=pid>pid %lld</span>", p->rp->proc.pid);
+    lt_html_text(out, base_name(p->exe));
+    fprintf(out, " <span class=pid>pid %lld</span>", p->pid);
 }
 
-/* Depth of p in the process tree of the page (parents by ppid). */
+/* Depth of v[i] in the process tree of the page (parents by ppid). */
 static size_t tree_depth(const proc_t *v, size_t n, size_t i)
 {
     size_t d = 0;
     for (size_t guard = 0; guard < n; guard++) {
         size_t j;
         for (j = 0; j < n; j++)
-            if (v[j].rp && v[i].rp && j != i && v[j].rp->proc.pid == v[i].rp->proc.ppid) break;
+            if (v[j].ok && j != i && v[j].pid == v[i].ppid && v[j].start_ns <= v[i].start_ns) break;
         if (j == n) break;
         d++;
         i = j;
     }
     return d;
+}
+
+/* One process's section (to sec) and data (to js). 0 or -1 with err. */
+static int write_proc(proc_t *p, const lt_html_opts_t *o, FILE *sec, FILE *js, lt_err_t *err)
+{
+    p->sec_off = ftell(sec);
+    fprintf(sec, "<section class=proc id=\"proc-%d\" data-proc=%d>\n<h2>", p->id, p->id);
+    proc_title(sec, p);
+    fputs("</h2>\n", sec);
+    summary_html(sec, p);
+    fprintf(sec, "<h3>Live heap over time</h3>\n<div class=chart id=\"timeline-%d\"><p class=nojs>(chart drawn by JavaScript)</p></div>\n",
+            p->id);
+    leaks_html(sec, p, o->max_leaks);
+    growth_html(sec, p);
+    threads_html(sec, p);
+    fprintf(sec, "<h3 id=\"flame-h-%d\">Flame graph</h3>\n<div class=flame id=\"flame-%d\"><p class=nojs>(flame graph drawn by "
+                 "JavaScript)</p></div>\n",
+            p->id, p->id);
+    if (p->rt_end)
+        fputs("<p class=hint>One-time runtime allocations are left out of the flame graphs (<code>--no-default-suppressions</code> "
+              "shows them).</p>\n",
+              sec);
+    fputs("</section>\n", sec);
+    p->sec_len = ftell(sec) - p->sec_off;
+    p->json_off = ftell(js);
+    if (proc_json(js, p, o, err) < 0) return -1;
+    p->json_len = ftell(js) - p->json_off;
+    if (ferror(sec) || ferror(js) || p->sec_off < 0 || p->json_off < 0 || p->sec_len < 0 || p->json_len < 0)
+        LT_RETURN_ERROR(err, LT_E_IO, -1, "cannot write the HTML report's temporary files: %s", strerror(errno));
+    return 0;
+}
+
+/* Copies len bytes at off of f to out. */
+static int copy_range(FILE *f, long off, long len, FILE *out)
+{
+    char buf[65536];
+    if (fseek(f, off, SEEK_SET) != 0) return -1;
+    while (len > 0) {
+        size_t want = len < (long)sizeof buf ? (size_t)len : sizeof buf;
+        size_t got = fread(buf, 1, want, f);
+        if (got == 0) return -1;
+        if (fwrite(buf, 1, got, out) != got) return -1;
+        len -= (long)got;
+    }
+    return 0;
 }
 
 int lt_html_write(const char *const *inputs, size_t ninputs, const lt_html_opts_t *oin, FILE *out, lt_err_t *err)
@@ -928,37 +993,59 @@ int lt_html_write(const char *const *inputs, size_t ninputs, const lt_html_opts_
         free(paths);
         LT_RETURN_ERROR(err, LT_E_NOMEM, -1, "out of memory");
     }
+    for (size_t i = 0; i < n; i++) {
+        v[i].path = paths[i];
+        v[i].id = (int)i;
+    }
+    free(paths);
+    /* Sections and data go to temporary files as each process is analysed,
+     * so memory holds one process's analyses at a time; the page is put
+     * together at the end, in start order, the index first. */
     int rc = 0;
     size_t nok = 0;
-    for (size_t i = 0; i < n; i++) v[i].path = paths[i];
-    free(paths);
+    FILE *sec = tmpfile(), *js = tmpfile();
+    if (!sec || !js) {
+        LT_ERR_SET(err, LT_E_IO, -1, "cannot create a temporary file for the HTML report: %s", strerror(errno));
+        rc = -LT_E_IO;
+        goto done;
+    }
     for (size_t i = 0; i < n; i++) {
-        if (analyze(&v[i], &o) < 0) {
+        proc_t *p = &v[i];
+        if (analyze(p, &o) < 0) {
             if (!rc) {
-                *err = v[i].err;
-                rc = -v[i].err.code;
+                *err = p->err;
+                rc = -p->err.code;
             }
-            if (v[i].err.code == LT_E_NOMEM) goto done;
-            /* Keep the error, drop what was half built. */
-            lt_err_t keep = v[i].err;
-            char *path = v[i].path;
-            v[i].path = NULL;
-            proc_free(&v[i]);
-            memset(&v[i], 0, sizeof v[i]);
-            v[i].path = path;
-            v[i].err = keep;
-        } else {
-            nok++;
+            proc_release(p);
+            if (p->err.code == LT_E_NOMEM) goto done;
+            continue;
         }
+        p->pid = p->rp->proc.pid;
+        p->ppid = p->rp->proc.ppid;
+        p->start_ns = p->rp->proc.start_realtime_ns;
+        p->leak_bytes = p->rep->leak_bytes;
+        if (!(p->exe = strdup(p->rp->proc.exe ? p->rp->proc.exe : "?"))) {
+            LT_ERR_SET(err, LT_E_NOMEM, -1, "out of memory");
+            rc = -LT_E_NOMEM;
+            goto done;
+        }
+        lt_err_t e2 = { 0 };
+        if (write_proc(p, &o, sec, js, &e2) < 0) {
+            *err = e2;
+            rc = -e2.code;
+            goto done;
+        }
+        proc_release(p);
+        p->ok = 1;
+        nok++;
     }
     if (!nok) goto done;   /* nothing to show: no page */
     qsort(v, n, sizeof *v, by_start);
-    for (size_t i = 0; i < n; i++) v[i].id = (int)i;
 
     /* Head. */
     char title[600];
     if (o.title) snprintf(title, sizeof title, "%s", o.title);
-    else if (nok == 1) snprintf(title, sizeof title, "leaktrace: %s (pid %lld)", base_name(v[0].rp->proc.exe), v[0].rp->proc.pid);
+    else if (nok == 1) snprintf(title, sizeof title, "leaktrace: %s (pid %lld)", base_name(v[0].exe), v[0].pid);
     else snprintf(title, sizeof title, "leaktrace: %zu processes", n);
     fputs("<!DOCTYPE html>\n<html lang=en>\n<head>\n<meta charset=utf-8>\n"
           "<meta name=viewport content=\"width=device-width, initial-scale=1\">\n"
@@ -977,10 +1064,10 @@ int lt_html_write(const char *const *inputs, size_t ninputs, const lt_html_opts_
     /* Index of processes. */
     if (n > 1) {
         size_t nf = 0;
-        for (size_t i = 0; i < n; i++) nf += v[i].rp && v[i].findings;
+        for (size_t i = 0; i < n; i++) nf += v[i].ok && v[i].findings;
         fprintf(out, "<nav class=procs><h2>%zu processes, %zu with findings</h2>\n<ul>\n", n, nf);
         for (size_t i = 0; i < n; i++) {
-            if (!v[i].rp) {
+            if (!v[i].ok) {
                 fprintf(out, "<li class=bad><a href=\"#proc-%d\">", v[i].id);
                 lt_html_text(out, base_name(v[i].path));
                 fputs("</a>: unreadable</li>\n", out);
@@ -991,7 +1078,7 @@ int lt_html_write(const char *const *inputs, size_t ninputs, const lt_html_opts_
             proc_title(out, &v[i]);
             char a[64];
             if (v[i].findings)
-                fprintf(out, "</a> &mdash; %s leaked, %zu finding%s</li>\n", human(v[i].rep->leak_bytes, a, sizeof a), v[i].findings,
+                fprintf(out, "</a> &mdash; %s leaked, %zu finding%s</li>\n", human(v[i].leak_bytes, a, sizeof a), v[i].findings,
                         v[i].findings == 1 ? "" : "s");
             else fputs("</a> &mdash; clean</li>\n", out);
         }
@@ -1001,30 +1088,15 @@ int lt_html_write(const char *const *inputs, size_t ninputs, const lt_html_opts_
     /* Sections. */
     for (size_t i = 0; i < n; i++) {
         proc_t *p = &v[i];
-        fprintf(out, "<section class=proc id=\"proc-%d\" data-proc=%d>\n<h2>", p->id, p->id);
-        if (!p->rp) {
+        if (!p->ok) {
+            fprintf(out, "<section class=proc id=\"proc-%d\" data-proc=%d>\n<h2>", p->id, p->id);
             lt_html_text(out, base_name(p->path));
             fputs("</h2>\n<p class=\"verdict bad\">This trace could not be read: ", out);
             lt_html_text(out, p->err.msg);
             fputs("</p>\n</section>\n", out);
             continue;
         }
-        proc_title(out, p);
-        fputs("</h2>\n", out);
-        summary_html(out, p);
-        fprintf(out, "<h3>Live heap over time</h3>\n<div class=chart id=\"timeline-%d\"><p class=nojs>(chart drawn by JavaScript)</p></div>\n",
-                p->id);
-        leaks_html(out, p, o.max_leaks);
-        growth_html(out, p);
-        threads_html(out, p);
-        fprintf(out, "<h3 id=\"flame-h-%d\">Flame graph</h3>\n<div class=flame id=\"flame-%d\"><p class=nojs>(flame graph drawn by "
-                     "JavaScript)</p></div>\n",
-                p->id, p->id);
-        if (p->rt_end)
-            fputs("<p class=hint>One-time runtime allocations are left out of the flame graphs (<code>--no-default-suppressions</code> "
-                  "shows them).</p>\n",
-                  out);
-        fputs("</section>\n", out);
+        if (copy_range(sec, p->sec_off, p->sec_len, out) < 0) goto tmp_error;
     }
 
     /* Data and script. */
@@ -1033,15 +1105,10 @@ int lt_html_write(const char *const *inputs, size_t ninputs, const lt_html_opts_
           out);
     int first = 1;
     for (size_t i = 0; i < n; i++) {
-        if (!v[i].rp) continue;
+        if (!v[i].ok) continue;
         if (!first) fputc(',', out);
         first = 0;
-        lt_err_t e2 = { 0 };
-        if (proc_json(out, &v[i], &o, &e2) < 0) {
-            *err = e2;
-            rc = -e2.code;
-            goto done;
-        }
+        if (copy_range(js, v[i].json_off, v[i].json_len, out) < 0) goto tmp_error;
     }
     fputs("]}</script>\n<script>\n", out);
     fputs(lt_html_asset_js, out);
@@ -1050,7 +1117,13 @@ int lt_html_write(const char *const *inputs, size_t ninputs, const lt_html_opts_
         LT_ERR_SET(err, LT_E_IO, -1, "cannot write the HTML report");
         rc = -LT_E_IO;
     }
+    goto done;
+tmp_error:
+    LT_ERR_SET(err, LT_E_IO, -1, "cannot read back the HTML report's temporary files, or write the report");
+    rc = -LT_E_IO;
 done:
+    if (sec) fclose(sec);
+    if (js) fclose(js);
     for (size_t i = 0; i < n; i++) proc_free(&v[i]);
     free(v);
     return rc;

@@ -398,6 +398,14 @@
     this.box.setAttribute('data-drawn', String(drawn));
     this.box.setAttribute('data-kind', this.kind);
   };
+  /* Zooms into the first frame (depth-first) whose label is name. */
+  Flame.prototype.zoomTo = function (name) {
+    var F = this.F;
+    if (!F || !F.nodes) return false;
+    for (var i = 0; i < F.nodes.length; i++)
+      if (this.s[F.nodes[i].label] === name) { this.zoom = i; this.draw(); return true; }
+    return false;
+  };
   Flame.prototype.hit = function (ev) {
     var r = this.canvas.getBoundingClientRect(), x = ev.clientX - r.left, y = ev.clientY - r.top;
     var rs = this.rects || [];
@@ -458,8 +466,9 @@
 
   function main() {
     var data = JSON.parse(document.getElementById('lt-data').textContent), done = 0;
-    var hash = decodeURIComponent(location.hash || '');
-    var m = /search=([^&]*)/.exec(hash), kind = /flame=(leaked|allocated|peak)/.exec(hash);
+    var hash = location.hash || '';
+    try { hash = decodeURIComponent(hash); } catch (e) { /* a malformed address: use it as it is */ }
+    var m = /search=([^&]*)/.exec(hash), kind = /flame=(leaked|allocated|peak)/.exec(hash), zoom = /zoom=([^&]*)/.exec(hash);
     data.procs.forEach(function (P) {
       function part(name, fn) {
         try { fn(); done++; } catch (e) { reportError(name + ' of process ' + P.pid + ': ' + (e && e.stack || e)); }
@@ -476,6 +485,7 @@
         var f = new Flame(document.getElementById('flame-' + P.id), P);
         if (kind) f.setKind(kind[1]);
         if (m) { f.input.value = m[1]; f.setSearch(m[1]); }
+        if (zoom) f.zoomTo(zoom[1]);
       });
     });
     part0('leak tables', function () {

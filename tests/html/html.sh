@@ -79,6 +79,11 @@ page_ok exs
 m=$(grep -o 'data-matched="[0-9]*"' exs.dom | head -1 | tr -dc 0-9)
 [ "${m:-0}" -ge 1 ] || t_fail "searching intern_key matched no frame"
 grep -q 'matched: ' exs.dom || t_fail "no search result text"
+render "$WORK/ex.html#zoom=__getdelim" exz
+page_ok exz
+grep -q 'zoomed into __getdelim (360 B, 95.7%)' exz.dom || t_fail "zooming into __getdelim: $(grep -o 'zoomed into[^<]*' exz.dom)"
+z=$(attr exz flame-0 data-drawn)
+[ "${z:-0}" -ge 3 ] && [ "$z" -lt "$(attr ex flame-0 data-drawn)" ] || t_fail "zoomed, the flame graph drew $z frames (unzoomed $(attr ex flame-0 data-drawn))"
 t_end
 
 t_begin html_without_javascript
