@@ -145,7 +145,8 @@ static const char *base_name(const char *p)
 
 static const char *human_time(double s, char *buf, size_t n)
 {
-    if (s < 1) snprintf(buf, n, "%.0f ms", s * 1000);
+    if (s < 0.01) snprintf(buf, n, "%.1f ms", s * 1000);
+    else if (s < 1) snprintf(buf, n, "%.0f ms", s * 1000);
     else if (s < 120) snprintf(buf, n, "%.2f s", s);
     else if (s < 7200) snprintf(buf, n, "%.1f min", s / 60);
     else snprintf(buf, n, "%.1f h", s / 3600);

@@ -77,7 +77,7 @@
     for (var i = 0; i < units.length; i++) if (max >= units[i]) u = i;
     var t = ticks(max / units[u], 4), dec = t.step < 1 ? (t.step < 0.1 ? 2 : 1) : 0;
     return { top: t.top * units[u], v: t.v.map(function (x) { return x * units[u]; }),
-             label: function (v) { return (v / units[u]).toFixed(dec) + ' ' + names[u]; } };
+             label: function (v) { return v ? (v / units[u]).toFixed(dec) + ' ' + names[u] : '0'; } };
   }
   function shorten(s, n) { return s.length > n ? s.slice(0, n - 1) + '\u2026' : s; }
   function tip(container) {
@@ -108,9 +108,16 @@
       box.setAttribute('data-drawn', '0');
       return;
     }
+    /* The tracer started with nothing live: the plot starts at (0, 0). */
+    if (T.t[0] > 0) {
+      T = { t: [0].concat(T.t), total: [0].concat(T.total), threads: T.threads ? [T.threads[0]].concat(T.threads) : null,
+            sites: T.sites.map(function (x) { return { label: x.label, peak: x.peak, end: x.end, bytes: [0].concat(x.bytes) }; }),
+            other: [0].concat(T.other), nother: T.nother };
+    }
     var W = 1200, H = 330, L = 74, R = T.threads ? 56 : 18, TOP = 14, B = 40;
     var n = T.t.length, tmax = T.t[n - 1], maxv = 0, i, k;
     for (i = 0; i < n; i++) maxv = Math.max(maxv, T.total[i]);
+    maxv = Math.max(maxv, P.peak);   /* the peak can fall between two slice ends */
     var ya = byteTicks(maxv), xa = innerTicks(tmax > 0 ? tmax : 1, 8);
     var X = function (t) { return L + (W - L - R) * t / xa.top; };
     var Y = function (v) { return H - B - (H - B - TOP) * v / ya.top; };
@@ -157,6 +164,10 @@
       sv('text', { x: W - 4, y: TOP - 3, 'text-anchor': 'end', fill: '#7048e8' }, svg, 'threads');
     }
     sv('line', { x1: L, x2: W - R, y1: H - B, y2: H - B, stroke: '#8a94a3' }, svg);
+    if (P.peak) {
+      var pk = sv('circle', { cx: X(Math.min(P.peak_t, xa.top)), cy: Y(P.peak), r: 4, fill: '#1d2330', 'class': 'peak' }, svg);
+      sv('title', {}, pk, 'peak: ' + human(P.peak) + ' live at ' + htime(P.peak_t));
+    }
     /* Marks: dashed lines, labels staggered in two rows, crowded ones dropped. */
     var lastx = [-1e9, -1e9], hidden = 0;
     for (i = 0; i < P.marks.length; i++) {
@@ -205,7 +216,7 @@
     }
     var il = el('div', {}, lg);
     el('span', { 'class': 'sw', style: 'background:#1d2330;height:2px;vertical-align:3px' }, il);
-    el('span', {}, il, 'total live, peak ' + human(P.peak) + ' at ' + htime(P.peak_t));
+    el('span', {}, il, 'total live (at the end of each time slice); \u25CF the peak, ' + human(P.peak) + ' at ' + htime(P.peak_t));
     if (T.threads) {
       var ih = el('div', {}, lg);
       el('span', { 'class': 'sw', style: 'background:#7048e8;height:2px;vertical-align:3px' }, ih);
