@@ -361,6 +361,18 @@ static int analyze(proc_t *p, const lt_html_opts_t *o)
     lt_source_warn_replay(p->rp, p->path, o->warn, o->warn_ctx);
     if (!(p->sym = lt_sym_open(p->rp->mods, p->rp->nmods, o->symflags, o->warn, o->warn_ctx)))
         LT_RETURN_ERROR(err, LT_E_NOMEM, -1, "out of memory");
+    /* The peak: a second replay that stops right after the peak's event.
+     * Its stacks are those of the first replay, so its symbolizer serves.
+     * First, while little else is in memory. */
+    if (p->rp->tot.peak_bytes) {
+        lt_moment_t m = { LT_MOMENT_SEQ, 0, NULL, p->rp->tot.peak_seq };
+        lt_replay_t *rp2 = NULL;
+        if (lt_replay_file_at(p->path, &m, &rp2, err) < 0) return -1;
+        int rc = lt_profile_from_replay(rp2, p->sym, LT_MOMENT_PEAK, NULL, &p->prof_peak, err);
+        lt_replay_free(rp2);
+        if (rc < 0) return -1;
+        if (!o->no_default_suppressions) p->rt_peak = lt_profile_drop_runtime(p->prof_peak);
+    }
     lt_report_opts_t ro = { o->no_default_suppressions, o->supp };
     if (lt_report_build(p->rp, p->sym, &ro, &p->rep, err) < 0) return -1;
     lt_thread_opts_t tho = { NULL, 0, 0, o->supp };
@@ -383,17 +395,6 @@ static int analyze(proc_t *p, const lt_html_opts_t *o)
     }
     if (lt_profile_from_replay(p->rp, p->sym, LT_MOMENT_END, NULL, &p->prof_end, err) < 0) return -1;
     if (!o->no_default_suppressions) p->rt_end = lt_profile_drop_runtime(p->prof_end);
-    /* The peak: a second replay that stops right after the peak's event.
-     * Its stacks are those of the first replay, so its symbolizer serves. */
-    if (p->rp->tot.peak_bytes) {
-        lt_moment_t m = { LT_MOMENT_SEQ, 0, NULL, p->rp->tot.peak_seq };
-        lt_replay_t *rp2 = NULL;
-        if (lt_replay_file_at(p->path, &m, &rp2, err) < 0) return -1;
-        int rc = lt_profile_from_replay(rp2, p->sym, LT_MOMENT_PEAK, NULL, &p->prof_peak, err);
-        lt_replay_free(rp2);
-        if (rc < 0) return -1;
-        if (!o->no_default_suppressions) p->rt_peak = lt_profile_drop_runtime(p->prof_peak);
-    }
     p->findings = p->rep->nleaks + (p->thr ? p->thr->nalerts : 0) + (p->gr ? p->gr->nsuspects : 0);
     return 0;
 }
@@ -522,8 +523,9 @@ static void summary_html(FILE *out, const proc_t *p)
         fputs("<b>Findings:</b> ", out);
         const char *sep = "";
         if (r->nleaks) {
-            snprintf(line, sizeof line, "%s leaked in %s blocks from %zu site%s", human(r->leak_bytes, a, sizeof a),
-                     num(r->leak_blocks, b, sizeof b), r->nleaks, r->nleaks == 1 ? "" : "s");
+            snprintf(line, sizeof line, "%s leaked in %s block%s from %s site%s", human(r->leak_bytes, a, sizeof a),
+                     num(r->leak_blocks, b, sizeof b), r->leak_blocks == 1 ? "" : "s", num(r->nleaks, c, sizeof c),
+                     r->nleaks == 1 ? "" : "s");
             lt_html_text(out, line);
             sep = "; ";
         }
@@ -558,8 +560,8 @@ static void summary_html(FILE *out, const proc_t *p)
     snprintf(line, sizeof line, "%s in %s block%s", human(rp->tot.live_bytes, a, sizeof a), num(rp->tot.live_blocks, b, sizeof b),
              rp->tot.live_blocks == 1 ? "" : "s");
     kv(out, "live at the end", line);
-    snprintf(line, sizeof line, "%s in %s blocks from %zu sites", human(r->leak_bytes, a, sizeof a), num(r->leak_blocks, b, sizeof b),
-             r->nleaks);
+    snprintf(line, sizeof line, "%s in %s block%s from %s site%s", human(r->leak_bytes, a, sizeof a), num(r->leak_blocks, b, sizeof b),
+             r->leak_blocks == 1 ? "" : "s", num(r->nleaks, c, sizeof c), r->nleaks == 1 ? "" : "s");
     kv(out, "leaked", line);
     if (r->supp_blocks) {
         snprintf(line, sizeof line, "%s in %s block%s of runtime one-time allocations (not counted as leaks)",
@@ -567,8 +569,9 @@ static void summary_html(FILE *out, const proc_t *p)
         kv(out, "suppressed", line);
     }
     if (r->usupp_blocks) {
-        snprintf(line, sizeof line, "%s in %s blocks from %s sites hidden by your suppressions", human(r->usupp_bytes, a, sizeof a),
-                 num(r->usupp_blocks, b, sizeof b), num(r->usupp_sites, c, sizeof c));
+        snprintf(line, sizeof line, "%s in %s block%s from %s site%s hidden by your suppressions", human(r->usupp_bytes, a, sizeof a),
+                 num(r->usupp_blocks, b, sizeof b), r->usupp_blocks == 1 ? "" : "s", num(r->usupp_sites, c, sizeof c),
+                 r->usupp_sites == 1 ? "" : "s");
         kv(out, "user suppressions", line);
     }
     if (p->thr && p->thr->tracked) {
@@ -601,7 +604,8 @@ static void leaks_html(FILE *out, const proc_t *p, size_t max)
 {
     const lt_report_t *r = p->rep;
     char a[64], b[64], c[64];
-    fprintf(out, "<h3 id=\"leaks-%d\">Leaks <span class=count>%zu site%s</span></h3>\n", p->id, r->nleaks, r->nleaks == 1 ? "" : "s");
+    fprintf(out, "<h3 id=\"leaks-%d\">Leaks <span class=count>%s site%s</span></h3>\n", p->id, num(r->nleaks, c, sizeof c),
+            r->nleaks == 1 ? "" : "s");
     if (!r->nleaks) {
         fputs("<p class=none>No leaks: every block allocated was freed", out);
         if (r->supp_blocks) fputs(" (apart from one-time runtime allocations)", out);
@@ -637,9 +641,9 @@ static void leaks_html(FILE *out, const proc_t *p, size_t max)
             cb += r->leaks[i].bytes;
             ck += r->leaks[i].blocks;
         }
-        fprintf(out, "<p class=cut id=\"leakcut-%d\">Not listed: the %zu smallest sites (%s in %s blocks). "
+        fprintf(out, "<p class=cut id=\"leakcut-%d\">Not listed: the %s smallest sites (%s in %s blocks). "
                      "<code>leaktrace report --top 0</code> lists them all.</p>\n",
-                p->id, r->nleaks - n, human(cb, a, sizeof a), num(ck, b, sizeof b));
+                p->id, num(r->nleaks - n, c, sizeof c), human(cb, a, sizeof a), num(ck, b, sizeof b));
     }
 }
 

@@ -114,7 +114,8 @@
             sites: T.sites.map(function (x) { return { label: x.label, peak: x.peak, end: x.end, bytes: [0].concat(x.bytes) }; }),
             other: [0].concat(T.other), nother: T.nother };
     }
-    var W = 1200, H = 330, L = 74, R = T.threads ? 56 : 18, TOP = 14, B = 40;
+    /* Marks' labels get a band of their own above the plot. */
+    var W = 1200, H = 340, L = 74, R = T.threads ? 56 : 18, TOP = P.marks.length ? 40 : 16, B = 40;
     var n = T.t.length, tmax = T.t[n - 1], maxv = 0, i, k;
     for (i = 0; i < n; i++) maxv = Math.max(maxv, T.total[i]);
     maxv = Math.max(maxv, P.peak);   /* the peak can fall between two slice ends */
@@ -172,13 +173,13 @@
     var lastx = [-1e9, -1e9], hidden = 0;
     for (i = 0; i < P.marks.length; i++) {
       var m = P.marks[i], mx = X(Math.min(m.t, xa.top));
-      var ml = sv('line', { x1: mx, x2: mx, y1: TOP, y2: H - B, stroke: '#d6336c', 'stroke-dasharray': '3 3', 'class': 'mark' }, svg);
+      var ml = sv('line', { x1: mx, x2: mx, y1: 2, y2: H - B, stroke: '#d6336c', 'stroke-dasharray': '3 3', 'class': 'mark' }, svg);
       sv('title', {}, ml, m.label + ' at ' + htime(m.t) + ': ' + human(m.live) + ' live');
       var row = mx - lastx[0] > 110 ? 0 : mx - lastx[1] > 110 ? 1 : -1;
       if (row < 0) { hidden++; continue; }
       lastx[row] = mx;
       var lab = m.label.length > 16 ? m.label.slice(0, 15) + '\u2026' : m.label;
-      sv('text', { x: mx + 3, y: TOP + 10 + row * 13, fill: '#d6336c', 'font-size': 11, 'class': 'marklabel' }, svg, lab);
+      sv('text', { x: mx + 3, y: 12 + row * 13, fill: '#d6336c', 'font-size': 11, 'class': 'marklabel' }, svg, lab);
     }
     /* Hover: the values at the nearest slice. */
     var cursor = sv('line', { x1: 0, x2: 0, y1: TOP, y2: H - B, stroke: '#1d2330', 'stroke-opacity': 0, 'pointer-events': 'none' }, svg);

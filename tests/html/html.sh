@@ -191,7 +191,7 @@ echo "    html of 100,000 stacks: ${secs} s, $(stat -c %s many.html) bytes"
 "$PY" -c "import sys; sys.exit(float(sys.argv[1]) > 60)" "$secs" || t_fail "generation took ${secs} s (limit 60 on a loaded machine)"
 sz=$(stat -c %s many.html)
 [ "$sz" -lt 20000000 ] || t_fail "the page is $sz bytes (want < 20 MB)"
-grep -q 'Not listed: the 99501 smallest sites' many.html || t_fail "the page does not say how many leak sites it left out"
+grep -q 'Not listed: the 99,501 smallest sites' many.html || t_fail "the page does not say how many leak sites it left out"
 start=$(date +%s.%N)
 render "$WORK/many.html" many
 rsecs=$("$PY" -c "import sys; print('%.1f' % (float(sys.argv[2]) - float(sys.argv[1])))" "$start" "$(date +%s.%N)")
