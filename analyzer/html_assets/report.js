@@ -221,7 +221,7 @@
     if (T.threads) {
       var ih = el('div', {}, lg);
       el('span', { 'class': 'sw', style: 'background:#7048e8;height:2px;vertical-align:3px' }, ih);
-      el('span', {}, ih, 'live threads (right axis)');
+      el('span', {}, ih, 'live threads (right axis, as sampled by the tracer)');
     }
     if (P.marks.length) {
       var im = el('div', {}, lg);
