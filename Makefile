@@ -71,7 +71,8 @@ unit: $(BUILD)/unit-tests
 # AddressSanitizer + UndefinedBehaviorSanitizer, leak checking on: any
 # report fails the run.
 SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
-UNIT_SRCS_SAN := $(filter-out analyzer/main.c,$(ANALYZER_SRC)) $(BUILD)/analyzer/html_assets.c preload/encode.c preload/stacks.c preload/tmem.c preload/log.c
+UNIT_SRCS_SAN := $(filter-out analyzer/main.c,$(ANALYZER_SRC)) preload/encode.c preload/stacks.c preload/tmem.c preload/log.c
+UNIT_SRCS_SAN += $(BUILD)/analyzer/html_assets.c
 $(BUILD)/asan/unit-tests: $(UNIT_SRC) $(UNIT_SRCS_SAN) analyzer/*.h preload/*.h common/*.h tests/unit/*.h
 	@mkdir -p $(dir $@)
 	@echo "  CC $@ (ASan+UBSan)"; $(CC) $(CSTD) $(WARN) $(SAN_FLAGS) -D_GNU_SOURCE -Ianalyzer -Ipreload -Icommon -o $@ \
