@@ -72,7 +72,6 @@ unit: $(BUILD)/unit-tests
 # report fails the run.
 SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 UNIT_SRCS_SAN := $(filter-out analyzer/main.c,$(ANALYZER_SRC)) preload/encode.c preload/stacks.c preload/tmem.c preload/log.c
-UNIT_SRCS_SAN += $(BUILD)/analyzer/html_assets.c
 $(BUILD)/asan/unit-tests: $(UNIT_SRC) $(UNIT_SRCS_SAN) analyzer/*.h preload/*.h common/*.h tests/unit/*.h
 	@mkdir -p $(dir $@)
 	@echo "  CC $@ (ASan+UBSan)"; $(CC) $(CSTD) $(WARN) $(SAN_FLAGS) -D_GNU_SOURCE -Ianalyzer -Ipreload -Icommon -o $@ \
@@ -80,6 +79,10 @@ $(BUILD)/asan/unit-tests: $(UNIT_SRC) $(UNIT_SRCS_SAN) analyzer/*.h preload/*.h 
 
 sanitize: $(BUILD)/asan/unit-tests
 	CK_FORK=no ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $(BUILD)/asan/unit-tests
+
+# The analyzer's generated HTML assets are part of its layers too.
+UNIT_SRCS_SAN += $(BUILD)/analyzer/html_assets.c
+$(BUILD)/asan/unit-tests: $(BUILD)/analyzer/html_assets.c
 
 programs: all
 	python3 tests/run_programs.py --lib $(LIB) --analyzer $(CLI) --out $(BUILD)/test-programs
