@@ -20,7 +20,9 @@ PRELOAD_LIBS := -lunwind -lzstd -ldl -pthread
 
 # analyzer/: offline, ordinary program.
 ANALYZER_SRC := $(wildcard analyzer/*.c)
-ANALYZER_OBJ := $(ANALYZER_SRC:%.c=$(BUILD)/%.o)
+ANALYZER_OBJ := $(ANALYZER_SRC:%.c=$(BUILD)/%.o) $(BUILD)/analyzer/html_assets.o
+# The HTML report's CSS and JavaScript, compiled in as C strings.
+HTML_ASSETS := analyzer/html_assets/report.css analyzer/html_assets/report.js
 ANALYZER_LIBS := -ldw -lelf -lzstd -lz -lstdc++ -lm
 
 LIB := $(BUILD)/libleaktrace.so
@@ -38,6 +40,14 @@ $(LIB): $(PRELOAD_OBJ)
 
 $(BUILD)/analyzer/%.o: analyzer/%.c analyzer/*.h common/*.h
 	@mkdir -p $(dir $@)
+	@echo "  CC $@"; $(CC) $(CFLAGS_COMMON) -c $< -o $@
+
+$(BUILD)/analyzer/html_assets.c: $(HTML_ASSETS) analyzer/html_assets/embed.sh
+	@mkdir -p $(dir $@)
+	@echo "  GEN $@"; sh analyzer/html_assets/embed.sh $@ lt_html_asset_css analyzer/html_assets/report.css \
+	    lt_html_asset_js analyzer/html_assets/report.js
+
+$(BUILD)/analyzer/html_assets.o: $(BUILD)/analyzer/html_assets.c
 	@echo "  CC $@"; $(CC) $(CFLAGS_COMMON) -c $< -o $@
 
 $(CLI): $(ANALYZER_OBJ)
@@ -69,6 +79,10 @@ $(BUILD)/asan/unit-tests: $(UNIT_SRC) $(UNIT_SRCS_SAN) analyzer/*.h preload/*.h 
 
 sanitize: $(BUILD)/asan/unit-tests
 	CK_FORK=no ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $(BUILD)/asan/unit-tests
+
+# The analyzer's generated HTML assets are part of its layers too.
+UNIT_SRCS_SAN += $(BUILD)/analyzer/html_assets.c
+$(BUILD)/asan/unit-tests: $(BUILD)/analyzer/html_assets.c
 
 programs: all
 	python3 tests/run_programs.py --lib $(LIB) --analyzer $(CLI) --out $(BUILD)/test-programs

@@ -21,7 +21,7 @@ esac
 # traces and the reference tools it compares against.
 pkgs="build-essential pkg-config libunwind-dev libzstd-dev check libdw-dev libelf-dev zlib1g-dev"
 if [ "$mode" = test ]; then
-    pkgs="$pkgs g++ python3 valgrind sqlite3 perl golang-go curl procps groff-base bsdutils"
+    pkgs="$pkgs g++ python3 valgrind sqlite3 perl golang-go curl procps groff-base bsdutils chromium"
 fi
 
 missing=""

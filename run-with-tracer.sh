@@ -27,6 +27,8 @@
 #                          traced, their children too (repeatable)
 #   --exit-code N          the status for findings with --check (default 23)
 #   --top N                leak sites shown per process (default 10, 0 = all)
+#   --html FILE            also write the HTML report of every process to FILE
+#                          (leaktrace html: charts, leak tables, flame graphs)
 #   -h, --help             this text
 #
 # Exit status: COMMAND's when it failed (128+N when killed by signal N);
@@ -62,18 +64,25 @@ usage_error() {
 }
 
 out=""
+html=""
 check=0
 ci_args=()
+html_args=()
 while [ $# -gt 0 ]; do
     opt=$1
     case $opt in
         --*=*) val=${opt#*=}; opt=${opt%%=*}; shift; set -- "$opt" "$val" "$@" ;;
     esac
     case $1 in
-        --out|--fail-on|--min-bytes|--suppressions|--baseline|--write-baseline|--junit|--json|--exclude|--exit-code|--top)
+        --out|--fail-on|--min-bytes|--suppressions|--baseline|--write-baseline|--junit|--json|--exclude|--exit-code|--top|--html)
             [ $# -ge 2 ] || usage_error "option '$1' needs a value"
             [ -n "$2" ] || usage_error "option '$1' needs a value"
-            if [ "$1" = --out ]; then out=$2; else ci_args+=("$1" "$2"); fi
+            case $1 in
+                --out) out=$2 ;;
+                --html) html=$2 ;;
+                --suppressions) ci_args+=("$1" "$2"); html_args+=("$1" "$2") ;;
+                *) ci_args+=("$1" "$2") ;;
+            esac
             shift 2 ;;
         --check) check=1; shift ;;
         --) shift; break ;;
@@ -87,6 +96,10 @@ done
 # Everything the analysis will need is checked before the (long) run: a
 # malformed suppressions file fails now, naming its line.
 "$cli" ci --validate-only ${ci_args[@]+"${ci_args[@]}"} || exit $?
+if [ -n "$html" ]; then
+    hdir=$(dirname -- "$html")
+    [ -d "$hdir" ] && [ -w "$hdir" ] || { echo "$me: error: cannot write the HTML report '$html': no writable directory '$hdir'" >&2; exit 3; }
+fi
 
 [ -n "$out" ] || out="leaktrace-$(date +%Y%m%d-%H%M%S)"
 mkdir -p -- "$out" || { echo "$me: error: cannot create the directory '$out'" >&2; exit 3; }
@@ -161,6 +174,15 @@ fi
 
 "$cli" ci ${ci_args[@]+"${ci_args[@]}"} "$out"
 ci_status=$?
+if [ -n "$html" ]; then
+    "$cli" html ${html_args[@]+"${html_args[@]}"} "$out" -o "$html"
+    html_status=$?
+    if [ $html_status -eq 0 ]; then
+        echo "$me: HTML report: $html" >&2
+    elif [ $ci_status -eq 0 ]; then
+        ci_status=$html_status   # with --check, a report that could not be written fails the run
+    fi
+fi
 
 # COMMAND's failure first; then, with --check, the verdict. Without --check
 # neither findings nor analysis errors (reported above) change the status.

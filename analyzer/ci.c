@@ -374,6 +374,11 @@ fail:
     return -err->code;
 }
 
+int lt_ci_list_traces(const char *const *inputs, size_t n, char ***out, size_t *n_out, lt_err_t *err)
+{
+    return list_traces(inputs, n, out, n_out, err);
+}
+
 /* ---- per-test attribution (the mark hook) -------------------------------- */
 
 typedef struct raw_test {

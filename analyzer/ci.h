@@ -74,4 +74,10 @@ int lt_ci_validate(const lt_ci_opts_t *o, lt_err_t *err);
  * err is filled for the error statuses. */
 int lt_ci_run(const char *const *inputs, size_t n, const lt_ci_opts_t *o, FILE *out, lt_err_t *err);
 
+/* The traces of inputs[0..n): every regular *.trace file of a directory
+ * (sorted by name), a file as named. Returns 0 with *out (n_out malloc'd
+ * paths in a malloc'd array; the caller frees both), or -LT_E_IO (an input
+ * does not exist) / -LT_E_NOMEM. Shared with the HTML report. */
+int lt_ci_list_traces(const char *const *inputs, size_t n, char ***out, size_t *n_out, lt_err_t *err);
+
 #endif

@@ -513,6 +513,50 @@ static int tree_walk(ftree_t *t, void (*visit)(ftree_t *, uint32_t, void *), voi
     return 0;
 }
 
+typedef struct tree_visit_ctx {
+    void (*visit)(void *ctx, const lt_flame_node_t *n);
+    void *ctx;
+    size_t *order;       /* node index -> visit index */
+    size_t next;
+} tree_visit_ctx_t;
+
+static void tree_visit(ftree_t *t, uint32_t u, void *ctx)
+{
+    tree_visit_ctx_t *c = ctx;
+    const fnode_t *x = &t->nodes[u];
+    lt_flame_node_t n;
+    c->order[u] = c->next++;
+    n.index = c->order[u];
+    n.parent = x->parent == NO_NODE ? SIZE_MAX : c->order[x->parent];
+    n.depth = x->depth;
+    n.label = label(t, x->name);
+    n.file = x->mixed & MIX_FILE ? NULL : x->file;
+    n.line = x->mixed & (MIX_LINE | MIX_FILE) ? 0 : x->line;
+    n.module = x->kind == K_SPECIAL ? "" : lt_profile_module_name(t->p, x->module);
+    n.value = x->value;
+    n.self = x->self;
+    n.kind = x->kind == K_FRAME ? 0 : x->kind == K_NOSYM ? 1 : 2;
+    n.inlined = x->inlined;
+    c->visit(c->ctx, &n);
+}
+
+int lt_flame_tree(const lt_profile_t *p, int what, void (*visit)(void *ctx, const lt_flame_node_t *n), void *ctx,
+                  uint64_t *total, lt_err_t *err)
+{
+    if (!p || !visit) LT_RETURN_ERROR(err, LT_E_USAGE, -1, "flame graph: no profile or no visitor");
+    if (what != LT_FLAME_INUSE && what != LT_FLAME_ALLOC)
+        LT_RETURN_ERROR(err, LT_E_USAGE, -1, "flame graph: unknown counter %d", what);
+    ftree_t t;
+    if (tree_build(&t, p, what, 0, err) < 0) return -1;
+    tree_visit_ctx_t c = { visit, ctx, malloc(t.n * sizeof *c.order), 0 };
+    int rc = c.order ? tree_walk(&t, tree_visit, &c) : -1;
+    if (total) *total = t.total;
+    free(c.order);
+    tree_free(&t);
+    if (rc < 0) LT_RETURN_ERROR(err, LT_E_NOMEM, -1, "out of memory building the flame graph");
+    return 0;
+}
+
 static int check_args(const lt_profile_t *p, int what, FILE *out, lt_err_t *err)
 {
     if (!p || !out) LT_RETURN_ERROR(err, LT_E_USAGE, -1, "flame graph: no profile or no output");

@@ -60,4 +60,25 @@ int lt_flame_folded(const lt_profile_t *p, int what, FILE *out, lt_err_t *err);
  * lt_flame_folded. */
 int lt_flame_svg(const lt_profile_t *p, int what, const char *title, FILE *out, lt_err_t *err);
 
+/* One node of the call tree, as given to an lt_flame_tree visitor. */
+typedef struct lt_flame_node {
+    size_t index;          /* 0 for the root "all"; visited in depth-first order, parents first */
+    size_t parent;         /* the parent's index (the root: SIZE_MAX) */
+    size_t depth;          /* the root: 0 */
+    const char *label;     /* as in the SVG (valid UTF-8, no control characters) */
+    const char *file;      /* the first merged frame's source file, or NULL */
+    unsigned line;         /* its line, 0 when unknown or when the merged frames differ in line */
+    const char *module;    /* module file name, "" when unknown */
+    uint64_t value, self;  /* bytes through this node / ending here */
+    int kind;              /* 0 a function, 1 an address without symbol, 2 "all" and [..] markers */
+    int inlined;
+} lt_flame_node_t;
+
+/* Builds the call tree of p for counter what (as the SVG: siblings by
+ * label) and calls visit(ctx, node) for every node in depth-first order,
+ * parents before children. *total is the root's value. Returns 0,
+ * -LT_E_USAGE (bad what) or -LT_E_NOMEM. */
+int lt_flame_tree(const lt_profile_t *p, int what, void (*visit)(void *ctx, const lt_flame_node_t *n), void *ctx,
+                  uint64_t *total, lt_err_t *err);
+
 #endif

@@ -35,6 +35,7 @@
 #include "suppress.h"
 #include "ci.h"
 #include "progress.h"
+#include "html.h"
 
 #define VERSION "0.1.0"
 
@@ -63,6 +64,8 @@ static void usage_main(FILE *o)
             "                      thread alerts, growth, per-test leaks; exit status 23 when\n"
             "                      findings remain (docs/ci.md)\n"
             "  events TRACE        every record, one per line (for debugging the tracer)\n"
+            "  html TRACE|DIR...   one self-contained HTML page: summary, heap timeline, leak\n"
+            "                      table, growth, thread alerts, flame graphs (docs/html.md)\n"
             "  help [COMMAND]      this text, or a command's options\n"
             "  version             the version and the trace format it reads\n"
             "\n"
@@ -1347,6 +1350,101 @@ static int cmd_ci(int argc, char **argv)
     return rc;
 }
 
+static void usage_html(FILE *o)
+{
+    fprintf(o,
+            "usage: leaktrace html [OPTIONS] TRACE|DIR... -o FILE\n"
+            "\n"
+            "Writes one self-contained HTML page (no network access, no external file)\n"
+            "to open in a browser: per process a summary and verdict, the live heap over\n"
+            "time (top sites stacked, threads, marks), the leak table (sortable, with\n"
+            "symbolized stacks), growth suspects with their curves, thread alerts and a\n"
+            "flame graph of leaked, allocated or peak bytes (click to zoom, search).\n"
+            "Several traces (or a directory of them: a process tree) give one section\n"
+            "per process. Details in docs/html.md.\n"
+            "\n"
+            "options:\n"
+            "  -o, --output FILE      the page to write (- for stdout); required\n"
+            "  --title TEXT           the page's title\n"
+            "  --max-leaks N          leak sites listed per process (default 500; the\n"
+            "                         page says how many more there were)\n"
+            "  --max-frames N         frames kept per flame graph (default 20000, the\n"
+            "                         largest; the page says what was left out)\n"
+            "  --suppressions FILE    leak:, thread: and growth: rules (docs/ci.md);\n"
+            "                         repeatable\n"
+            "  --no-default-suppressions   also show one-time runtime allocations\n"
+            "  --no-demangle          keep C++ names as in the symbol table\n"
+            "  -h, --help             this text\n"
+            "\n"
+            "exit status: 0 written; 2 bad usage; 3 no trace or a file cannot be read or\n"
+            "written; 4/5 a trace is not readable (the page still covers the others);\n"
+            "6 out of memory.\n");
+}
+
+static int html_main(int argc, char **argv, lt_supp_t **supp)
+{
+    enum { H_MAXLEAKS = 600, H_MAXFRAMES };
+    static const struct option opts[] = {
+        { "title", required_argument, NULL, O_TITLE },
+        { "max-leaks", required_argument, NULL, H_MAXLEAKS },
+        { "max-frames", required_argument, NULL, H_MAXFRAMES },
+        { "suppressions", required_argument, NULL, O_SUPP },
+        { "no-default-suppressions", no_argument, NULL, O_NODEF },
+        { "no-demangle", no_argument, NULL, O_NODEM },
+        { "output", required_argument, NULL, 'o' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    lt_html_opts_t ho;
+    lt_html_opts_default(&ho);
+    ho.warn = warn_cb;
+    const char *outpath = NULL;
+    int c, r;
+    opterr = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
+        int cr = common_option(c, argv, usage_html, NULL, &ho.symflags, &outpath);
+        if (cr != OPT_NOT_MINE) {
+            if (cr >= 0) return cr;
+            continue;
+        }
+        switch (c) {
+        case O_TITLE: ho.title = optarg; break;
+        case H_MAXLEAKS:
+            if (parse_count(optarg, &ho.max_leaks) || !ho.max_leaks)
+                return usage_error("--max-leaks wants a whole number above 0, not '%s'", optarg, usage_html);
+            break;
+        case H_MAXFRAMES:
+            if (parse_count(optarg, &ho.max_flame_nodes) || !ho.max_flame_nodes)
+                return usage_error("--max-frames wants a whole number above 0, not '%s'", optarg, usage_html);
+            break;
+        case O_SUPP:
+            if ((r = load_suppressions(supp, optarg)) != 0) return r;
+            break;
+        case O_NODEF: ho.no_default_suppressions = 1; break;
+        }
+    }
+    ho.supp = *supp;
+    if (optind >= argc) return usage_error("%s", "html needs a TRACE file or a directory of traces", usage_html);
+    if (!outpath) return usage_error("%s", "html needs -o FILE (the page to write; -o - for stdout)", usage_html);
+    FILE *out = open_out(outpath, "w", "the HTML report");
+    if (!out) return LT_E_IO;
+    lt_err_t err = { 0 };
+    int rc = lt_html_write((const char *const *)argv + optind, (size_t)(argc - optind), &ho, out, &err) < 0 ? fail(&err) : 0;
+    int empty = out != stdout && ftell(out) == 0;
+    int rc2 = close_out(out, outpath);
+    if (rc && empty) remove(outpath);   /* no trace readable: no page */
+    return rc ? rc : rc2;
+}
+
+static int cmd_html(int argc, char **argv)
+{
+    lt_supp_t *supp = NULL;
+    int rc = html_main(argc, argv, &supp);
+    lt_supp_free(supp);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -1366,6 +1464,7 @@ int main(int argc, char **argv)
         { "flamegraph", cmd_flamegraph, usage_flame }, { "marks", cmd_marks, usage_marks },
         { "threads", cmd_threads, usage_threads }, { "growth", cmd_growth, usage_growth },
         { "timeline", cmd_timeline, usage_timeline }, { "ci", cmd_ci, usage_ci },
+        { "html", cmd_html, usage_html },
     };
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
         if (!strcmp(cmd, cmds[i].name)) {

@@ -496,6 +496,62 @@ oom:
     return -1;
 }
 
+/* ---- the data, for other renderers ---- */
+
+int lt_timeline_data(const lt_replay_t *rp, lt_symbolizer_t *sym, const lt_timeline_opts_t *o, lt_timeline_data_t **out,
+                     lt_err_t *err)
+{
+    lt_timeline_opts_t def;
+    if (!o) {
+        lt_timeline_opts_default(&def);
+        o = &def;
+    }
+    *out = NULL;
+    lt_timeline_data_t *d = calloc(1, sizeof *d);
+    tl_t *m = calloc(1, sizeof *m);
+    if (!d || !m || tl_build(m, rp, sym, o, 0) < 0) {
+        if (m) tl_free(m);
+        free(m);
+        free(d);
+        LT_RETURN_ERROR(err, LT_E_NOMEM, -1, "out of memory computing the timeline");
+    }
+    /* The per-rank peak and end, from the per-site arrays. */
+    uint64_t *pe = calloc(2 * m->ntop + 1, sizeof *pe);
+    if (!pe) {
+        tl_free(m);
+        free(m);
+        free(d);
+        LT_RETURN_ERROR(err, LT_E_NOMEM, -1, "out of memory computing the timeline");
+    }
+    for (size_t r = 0; r < m->ntop; r++) {
+        pe[r] = m->peak[m->top[r]];
+        pe[m->ntop + r] = m->end[m->top[r]];
+    }
+    d->n = m->n;
+    d->t = m->t;
+    d->ntop = m->ntop;
+    d->label = (const char *const *)m->label;
+    d->bytes = (const uint64_t *const *)m->tb;
+    d->peak = pe;
+    d->end = pe + m->ntop;
+    d->other = m->other;
+    d->nother = m->nother;
+    d->priv = m;
+    *out = d;
+    return 0;
+}
+
+void lt_timeline_data_free(lt_timeline_data_t *d)
+{
+    if (!d) return;
+    if (d->priv) {
+        tl_free(d->priv);
+        free(d->priv);
+    }
+    free((void *)d->peak);
+    free(d);
+}
+
 /* ---- CSV ---- */
 
 static void csv_quoted(FILE *out, const char *s)

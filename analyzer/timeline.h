@@ -35,4 +35,25 @@ int lt_timeline_svg(const lt_replay_t *rp, lt_symbolizer_t *sym, const lt_timeli
  * Same arguments and returns. */
 int lt_timeline_csv(const lt_replay_t *rp, lt_symbolizer_t *sym, const lt_timeline_opts_t *o, FILE *out, lt_err_t *err);
 
+/* The plotted data itself, for renderers elsewhere (the HTML report): the
+ * same slices, top sites (ranked, at most `top`, runtime sites only with
+ * include_runtime) and labels as the SVG and CSV. */
+typedef struct lt_timeline_data {
+    size_t n;                /* slices (0: nothing to plot) */
+    const double *t;         /* seconds since the tracer started, at the end of each slice */
+    size_t ntop;
+    const char *const *label;        /* per rank: unique, valid UTF-8 */
+    const uint64_t *const *bytes;    /* per rank: live bytes at the end of each slice */
+    const uint64_t *peak, *end;      /* per rank: highest live bytes at a slice end, at the end */
+    const uint64_t *other;   /* per slice: every other site's live bytes (NULL when n is 0) */
+    size_t nother;           /* sites in "other" that were live at some slice end */
+    struct tl *priv;         /* owns everything above */
+} lt_timeline_data_t;
+
+/* Computes the data (o: NULL for the defaults; top 0 means all sites).
+ * Returns 0 with *out (free with lt_timeline_data_free), or -LT_E_NOMEM. */
+int lt_timeline_data(const lt_replay_t *rp, lt_symbolizer_t *sym, const lt_timeline_opts_t *o, lt_timeline_data_t **out,
+                     lt_err_t *err);
+void lt_timeline_data_free(lt_timeline_data_t *d);
+
 #endif

@@ -1,6 +1,7 @@
 #!/bin/bash
 # run_profile_tests.sh - end-to-end tests of marks, heap dumps, diffs and
-# exports (pprof, flame graphs): every tests/profiles/*.sh script, run on
+# exports (pprof, flame graphs), and the HTML report in headless Chromium
+# (tests/html/): every tests/profiles/*.sh script, run on
 # programs traced with the real tracer. pprof files are checked with the
 # real `go tool pprof` (golang-go); a missing go is a FAIL, not a skip.
 #
@@ -18,7 +19,7 @@ TMP=$(mktemp -d /tmp/leaktrace-profiles.XXXXXX)
 OUT=$TMP/results
 : > "$OUT"
 rc=0
-for s in "$REPO"/tests/profiles/*.sh "$REPO"/tests/threads/*.sh "$REPO"/tests/growth/*.sh "$REPO"/tests/crash/*.sh "$REPO"/tests/ci/*.sh "$REPO"/tests/docs/*.sh; do
+for s in "$REPO"/tests/profiles/*.sh "$REPO"/tests/threads/*.sh "$REPO"/tests/growth/*.sh "$REPO"/tests/crash/*.sh "$REPO"/tests/ci/*.sh "$REPO"/tests/html/*.sh "$REPO"/tests/docs/*.sh; do
     case $(basename "$s") in lib.sh) continue ;; esac
     name=$(basename "$s" .sh)
     bash "$s" "$LIB" "$LT" "$TMP/$name" 2>&1 | tee -a "$OUT"

@@ -16,6 +16,7 @@ Suite *symbolize_suite(void);
 Suite *report_suite(void);
 Suite *json_read_suite(void);
 Suite *flame_suite(void);
+Suite *html_suite(void);
 Suite *profiles_suite(void);
 Suite *pprof_suite(void);
 Suite *suppress_suite(void);
@@ -32,6 +33,7 @@ int main(void)
     srunner_add_suite(sr, report_suite());
     srunner_add_suite(sr, json_read_suite());
     srunner_add_suite(sr, flame_suite());
+    srunner_add_suite(sr, html_suite());
     srunner_add_suite(sr, profiles_suite());
     srunner_add_suite(sr, pprof_suite());
     srunner_add_suite(sr, suppress_suite());
