@@ -112,6 +112,38 @@ __attribute__((constructor(101))) static void hooks_constructor(void)
 
 /* ---- the malloc family ---------------------------------------------------------- */
 
+/* A block p of n bytes was just handed out by fn: record it, unless the
+ * sampling mode (LEAKTRACE_SAMPLE) passes it over. A sampled block enters
+ * the set of sampled addresses before the program can see it, so its free
+ * (from any thread) finds it. */
+static LT_ALWAYS_INLINE void note_alloc(void *p, size_t n, unsigned fn)
+{
+    if (lt_sample_rate) {
+        if (LT_LIKELY(!lt_sample_take(n))) return;
+        lt_thread_t *t = lt_enter();
+        if (!t) return;
+        if (lt_sample_insert(p)) lt_record_alloc(t, p, n, fn);
+        lt_leave(t);
+        return;
+    }
+    lt_thread_t *t = lt_enter();
+    if (t) {
+        lt_record_alloc(t, p, n, fn);
+        lt_leave(t);
+    }
+}
+
+/* Sampling mode: records the free of p when p is a sampled block; the
+ * unsampled rest costs one filter load. Call before p goes back to libc. */
+static LT_ALWAYS_INLINE void note_free_sampled(void *p)
+{
+    if (LT_LIKELY(!lt_sample_maybe(p))) return;
+    lt_thread_t *t = lt_enter();
+    if (!t) return;
+    if (lt_sample_remove(p)) lt_record_free(t, p);
+    lt_leave(t);
+}
+
 /* The entry point of leaktrace.h's leaktrace_mark (found with dlsym). */
 LT_EXPORT void leaktrace_mark_v1(const char *label)
 {
@@ -122,11 +154,7 @@ LT_EXPORT void *malloc(size_t n)
 {
     if (LT_UNLIKELY(!ready())) return boot_alloc(n);
     void *p = real.malloc(n);
-    lt_thread_t *t;
-    if (p && (t = lt_enter())) {
-        lt_record_alloc(t, p, n, LT_FN_MALLOC);
-        lt_leave(t);
-    }
+    if (p) note_alloc(p, n, LT_FN_MALLOC);
     return p;
 }
 
@@ -138,11 +166,7 @@ LT_EXPORT void *calloc(size_t n, size_t m)
         return boot_alloc(total);
     }
     void *p = real.calloc(n, m);
-    lt_thread_t *t;
-    if (p && (t = lt_enter())) {
-        lt_record_alloc(t, p, n * m, LT_FN_CALLOC);
-        lt_leave(t);
-    }
+    if (p) note_alloc(p, n * m, LT_FN_CALLOC);
     return p;
 }
 
@@ -150,6 +174,11 @@ LT_EXPORT void free(void *p)
 {
     if (!p || LT_UNLIKELY(in_boot(p))) return;
     if (LT_UNLIKELY(!ready())) return; /* cannot happen: p came from somewhere */
+    if (lt_sample_rate) {
+        note_free_sampled(p);
+        real.free(p);
+        return;
+    }
     lt_thread_t *t = lt_enter();
     if (t) {
         lt_record_free(t, p);
@@ -158,18 +187,48 @@ LT_EXPORT void free(void *p)
     real.free(p);
 }
 
+/* Sampling mode: a realloc is the free of the old block (recorded when it
+ * was sampled) and the allocation of the new one (sampled on its own, by its
+ * full size), paired in one REALLOC record when both are recorded. */
+static void *resize_sampled(void *p, size_t total, unsigned fn)
+{
+    lt_thread_t *t;
+    if (LT_LIKELY(!lt_sample_maybe(p)) || !(t = lt_enter())) {
+        void *q = real.realloc(p, total);
+        if (q) note_alloc(q, total, fn);
+        return q;
+    }
+    if (!lt_sample_remove(p)) {
+        /* Not sampled after all (a filter collision). */
+        lt_leave(t);
+        void *q = real.realloc(p, total);
+        if (q) note_alloc(q, total, fn);
+        return q;
+    }
+    uint64_t seq = lt_next_seq();
+    int take = total != 0 && lt_sample_take(total);
+    void *q = real.realloc(p, total);
+    if (q && take && lt_sample_insert(q))
+        lt_record_realloc(t, seq, p, q, total, fn);
+    else if (q || total == 0)
+        lt_record_free_seq(t, seq, p); /* freed; the new block (if any) is not sampled */
+    else if (lt_sample_insert(p))
+        lt_record_nop(t, seq);         /* failed: p is still allocated, still sampled */
+    else
+        lt_record_free_seq(t, seq, p); /* cannot keep following it: end it in the trace */
+    lt_leave(t);
+    return q;
+}
+
 /* realloc and reallocarray share this. */
 static void *resize(void *p, size_t total, unsigned fn)
 {
     if (!p) {
         void *q = real.realloc(NULL, total);
-        lt_thread_t *t;
-        if (q && (t = lt_enter())) {
-            lt_record_alloc(t, q, total, fn);
-            lt_leave(t);
-        }
+        if (q) note_alloc(q, total, fn);
         return q;
     }
+    if (lt_sample_rate) return resize_sampled(p, total, fn);
     lt_thread_t *t = lt_enter();
     if (!t) return real.realloc(p, total);
     uint64_t seq = lt_next_seq();
@@ -214,11 +273,7 @@ LT_EXPORT void *reallocarray(void *p, size_t n, size_t m)
 
 static void *aligned_common(void *p, size_t n, unsigned fn)
 {
-    lt_thread_t *t;
-    if (p && (t = lt_enter())) {
-        lt_record_alloc(t, p, n, fn);
-        lt_leave(t);
-    }
+    if (p) note_alloc(p, n, fn);
     return p;
 }
 
