@@ -112,20 +112,9 @@ __attribute__((constructor(101))) static void hooks_constructor(void)
 
 /* ---- the malloc family ---------------------------------------------------------- */
 
-/* A block p of n bytes was just handed out by fn: record it, unless the
- * sampling mode (LEAKTRACE_SAMPLE) passes it over. A sampled block enters
- * the set of sampled addresses before the program can see it, so its free
- * (from any thread) finds it. */
+/* A block p of n bytes was just handed out by fn: record it (full mode). */
 static LT_ALWAYS_INLINE void note_alloc(void *p, size_t n, unsigned fn)
 {
-    if (lt_sample_rate) {
-        if (LT_LIKELY(!lt_sample_take(n))) return;
-        lt_thread_t *t = lt_enter();
-        if (!t) return;
-        if (lt_sample_insert(p)) lt_record_alloc(t, p, n, fn);
-        lt_leave(t);
-        return;
-    }
     lt_thread_t *t = lt_enter();
     if (t) {
         lt_record_alloc(t, p, n, fn);
@@ -133,77 +122,69 @@ static LT_ALWAYS_INLINE void note_alloc(void *p, size_t n, unsigned fn)
     }
 }
 
-/* Sampling mode: records the free of p when p is a sampled block; the
- * unsampled rest costs one filter load. Call before p goes back to libc. */
-static LT_ALWAYS_INLINE void note_free_sampled(void *p)
+/* ---- sampling mode (LEAKTRACE_SAMPLE) -------------------------------------------
+ *
+ * Every hook tests lt_sample_rate first and jumps here, before its own frame
+ * is set up: the full-mode code inlines the stack capture (a large frame),
+ * which the sampling fast path must not pay for. lt_sample_rate becomes
+ * nonzero only in lt_init, after the real functions were resolved, so these
+ * paths need no ready() check. */
+
+/* A sampled block: enters the set of sampled addresses before the program
+ * can see it, so its free (from any thread) finds it; then recorded. */
+static __attribute__((noinline)) void sampled_alloc(void *p, size_t n, unsigned fn)
 {
-    if (LT_LIKELY(!lt_sample_maybe(p))) return;
+    lt_thread_t *t = lt_enter();
+    if (!t) return;
+    if (lt_sample_insert(p)) lt_record_alloc(t, p, n, fn);
+    lt_leave(t);
+}
+
+static LT_ALWAYS_INLINE void *sample_alloc(void *p, size_t n, unsigned fn)
+{
+    if (LT_LIKELY(p != NULL) && LT_UNLIKELY(lt_sample_take(n))) sampled_alloc(p, n, fn);
+    return p;
+}
+
+/* The free of a block that may be sampled (its filter slot is set). */
+static __attribute__((noinline)) void sampled_free(void *p)
+{
     lt_thread_t *t = lt_enter();
     if (!t) return;
     if (lt_sample_remove(p)) lt_record_free(t, p);
     lt_leave(t);
 }
 
-/* The entry point of leaktrace.h's leaktrace_mark (found with dlsym). */
-LT_EXPORT void leaktrace_mark_v1(const char *label)
+static __attribute__((noinline)) void *malloc_sampled(size_t n)
 {
-    lt_mark(label);
+    return sample_alloc(real.malloc(n), n, LT_FN_MALLOC);
 }
 
-LT_EXPORT void *malloc(size_t n)
+static __attribute__((noinline)) void *calloc_sampled(size_t n, size_t m)
 {
-    if (LT_UNLIKELY(!ready())) return boot_alloc(n);
-    void *p = real.malloc(n);
-    if (p) note_alloc(p, n, LT_FN_MALLOC);
-    return p;
+    /* real.calloc returns NULL on overflow: n * m is only used then for p != NULL. */
+    return sample_alloc(real.calloc(n, m), n * m, LT_FN_CALLOC);
 }
 
-LT_EXPORT void *calloc(size_t n, size_t m)
-{
-    if (LT_UNLIKELY(!ready())) {
-        size_t total;
-        if (__builtin_mul_overflow(n, m, &total)) return NULL;
-        return boot_alloc(total);
-    }
-    void *p = real.calloc(n, m);
-    if (p) note_alloc(p, n * m, LT_FN_CALLOC);
-    return p;
-}
-
-LT_EXPORT void free(void *p)
+static __attribute__((noinline)) void free_sampled(void *p)
 {
     if (!p || LT_UNLIKELY(in_boot(p))) return;
-    if (LT_UNLIKELY(!ready())) return; /* cannot happen: p came from somewhere */
-    if (lt_sample_rate) {
-        note_free_sampled(p);
-        real.free(p);
-        return;
-    }
-    lt_thread_t *t = lt_enter();
-    if (t) {
-        lt_record_free(t, p);
-        lt_leave(t);
-    }
+    if (LT_UNLIKELY(lt_sample_maybe(p))) sampled_free(p);
     real.free(p);
 }
 
-/* Sampling mode: a realloc is the free of the old block (recorded when it
- * was sampled) and the allocation of the new one (sampled on its own, by its
- * full size), paired in one REALLOC record when both are recorded. */
-static void *resize_sampled(void *p, size_t total, unsigned fn)
+/* A realloc is the free of the old block (recorded when it was sampled) and
+ * the allocation of the new one (sampled on its own, by its full size),
+ * paired in one REALLOC record when both are recorded. */
+static __attribute__((noinline)) void *resize_sampled(void *p, size_t total, unsigned fn)
 {
     lt_thread_t *t;
-    if (LT_LIKELY(!lt_sample_maybe(p)) || !(t = lt_enter())) {
-        void *q = real.realloc(p, total);
-        if (q) note_alloc(q, total, fn);
-        return q;
-    }
+    if (!p || LT_LIKELY(!lt_sample_maybe(p)) || !(t = lt_enter()))
+        return sample_alloc(real.realloc(p, total), total, fn);
     if (!lt_sample_remove(p)) {
         /* Not sampled after all (a filter collision). */
         lt_leave(t);
-        void *q = real.realloc(p, total);
-        if (q) note_alloc(q, total, fn);
-        return q;
+        return sample_alloc(real.realloc(p, total), total, fn);
     }
     uint64_t seq = lt_next_seq();
     int take = total != 0 && lt_sample_take(total);
@@ -220,6 +201,68 @@ static void *resize_sampled(void *p, size_t total, unsigned fn)
     return q;
 }
 
+/* ---- the malloc family ---------------------------------------------------------- */
+
+/* The entry point of leaktrace.h's leaktrace_mark (found with dlsym). */
+LT_EXPORT void leaktrace_mark_v1(const char *label)
+{
+    lt_mark(label);
+}
+
+static __attribute__((noinline)) void *malloc_full(size_t n)
+{
+    if (LT_UNLIKELY(!ready())) return boot_alloc(n);
+    void *p = real.malloc(n);
+    if (p) note_alloc(p, n, LT_FN_MALLOC);
+    return p;
+}
+
+/* The exported symbol only dispatches, with tail calls (no frame of its own
+ * on the stack, none to set up): sampling mode or full mode. */
+LT_EXPORT void *malloc(size_t n)
+{
+    if (lt_sample_rate) return malloc_sampled(n);
+    return malloc_full(n);
+}
+
+static __attribute__((noinline)) void *calloc_full(size_t n, size_t m)
+{
+    if (LT_UNLIKELY(!ready())) {
+        size_t total;
+        if (__builtin_mul_overflow(n, m, &total)) return NULL;
+        return boot_alloc(total);
+    }
+    void *p = real.calloc(n, m);
+    if (p) note_alloc(p, n * m, LT_FN_CALLOC);
+    return p;
+}
+
+/* The exported symbol only dispatches, with tail calls (no frame of its own
+ * on the stack, none to set up): sampling mode or full mode. */
+LT_EXPORT void *calloc(size_t n, size_t m)
+{
+    if (lt_sample_rate) return calloc_sampled(n, m);
+    return calloc_full(n, m);
+}
+
+static __attribute__((noinline)) void free_full(void *p)
+{
+    if (!p || LT_UNLIKELY(in_boot(p))) return;
+    if (LT_UNLIKELY(!ready())) return; /* cannot happen: p came from somewhere */
+    lt_thread_t *t = lt_enter();
+    if (t) {
+        lt_record_free(t, p);
+        lt_leave(t);
+    }
+    real.free(p);
+}
+
+LT_EXPORT void free(void *p)
+{
+    if (lt_sample_rate) free_sampled(p);
+    else free_full(p);
+}
+
 /* realloc and reallocarray share this. */
 static void *resize(void *p, size_t total, unsigned fn)
 {
@@ -228,7 +271,6 @@ static void *resize(void *p, size_t total, unsigned fn)
         if (q) note_alloc(q, total, fn);
         return q;
     }
-    if (lt_sample_rate) return resize_sampled(p, total, fn);
     lt_thread_t *t = lt_enter();
     if (!t) return real.realloc(p, total);
     uint64_t seq = lt_next_seq();
@@ -245,6 +287,7 @@ static void *resize(void *p, size_t total, unsigned fn)
 
 LT_EXPORT void *realloc(void *p, size_t n)
 {
+    if (lt_sample_rate && !in_boot(p)) return resize_sampled(p, n, LT_FN_REALLOC);
     if (LT_UNLIKELY(!ready() || in_boot(p))) {
         if (p && in_boot(p)) {
             /* Move a bootstrap block to the real heap (the old one stays). */
@@ -268,11 +311,13 @@ LT_EXPORT void *reallocarray(void *p, size_t n, size_t m)
         return NULL;
     }
     if (LT_UNLIKELY(!ready() || in_boot(p))) return realloc(p, total);
+    if (lt_sample_rate) return resize_sampled(p, total, LT_FN_REALLOCARRAY);
     return resize(p, total, LT_FN_REALLOCARRAY);
 }
 
 static void *aligned_common(void *p, size_t n, unsigned fn)
 {
+    if (lt_sample_rate) return sample_alloc(p, n, fn);
     if (p) note_alloc(p, n, fn);
     return p;
 }
