@@ -72,12 +72,17 @@ extern uint64_t lt_sample_rate;
 extern uint64_t lt_sample_seed;      /* LEAKTRACE_SAMPLE_SEED, when lt_sample_seeded */
 extern int lt_sample_seeded;
 extern __thread int64_t lt_tls_sample_left __attribute__((tls_model("initial-exec")));
-extern _Atomic unsigned char lt_sample_filter[1u << 16];
+/* One bit per filter slot (65,536 slots, 8 KiB: stays in L1): set while
+ * some sampled block lives whose address maps to the slot. */
+extern _Atomic uint64_t lt_sample_bits[(1u << 16) / 64];
 
-/* The filter slot of an address. Pure. */
+/* The filter slot of an address. Pure. Blocks are 16-byte aligned; within
+ * each 1 MiB of address space neighbours get neighbouring slots, so frees
+ * close together in memory share the filter's cache lines; the 1 MiB
+ * region number is folded in to spread page-aligned (mmap'd) blocks. */
 static inline size_t lt_sample_filter_slot(uint64_t a)
 {
-    return (size_t)(((a >> 4) * 0x9e3779b97f4a7c15ull) >> 48);
+    return (size_t)(((a >> 4) ^ (a >> 20) ^ (a >> 36)) & 0xffff);
 }
 /* Slow path of lt_sample_take: seeds the thread's PRNG on first use,
  * restarts the countdown; returns 1 when the n-byte block is sampled. */
@@ -95,7 +100,8 @@ static inline int lt_sample_take(size_t n)
  * lt_sample_remove. Lock-free. */
 static inline int lt_sample_maybe(const void *p)
 {
-    return atomic_load_explicit(&lt_sample_filter[lt_sample_filter_slot((uintptr_t)p)], memory_order_relaxed) != 0;
+    size_t s = lt_sample_filter_slot((uintptr_t)p);
+    return (atomic_load_explicit(&lt_sample_bits[s >> 6], memory_order_relaxed) >> (s & 63)) & 1;
 }
 /* Adds a sampled block's address (before the block reaches the program).
  * Returns 1, or 0 when out of memory (the block must then go unrecorded). */

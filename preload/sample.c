@@ -12,14 +12,18 @@
  * analyzer can weight it by the inverse and get unbiased estimates. The
  * common case costs a TLS subtraction and a branch.
  *
- * Frees: only the frees of sampled blocks are recorded. A counting filter
- * of LT_SFILTER 8-bit counters, indexed by a hash of the address, says
- * "certainly not sampled" with one load for nearly every free; only when
- * its counter is nonzero is the exact set of sampled addresses (open
- * addressing under a mutex) consulted. Inserts and removals happen only for
- * sampled blocks (one per `rate` bytes allocated on average). The filter's
- * counters saturate at 255 and then stay (a saturated slot only costs
- * exact lookups, never a wrong answer).
+ * Frees: only the frees of sampled blocks are recorded. A filter of
+ * LT_SFILTER slots, indexed by the address, says "certainly not sampled"
+ * for nearly every free with one load from an 8 KiB bitmap (one bit per
+ * slot, lock-free reads, small enough to stay in the L1 cache: a 64 KiB
+ * byte array here missed the cache on most frees of a large heap); only
+ * when the slot's bit is set is the exact set of sampled addresses (open
+ * addressing under a mutex) consulted. Behind each bit is an 8-bit count of
+ * the sampled blocks in its slot, kept under the mutex, so bits clear again
+ * when those blocks are freed. Inserts and removals happen only for sampled
+ * blocks (one per `rate` bytes allocated on average). A count saturates at
+ * 255 and its bit then stays set (costing exact lookups, never a wrong
+ * answer).
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -38,7 +42,8 @@ static LT_TLS __thread uint64_t prng;      /* 0: thread not initialised */
 static _Atomic uint64_t thread_index;
 
 #define LT_SFILTER (1u << 16)
-_Atomic unsigned char lt_sample_filter[LT_SFILTER];
+_Atomic uint64_t lt_sample_bits[LT_SFILTER / 64];
+static unsigned char counts[LT_SFILTER];  /* set_mu */
 
 static pthread_mutex_t set_mu = PTHREAD_MUTEX_INITIALIZER;
 static uint64_t *set;          /* addresses; 0 = empty slot */
@@ -143,12 +148,17 @@ static size_t set_find(uint64_t a)
     }
 }
 
+/* set_mu held. The bit is set before the block reaches the program (the
+ * program's own hand-over of the pointer orders it before any free). */
 static void filter_add(uint64_t a, int d)
 {
-    _Atomic unsigned char *c = &lt_sample_filter[lt_sample_filter_slot(a)];
-    unsigned v = atomic_load_explicit(c, memory_order_relaxed);
+    size_t s = lt_sample_filter_slot(a);
+    unsigned v = counts[s];
     if (v == 255) return; /* saturated: stays */
-    atomic_store_explicit(c, (unsigned char)(v + d), memory_order_relaxed);
+    counts[s] = (unsigned char)(v + d);
+    uint64_t bit = (uint64_t)1 << (s & 63);
+    if (v == 0 && d > 0) atomic_fetch_or_explicit(&lt_sample_bits[s >> 6], bit, memory_order_release);
+    else if (v == 1 && d < 0) atomic_fetch_and_explicit(&lt_sample_bits[s >> 6], ~bit, memory_order_relaxed);
 }
 
 int lt_sample_insert(void *p)
@@ -213,6 +223,7 @@ void lt_sample_fork_child(void)
      * not in it, so their frees are not recorded either. */
     if (set) memset(set, 0, set_cap * sizeof *set);
     set_count = 0;
-    for (size_t i = 0; i < LT_SFILTER; i++) atomic_store_explicit(&lt_sample_filter[i], 0, memory_order_relaxed);
+    memset(counts, 0, sizeof counts);
+    for (size_t i = 0; i < LT_SFILTER / 64; i++) atomic_store_explicit(&lt_sample_bits[i], 0, memory_order_relaxed);
     pthread_mutex_init(&set_mu, NULL);
 }
