@@ -122,6 +122,7 @@ grep -q '^NOTE: after: sampled trace (LEAKTRACE_SAMPLE=4096' d.txt && ! grep -q 
 [ "$(json_get d.json '(j["before"]["sampling"]["rate_bytes"], j["after"]["sampling"]["estimated"])')" = "(4096, False)" ] ||
     t_fail "diff json: $(head -c 500 d.json)"
 "$LT" flamegraph "$samp" > f.svg 2>/dev/null; grep -q 'estimated from a sampled trace, LEAKTRACE_SAMPLE=4096' f.svg || t_fail "flamegraph"
+"$LT" timeline -o t.svg "$samp" 2>/dev/null; grep -q 'estimated from a sampled trace (LEAKTRACE_SAMPLE=4096)' t.svg || t_fail "timeline svg"
 # pprof: period_type space/bytes, period = the rate (Profile fields 11 and 12).
 "$LT" pprof -o s.pb.gz "$samp" 2> pp.err || t_fail "pprof: $(cat pp.err)"
 "$LT" pprof -o f.pb.gz "$full" 2>> pp.err || t_fail "pprof full: $(cat pp.err)"
