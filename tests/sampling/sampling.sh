@@ -9,6 +9,7 @@
 #     realloc(p, 0)): no false leaks, no unknown frees;
 #   - every report says the figures are estimates, with the rate; pprof's
 #     period is the rate; dumps and diffs carry it;
+#   - a fork child does not record frees of blocks it inherited;
 #   - LEAKTRACE_SAMPLE_SEED reproduces the same samples; bad values are named
 #     on stderr and the program runs with everything recorded;
 #   - growth detection flags the busy loop's leak; the time it took is printed.
@@ -176,6 +177,25 @@ m=$(run onem LEAKTRACE_SAMPLE=1MiB)
 zero=$(run zero LEAKTRACE_SAMPLE=0)
 "$LT" report --format json "$zero" > zero.json 2>/dev/null
 [ "$(json_get zero.json 'j["sampling"]["estimated"]')" = False ] || t_fail "LEAKTRACE_SAMPLE=0 is not a full trace"
+t_end
+
+# fork: the child's trace starts empty, so the child's free of a block it
+# inherited (sampled in the parent) is not recorded: no unknown frees. At
+# LEAKTRACE_SAMPLE=1 every block of 100 B or more is recorded, weight 1.
+t_begin sample_fork_child
+gcc -g -O0 -o fork_leak "$REPO/tests/programs/fork_leak.c" 2> fbuild.log || t_fail "gcc fork_leak.c: $(head -3 fbuild.log)"
+rm -f fk.*.trace
+LD_PRELOAD=$LIB LEAKTRACE_SAMPLE=1 LEAKTRACE_OUTPUT="$WORK/fk.%p.trace" ./fork_leak > fk.out 2> fk.err || t_fail "fork_leak failed: $(cat fk.err)"
+n=0
+for f in fk.*.trace; do
+    "$LT" report --format json "$f" > "$f.json" 2>/dev/null
+    if [ "$(json_get "$f.json" 'j["process"]["forked"]')" = True ]; then
+        n=$((n + 1))
+        ok=$(json_get "$f.json" '(j["anomalies"]["unknown_frees"], j["totals"]["leaked_bytes"], j["totals"]["leaked_blocks"])')
+        [ "$ok" = "(0, 2800, 4)" ] || t_fail "child trace: (unknown frees, leaked bytes, blocks) = $ok, want (0, 2800, 4)"
+    fi
+done
+[ "$n" = 1 ] || t_fail "$n child traces, want 1"
 t_end
 
 # Growth: a busy loop leaking 64 B per request, sampled at 512 KiB. The
