@@ -137,7 +137,7 @@ WORKLOADS=(sqlite python mallocbench-1t mallocbench-2t)
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/leaktrace-bench.XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
 mkdir -p "$TMP/cwd" "$TMP/traced" "$TMP/sampled" "$TMP/heaptrack"
-SAMPLES=$TMP/samples.tsv     # workload mode round ns ops_per_s_per_thread(or -)
+SAMPLES=$TMP/samples.tsv     # workload mode round ns ops_per_s_per_thread(or -) cpu_s
 SIZES=$TMP/sizes.tsv         # workload mode round bytes
 EVENTS=$TMP/events.tsv       # workload events totals-json
 ANALYZE=$TMP/analyze.tsv     # workload analyzer-ns (leaktrace report: replay, leaks, threads, growth)
@@ -161,13 +161,15 @@ wl_setup() {
 }
 
 # run_checked WHAT OUTFILE CMD...: runs CMD with stdout to OUTFILE and stderr to
-# $TMP/stderr, sets ELAPSED_NS; aborts the bench if CMD fails.
+# $TMP/stderr, sets ELAPSED_NS and CPU_S (user + system seconds of CMD and
+# its children, from bash's time); aborts the bench if CMD fails.
 run_checked() {
-    local what=$1 out=$2 t0 t1 rc=0
+    local what=$1 out=$2 t0 t1 rc=0 TIMEFORMAT='%3U %3S'
     shift 2
     t0=$(date +%s%N)
-    (cd "$TMP/cwd" && exec "$@") >"$out" 2>"$TMP/stderr" </dev/null || rc=$?
+    { time (cd "$TMP/cwd" && exec "$@") >"$out" 2>"$TMP/stderr" </dev/null; } 2>"$TMP/cpu" || rc=$?
     t1=$(date +%s%N)
+    CPU_S=$(awk '{ printf "%.3f", $1 + $2 }' "$TMP/cpu")
     if ((rc != 0)); then
         {
             echo "$prog: error: $what failed with exit code $rc"
@@ -297,7 +299,7 @@ run_mode() {
     if ((WL_MB)); then
         tput=$(parse_mb "$TMP/stdout" "$what")
     fi
-    printf '%s\t%s\t%s\t%s\t%s\n' "$wl" "$mode" "$round" "$ELAPSED_NS" "$tput" >>"$SAMPLES"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$wl" "$mode" "$round" "$ELAPSED_NS" "$tput" "$CPU_S" >>"$SAMPLES"
     printf '  %-15s %-9s %8.3f s\n' "$wl" "$mode" "$(awk "BEGIN{print $ELAPSED_NS/1e9}")" >&2
 }
 
@@ -347,16 +349,17 @@ meta = {
     "heaptrack_version": env["B_HT_VERSION"] or None,
     "python": env["B_PY"],
     "workloads_dir": env["B_WL_DIR"],
-    "timing": "wall clock per process (date +%s%N), seconds",
+    "timing": "wall clock per process (date +%s%N), seconds; cpu_*: user + system seconds (bash time)",
     "events": "allocations + frees from 'build/leaktrace report --format json' on the last traced trace",
     "sampled_rate": env["B_SAMPLE"],
 }
 skipped = {"traced": env["B_TRACED_SKIP"], "sampled": env["B_TRACED_SKIP"], "heaptrack": env["B_HEAPTRACK_SKIP"]}
 
-secs, tput, sizes, events, totals = {}, {}, {}, {}, {}
+secs, cpu, tput, sizes, events, totals = {}, {}, {}, {}, {}, {}
 for line in open(samples_path):
-    wl, mode, rnd, ns, tp = line.rstrip("\n").split("\t")
+    wl, mode, rnd, ns, tp, cs = line.rstrip("\n").split("\t")
     secs.setdefault((wl, mode), []).append(int(ns) / 1e9)
+    cpu.setdefault((wl, mode), []).append(float(cs))
     if tp != "-":
         tput.setdefault((wl, mode), []).append(float(tp))
 for line in open(sizes_path):
@@ -384,9 +387,13 @@ for wl in workloads:
             w["modes"][mode] = {"skipped": skipped[mode]}
             continue
         s = secs[(wl, mode)]
-        m = {"median_s": med(s), "min_s": min(s), "max_s": max(s), "samples_s": s}
+        c = cpu[(wl, mode)]
+        m = {"median_s": med(s), "min_s": min(s), "max_s": max(s), "samples_s": s,
+             "cpu_median_s": med(c), "cpu_samples_s": c}
         if mode != "untraced":
             m["ratio_vs_untraced"] = med(s) / base if base else None
+            cbase = med(cpu[(wl, "untraced")])
+            m["cpu_ratio_vs_untraced"] = med(c) / cbase if cbase else None
             sz = sizes.get((wl, mode), [])
             m["trace_bytes"] = sz[-1] if sz else None
             m["trace_bytes_samples"] = sz
@@ -457,8 +464,20 @@ for wl in ("sqlite", "python"):
     parts = []
     for mode in ("traced", "sampled"):
         r = w.get(mode, {}).get("ratio_vs_untraced")
-        if r is not None: parts.append("%s %+.1f %%" % (mode, 100 * (r - 1)))
-    print("  %-8s %s" % (wl, ", ".join(parts) if parts else "-"))
+        rc = w.get(mode, {}).get("cpu_ratio_vs_untraced")
+        if r is not None: parts.append("%s %+.1f %% wall, %+.1f %% cpu" % (mode, 100 * (r - 1), 100 * (rc - 1)))
+    print("  %-8s %s" % (wl, "; ".join(parts) if parts else "-"))
+print()
+print("CPU seconds (user + system, medians; less sensitive than wall clock to other load on the machine)")
+for wl in workloads:
+    w = result["workloads"][wl]["modes"]
+    cells = []
+    for mode in ("untraced", "traced", "sampled", "heaptrack"):
+        m = w.get(mode, {})
+        if "cpu_median_s" not in m: continue
+        cells.append("%s %.3f%s" % (mode, m["cpu_median_s"],
+                     "" if mode == "untraced" else " (%.2fx)" % m["cpu_ratio_vs_untraced"]))
+    print("  %-15s %s" % (wl, "  ".join(cells)))
 print()
 print("analyzer: 'leaktrace report --format json' (decode, replay with time series, leaks, threads,")
 print("growth) on the last trace of each workload, one run")
