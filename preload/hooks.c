@@ -162,7 +162,7 @@ static __attribute__((noinline)) void *malloc_sampled(size_t n)
 
 static __attribute__((noinline)) void *calloc_sampled(size_t n, size_t m)
 {
-    /* real.calloc returns NULL on overflow: n * m is only used then for p != NULL. */
+    /* real.calloc returns NULL when n * m overflows; the product is used only for a block. */
     return sample_alloc(real.calloc(n, m), n * m, LT_FN_CALLOC);
 }
 
@@ -176,11 +176,10 @@ static __attribute__((noinline)) void free_sampled(void *p)
 /* A realloc is the free of the old block (recorded when it was sampled) and
  * the allocation of the new one (sampled on its own, by its full size),
  * paired in one REALLOC record when both are recorded. */
-static __attribute__((noinline)) void *resize_sampled(void *p, size_t total, unsigned fn)
+static __attribute__((noinline)) void *resize_sampled_slow(void *p, size_t total, unsigned fn)
 {
-    lt_thread_t *t;
-    if (!p || LT_LIKELY(!lt_sample_maybe(p)) || !(t = lt_enter()))
-        return sample_alloc(real.realloc(p, total), total, fn);
+    lt_thread_t *t = lt_enter();
+    if (!t) return sample_alloc(real.realloc(p, total), total, fn);
     if (!lt_sample_remove(p)) {
         /* Not sampled after all (a filter collision). */
         lt_leave(t);
@@ -199,6 +198,22 @@ static __attribute__((noinline)) void *resize_sampled(void *p, size_t total, uns
         lt_record_free_seq(t, seq, p); /* cannot keep following it: end it in the trace */
     lt_leave(t);
     return q;
+}
+
+/* The common case stays small (no frame for the stack capture): the old
+ * block is certainly not sampled. */
+static __attribute__((noinline)) void *resize_sampled(void *p, size_t total, unsigned fn)
+{
+    if (LT_UNLIKELY(p && lt_sample_maybe(p))) return resize_sampled_slow(p, total, fn);
+    return sample_alloc(real.realloc(p, total), total, fn);
+}
+
+static void *realloc_boot(void *p, size_t n);
+
+static __attribute__((noinline)) void *realloc_sampled(void *p, size_t n)
+{
+    if (LT_UNLIKELY(in_boot(p))) return realloc_boot(p, n);
+    return resize_sampled(p, n, LT_FN_REALLOC);
 }
 
 /* ---- the malloc family ---------------------------------------------------------- */
@@ -285,19 +300,27 @@ static void *resize(void *p, size_t total, unsigned fn)
     return q;
 }
 
-LT_EXPORT void *realloc(void *p, size_t n)
+/* A bootstrap block moves to the real heap (the old one stays). */
+static void *realloc_boot(void *p, size_t n)
 {
-    if (lt_sample_rate && !in_boot(p)) return resize_sampled(p, n, LT_FN_REALLOC);
+    void *q = ready() ? malloc(n) : boot_alloc(n);
+    if (q) memcpy(q, p, boot_size(p) < n ? boot_size(p) : n);
+    return q;
+}
+
+static __attribute__((noinline)) void *realloc_full(void *p, size_t n)
+{
     if (LT_UNLIKELY(!ready() || in_boot(p))) {
-        if (p && in_boot(p)) {
-            /* Move a bootstrap block to the real heap (the old one stays). */
-            void *q = ready() ? malloc(n) : boot_alloc(n);
-            if (q) memcpy(q, p, boot_size(p) < n ? boot_size(p) : n);
-            return q;
-        }
+        if (p && in_boot(p)) return realloc_boot(p, n);
         return boot_alloc(n);
     }
     return resize(p, n, LT_FN_REALLOC);
+}
+
+LT_EXPORT void *realloc(void *p, size_t n)
+{
+    if (lt_sample_rate) return realloc_sampled(p, n);
+    return realloc_full(p, n);
 }
 
 /* glibc's reallocarray is an overflow check in front of realloc, and it

@@ -167,7 +167,9 @@ run_checked() {
     local what=$1 out=$2 t0 t1 rc=0 TIMEFORMAT='%3U %3S'
     shift 2
     t0=$(date +%s%N)
-    { time (cd "$TMP/cwd" && exec "$@") >"$out" 2>"$TMP/stderr" </dev/null; } 2>"$TMP/cpu" || rc=$?
+    # The redirections stay inside the subshell: on the timed command itself
+    # they would capture time's own report too; no exec (it loses the report).
+    { time (cd "$TMP/cwd" && "$@" >"$out" 2>"$TMP/stderr" </dev/null); } 2>"$TMP/cpu" || rc=$?
     t1=$(date +%s%N)
     CPU_S=$(awk '{ printf "%.3f", $1 + $2 }' "$TMP/cpu")
     if ((rc != 0)); then
@@ -359,7 +361,8 @@ secs, cpu, tput, sizes, events, totals = {}, {}, {}, {}, {}, {}
 for line in open(samples_path):
     wl, mode, rnd, ns, tp, cs = line.rstrip("\n").split("\t")
     secs.setdefault((wl, mode), []).append(int(ns) / 1e9)
-    cpu.setdefault((wl, mode), []).append(float(cs))
+    if cs:
+        cpu.setdefault((wl, mode), []).append(float(cs))
     if tp != "-":
         tput.setdefault((wl, mode), []).append(float(tp))
 for line in open(sizes_path):
@@ -387,13 +390,13 @@ for wl in workloads:
             w["modes"][mode] = {"skipped": skipped[mode]}
             continue
         s = secs[(wl, mode)]
-        c = cpu[(wl, mode)]
+        c = cpu.get((wl, mode), [])
         m = {"median_s": med(s), "min_s": min(s), "max_s": max(s), "samples_s": s,
              "cpu_median_s": med(c), "cpu_samples_s": c}
         if mode != "untraced":
             m["ratio_vs_untraced"] = med(s) / base if base else None
-            cbase = med(cpu[(wl, "untraced")])
-            m["cpu_ratio_vs_untraced"] = med(c) / cbase if cbase else None
+            cbase = med(cpu.get((wl, "untraced"), []))
+            m["cpu_ratio_vs_untraced"] = med(c) / cbase if (cbase and c) else None
             sz = sizes.get((wl, mode), [])
             m["trace_bytes"] = sz[-1] if sz else None
             m["trace_bytes_samples"] = sz
@@ -465,7 +468,8 @@ for wl in ("sqlite", "python"):
     for mode in ("traced", "sampled"):
         r = w.get(mode, {}).get("ratio_vs_untraced")
         rc = w.get(mode, {}).get("cpu_ratio_vs_untraced")
-        if r is not None: parts.append("%s %+.1f %% wall, %+.1f %% cpu" % (mode, 100 * (r - 1), 100 * (rc - 1)))
+        if r is not None:
+            parts.append("%s %+.1f %% wall, %s cpu" % (mode, 100 * (r - 1), "-" if rc is None else "%+.1f %%" % (100 * (rc - 1))))
     print("  %-8s %s" % (wl, "; ".join(parts) if parts else "-"))
 print()
 print("CPU seconds (user + system, medians; less sensitive than wall clock to other load on the machine)")
@@ -474,9 +478,9 @@ for wl in workloads:
     cells = []
     for mode in ("untraced", "traced", "sampled", "heaptrack"):
         m = w.get(mode, {})
-        if "cpu_median_s" not in m: continue
-        cells.append("%s %.3f%s" % (mode, m["cpu_median_s"],
-                     "" if mode == "untraced" else " (%.2fx)" % m["cpu_ratio_vs_untraced"]))
+        if m.get("cpu_median_s") is None: continue
+        r = m.get("cpu_ratio_vs_untraced")
+        cells.append("%s %.3f%s" % (mode, m["cpu_median_s"], "" if r is None else " (%.2fx)" % r))
     print("  %-15s %s" % (wl, "  ".join(cells)))
 print()
 print("analyzer: 'leaktrace report --format json' (decode, replay with time series, leaks, threads,")
