@@ -156,6 +156,7 @@ typedef struct ci_proc {
     size_t argc;
     long long pid, ppid, start_ns;
     int forked, complete, cut_short, end_how, end_status;
+    uint64_t sample_rate;          /* LEAKTRACE_SAMPLE: its figures are estimates; 0 = exact */
     char end_text[128];
     double duration_s;
     int excluded, empty;
@@ -471,6 +472,7 @@ static int copy_process(ci_proc_t *p, const lt_replay_t *rp)
     p->ppid = rp->proc.ppid;
     p->start_ns = rp->proc.start_realtime_ns;
     p->forked = rp->proc.forked;
+    p->sample_rate = rp->proc.sample_rate;
     return oom ? -1 : 0;
 }
 
@@ -967,6 +969,10 @@ static void proc_text(FILE *out, const ci_proc_t *p, const lt_ci_opts_t *o)
     print_argv(out, p, 160);
     fprintf(out, " (pid %lld, parent %lld%s): %s\n", p->pid, p->ppid, p->forked ? ", forked" : "", p->end_text);
     if (p->argc && p->exe && strcmp(base_name(p->exe), base_name(p->argv[0])) != 0) fprintf(out, "    executable: %s\n", p->exe);
+    if (p->sample_rate) {
+        char note[256];
+        fprintf(out, "    NOTE: %s\n", lt_output_sample_note(p->sample_rate, note, sizeof note));
+    }
     if (!p->leaks_checked) {
         if (p->complete && p->end_how == LT_END_EXEC)
             fputs("    leaks not checked: the image was replaced by exec (exec discards its heap)\n", out);
@@ -1167,6 +1173,7 @@ static void proc_json(lt_json_t *j, const ci_proc_t *p)
     lt_json_str(j, "error", p->error);
     if (p->excluded || p->empty || p->error) { lt_json_end_obj(j); return; }
     lt_json_bool(j, "forked", p->forked);
+    lt_output_sampling_json(j, p->sample_rate);
     lt_json_bool(j, "complete", p->complete);
     if (p->complete) {
         lt_json_begin_obj(j, "end");

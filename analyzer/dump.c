@@ -67,6 +67,8 @@ int lt_dump_write_text(const lt_profile_t *p, FILE *o)
         fputc('\n', o);
     }
     fprintf(o, "ts_ns\t%" PRIu64 "\ncomplete\t%d\nthreads\t%" PRIu64 "\n", p->ts_ns, p->complete, p->threads);
+    /* Sampled traces: the counts below are estimates (docs/performance.md). */
+    if (p->sample_rate) fprintf(o, "estimated\t1\nsample_rate\t%" PRIu64 "\n", p->sample_rate);
     fprintf(o, "total\t%" PRIu64 "\t%" PRIu64 "\t%" PRIu64 "\t%" PRIu64 "\n", p->total.inuse_space, p->total.inuse_objects,
             p->total.alloc_space, p->total.alloc_objects);
     for (size_t i = 0; i < p->nmodules; i++) {
@@ -115,6 +117,10 @@ int lt_dump_write_json(const lt_profile_t *p, FILE *o)
     lt_json_u64(&j, "ts_ns", p->ts_ns);
     lt_json_bool(&j, "complete", p->complete);
     lt_json_u64(&j, "threads", p->threads);
+    lt_json_end_obj(&j);
+    lt_json_begin_obj(&j, "sampling");   /* sampled trace: the counts are estimates */
+    lt_json_bool(&j, "estimated", p->sample_rate != 0);
+    lt_json_u64(&j, "rate_bytes", p->sample_rate);
     lt_json_end_obj(&j);
     lt_json_begin_obj(&j, "totals");
     lt_json_u64(&j, "inuse_bytes", p->total.inuse_space);
@@ -372,6 +378,8 @@ static int read_text(const char *path, char *buf, lt_profile_t **out, lt_err_t *
             else if (!strcmp(k, "ts_ns")) { if (parse_u64(v, &p->ts_ns)) BAD("%s: line %zu: bad number", path, lineno); }
             else if (!strcmp(k, "complete")) { if (parse_u64(v, &u) || u > 1) BAD("%s: line %zu: bad flag", path, lineno); p->complete = (int)u; }
             else if (!strcmp(k, "threads")) { if (parse_u64(v, &p->threads)) BAD("%s: line %zu: bad number", path, lineno); }
+            else if (!strcmp(k, "sample_rate")) { if (parse_u64(v, &p->sample_rate)) BAD("%s: line %zu: bad number", path, lineno); }
+            else if (!strcmp(k, "estimated")) { if (parse_u64(v, &u) || u > 1) BAD("%s: line %zu: bad flag", path, lineno); }
             /* Unknown keys: a later minor addition; ignored. */
         } else if (strcmp(k, "total") != 0) {
             /* Unknown record kinds with other arities: ignored likewise. */
@@ -435,6 +443,7 @@ static int read_json(const char *path, const char *buf, size_t len, lt_profile_t
         BAD("%s: malformed moment", path);
     int b;
     if (lt_jv_bool(lt_jv_get(mo, "complete"), &b) == 0) p->complete = b;
+    if (jv_u64_or(lt_jv_get(lt_jv_get(root, "sampling"), "rate_bytes"), &p->sample_rate)) BAD("%s: malformed sampling", path);
     const lt_jv_t *mods = lt_jv_get(root, "modules"), *sites = lt_jv_get(root, "sites");
     if (lt_jv_kind(mods) != LT_JV_ARR || lt_jv_kind(sites) != LT_JV_ARR) BAD("%s: a heap dump needs \"modules\" and \"sites\" arrays", path);
     for (size_t i = 0; i < lt_jv_len(mods); i++) {

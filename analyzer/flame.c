@@ -749,6 +749,11 @@ static void svg_measure(const lt_profile_t *p, int what, char *buf, size_t size)
         snprintf(buf, size, "leaked: bytes still live at %s", moment);
     else
         snprintf(buf, size, "bytes live at %s", moment);
+    if (p->sample_rate) {
+        size_t l = strlen(buf);
+        snprintf(buf + l, size - l, " (estimated from a sampled trace, LEAKTRACE_SAMPLE=%llu)",
+                 (unsigned long long)p->sample_rate);
+    }
 }
 
 /* Click to zoom, search. Kept free of "]]>" (it sits in a CDATA section). */

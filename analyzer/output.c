@@ -94,6 +94,32 @@ void lt_output_pframe_text(FILE *out, const lt_profile_t *p, const lt_pframe_t *
     fputc('\n', out);
 }
 
+const char *lt_output_sample_note(uint64_t rate, char *buf, size_t n)
+{
+    if (!n) return buf;
+    buf[0] = '\0';
+    if (!rate) return buf;
+    char h[32];
+    snprintf(buf, n, "sampled trace (LEAKTRACE_SAMPLE=%" PRIu64 ", one sample per %s allocated on average): "
+                     "byte and block figures are estimates, each sampled block weighted by 1/(1-exp(-size/%" PRIu64 "))",
+             rate, lt_output_human((double)rate, h, sizeof h), rate);
+    return buf;
+}
+
+void lt_output_sample_line(FILE *out, uint64_t rate)
+{
+    char note[256];
+    if (rate) fprintf(out, "NOTE: %s\n", lt_output_sample_note(rate, note, sizeof note));
+}
+
+void lt_output_sampling_json(lt_json_t *j, uint64_t rate)
+{
+    lt_json_begin_obj(j, "sampling");
+    lt_json_bool(j, "estimated", rate != 0);
+    lt_json_u64(j, "rate_bytes", rate);
+    lt_json_end_obj(j);
+}
+
 static void print_frame(FILE *out, const lt_symframe_t *f, int first)
 {
     lt_output_symframe_text(out, f, first ? "    at " : "    by ");
@@ -116,6 +142,7 @@ void lt_output_report_text(FILE *out, const lt_report_t *r, const lt_text_opts_t
     if (!rp->complete)
         fprintf(out, "WARNING: incomplete trace (%s): figures cover what was written before the end\n",
                 rp->cut_short ? rp->cut_msg : "the process ended without exit(), e.g. killed or crashed");
+    lt_output_sample_line(out, rp->proc.sample_rate);
     fprintf(out, "leaked: %s bytes in %s block%s from %zu allocation site%s\n",
             lt_output_num(r->leak_bytes, a, sizeof a), lt_output_num(r->leak_blocks, b, sizeof b),
             r->leak_blocks == 1 ? "" : "s", r->nleaks, r->nleaks == 1 ? "" : "s");
@@ -275,6 +302,8 @@ void lt_output_report_json(FILE *out, const lt_report_t *r)
     }
     lt_json_f64(&j, "duration_s", (double)(rp->complete ? rp->end_ts : rp->last_ts) / 1e9);
     lt_json_end_obj(&j);
+
+    lt_output_sampling_json(&j, rp->proc.sample_rate);
 
     lt_json_begin_obj(&j, "totals");
     lt_json_u64(&j, "allocations", rp->tot.allocations);

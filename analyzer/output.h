@@ -33,6 +33,16 @@ void lt_output_pframe_text(FILE *out, const lt_profile_t *p, const lt_pframe_t *
 void lt_output_symframe_json(lt_json_t *j, const lt_symframe_t *f);
 void lt_output_pframe_json(lt_json_t *j, const lt_profile_t *p, const lt_pframe_t *f);
 
+/* Sampling mode (LEAKTRACE_SAMPLE): the sentence every report prints when
+ * its figures are estimates from a sampled trace, "" when rate is 0
+ * (exact figures). Always NUL-terminated in buf. */
+const char *lt_output_sample_note(uint64_t rate, char *buf, size_t n);
+/* Prints "NOTE: <note>\n" when rate != 0; nothing otherwise. */
+void lt_output_sample_line(FILE *out, uint64_t rate);
+/* Writes "sampling": {"estimated": bool, "rate_bytes": N} into the open
+ * JSON object (estimated false and rate_bytes 0 for a full trace). */
+void lt_output_sampling_json(lt_json_t *j, uint64_t rate);
+
 struct lt_supp;
 /* The user suppressions of the kinds in mask (LT_SUPP_MASK bits) and what
  * each hid: text lines under a "suppressions" heading (nothing when there

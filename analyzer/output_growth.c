@@ -33,6 +33,7 @@ void lt_output_growth_suspect_text(FILE *out, const lt_growth_t *g, const lt_sus
 void lt_output_growth_text(FILE *out, const lt_replay_t *rp, const lt_growth_t *g, size_t top)
 {
     fprintf(out, "leaktrace growth: %s (pid %lld)\n", rp->proc.exe ? rp->proc.exe : "?", rp->proc.pid);
+    lt_output_sample_line(out, rp->proc.sample_rate);
     fprintf(out, "window: %.3f to %.3f s (%.3f s in slices of %.0f ms), %zu sites changed\n",
             (double)g->first * (double)g->slice_ns / 1e9, (double)(g->last + 1) * (double)g->slice_ns / 1e9, g->duration,
             (double)g->slice_ns / 1e6, g->sites_considered);
@@ -96,6 +97,7 @@ void lt_output_growth_json(FILE *out, const lt_replay_t *rp, const lt_growth_t *
     lt_json_i64(&j, "pid", rp->proc.pid);
     lt_json_str(&j, "exe", rp->proc.exe);
     lt_json_bool(&j, "complete", rp->complete && !rp->cut_short);
+    lt_output_sampling_json(&j, rp->proc.sample_rate);
     lt_json_begin_obj(&j, "window");
     lt_json_f64(&j, "from_s", (double)g->first * (double)g->slice_ns / 1e9);
     lt_json_f64(&j, "to_s", (double)(g->last + 1) * (double)g->slice_ns / 1e9);

@@ -27,6 +27,13 @@ static void side_line(FILE *out, const char *what, const char *name, const lt_pr
             lt_dump_moment_text(p, m, sizeof m), p->complete ? "" : " [incomplete trace]");
 }
 
+/* The sampling note of a profile, in a static buffer (one at a time). */
+static const char *sample_note(uint64_t rate)
+{
+    static char buf[256];
+    return lt_output_sample_note(rate, buf, sizeof buf);
+}
+
 void lt_output_diff_text(FILE *out, const lt_diff_t *d, const char *name_a, const char *name_b, size_t top)
 {
     char a[48], b[48], c[48], e[48];
@@ -35,6 +42,8 @@ void lt_output_diff_text(FILE *out, const lt_diff_t *d, const char *name_a, cons
             lt_output_num(d->bytes_before, c, sizeof c), lt_output_num(d->bytes_after, e, sizeof e));
     side_line(out, "before", name_a, d->before);
     side_line(out, "after ", name_b, d->after);
+    if (d->before->sample_rate) fprintf(out, "NOTE: before: %s\n", sample_note(d->before->sample_rate));
+    if (d->after->sample_rate) fprintf(out, "NOTE: after: %s\n", sample_note(d->after->sample_rate));
     fprintf(out, "  %zu site%s changed: %zu new, %zu gone\n", d->nchanges, d->nchanges == 1 ? "" : "s", d->sites_new,
             d->sites_gone);
     size_t shown = top && top < d->nchanges ? top : d->nchanges;
@@ -60,6 +69,7 @@ static void json_side(lt_json_t *j, const char *key, const char *name, const lt_
     lt_json_str(j, "mark", p->mark);
     lt_json_f64(j, "seconds", p->ts_ns / 1e9);
     lt_json_bool(j, "complete", p->complete);
+    lt_output_sampling_json(j, p->sample_rate);
     lt_json_u64(j, "bytes", bytes);
     lt_json_u64(j, "blocks", blocks);
     lt_json_end_obj(j);
@@ -107,6 +117,7 @@ void lt_output_marks_text(FILE *out, const lt_replay_t *rp, int with_ticks)
 {
     char a[40], b[40];
     size_t im = 0, it = 0;
+    lt_output_sample_line(out, rp->proc.sample_rate);
     fprintf(out, "%10s  %-8s %16s %12s  %s\n", "seconds", "what", "live bytes", "live blocks", with_ticks ? "label / threads, rss" : "label");
     while (im < rp->nmarks || (with_ticks && it < rp->nticks)) {
         int mark = im < rp->nmarks && (!with_ticks || it >= rp->nticks || rp->marks[im].seq <= rp->ticks[it].seq);
@@ -129,6 +140,7 @@ void lt_output_marks_json(FILE *out, const lt_replay_t *rp, int with_ticks)
     lt_json_t j;
     lt_json_init(&j, out, 1);
     lt_json_begin_obj(&j, NULL);
+    lt_output_sampling_json(&j, rp->proc.sample_rate);
     lt_json_begin_arr(&j, "marks");
     for (size_t i = 0; i < rp->nmarks; i++) {
         const lt_mark_t *m = &rp->marks[i];

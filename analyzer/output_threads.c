@@ -64,6 +64,7 @@ void lt_output_thread_alerts_text(FILE *out, const lt_thread_report_t *t)
 void lt_output_threads_text(FILE *out, const lt_replay_t *rp, const lt_thread_report_t *t)
 {
     fprintf(out, "leaktrace threads: %s (pid %lld)\n", rp->proc.exe ? rp->proc.exe : "?", rp->proc.pid);
+    lt_output_sample_line(out, rp->proc.sample_rate);
     if (!t->tracked) {
         fputs("no threads created through pthread_create in this trace\n", out);
         return;
@@ -133,6 +134,7 @@ void lt_output_threads_json(FILE *out, const lt_replay_t *rp, const lt_thread_re
     lt_json_i64(&j, "pid", rp->proc.pid);
     lt_json_str(&j, "exe", rp->proc.exe);
     lt_json_bool(&j, "complete", rp->complete && !rp->cut_short);
+    lt_output_sampling_json(&j, rp->proc.sample_rate);
     lt_output_thread_members_json(&j, t, "alerts");
     lt_json_begin_arr(&j, "table");
     for (size_t i = 0; i < rp->nthreads; i++) {

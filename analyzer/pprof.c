@@ -589,7 +589,7 @@ static void emit_functions(pw_t *w)
 }
 
 /* The profile's comments (string indices), at most 3. */
-static size_t comments(pw_t *w, uint64_t out[3])
+static size_t comments(pw_t *w, uint64_t out[4])
 {
     const lt_profile_t *p = w->p;
     char moment[400], line[4600];
@@ -611,6 +611,12 @@ static size_t comments(pw_t *w, uint64_t out[3])
         out[n++] = str(w, line);
     }
     if (!p->complete) out[n++] = str(w, "the trace is incomplete: counts are up to its last event");
+    if (p->sample_rate) {
+        snprintf(line, sizeof line, "sampled trace (LEAKTRACE_SAMPLE=%llu): values are estimates, each sampled block "
+                                    "weighted by 1/(1-exp(-size/%llu)); period = sampling rate in bytes",
+                 (unsigned long long)p->sample_rate, (unsigned long long)p->sample_rate);
+        out[n++] = str(w, line);
+    }
     return n;
 }
 
@@ -640,7 +646,7 @@ int lt_pprof_write(const lt_profile_t *p, FILE *out, lt_err_t *err)
         emit_mappings(&w);
         emit_locations(&w);
         emit_functions(&w);
-        uint64_t com[3];
+        uint64_t com[4];
         size_t ncom = comments(&w, com);
         uint64_t period_type_unit = str(&w, "bytes"), period_type = str(&w, "space");
         uint64_t default_type = str(&w, "inuse_space");
@@ -655,7 +661,9 @@ int lt_pprof_write(const lt_profile_t *p, FILE *out, lt_err_t *err)
         pb_uint(&w.m, VALUETYPE_TYPE, period_type);
         pb_uint(&w.m, VALUETYPE_UNIT, period_type_unit);
         emit(&w, PROFILE_PERIOD_TYPE);
-        pb_uint(&w.o, PROFILE_PERIOD, 1);
+        /* As Go's heap profiles: the period is the sampling rate in bytes
+         * (1 for a full trace); the values are already scaled. */
+        pb_uint(&w.o, PROFILE_PERIOD, p->sample_rate ? p->sample_rate : 1);
         pb_packed(&w.o, PROFILE_COMMENT, com, ncom);
         pb_uint(&w.o, PROFILE_DEFAULT_SAMPLE_TYPE, default_type);
         if (w.o.failed || w.m.failed || w.l.failed) w.oom = 1;

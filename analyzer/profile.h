@@ -63,6 +63,7 @@ typedef struct lt_profile {
     const char *mark;          /* the label, for LT_MOMENT_MARK */
     uint64_t ts_ns;            /* time of the moment since the tracer started */
     int complete;              /* the trace was complete (not cut short) */
+    uint64_t sample_rate;      /* LEAKTRACE_SAMPLE of the trace: counts are estimates; 0 = exact */
     /* Totals over all sites. */
     lt_pcounts_t total;
     uint64_t threads;          /* threads alive at the moment, 0 if unknown */

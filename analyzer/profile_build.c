@@ -113,6 +113,7 @@ int lt_profile_from_replay(const lt_replay_t *rp, lt_symbolizer_t *sym, int mome
         if (!p->cmdline) goto oom;
     }
     p->start_realtime_ns = rp->proc.start_realtime_ns;
+    p->sample_rate = rp->proc.sample_rate;
     p->moment = moment_kind;
     if (label && !(p->mark = lt_profile_str(p, label))) goto oom;
     p->complete = rp->complete && !rp->cut_short;

@@ -8,6 +8,7 @@
  * existence is one allocation, each block that ended one free; a realloc is
  * a free of the old block and an allocation of the new one.
  */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,6 +16,7 @@
 #include "progress.h"
 #include "replay.h"
 
+#define LT_LIKELY_RP(x) __builtin_expect(!!(x), 1)
 #define REORDER_MAX (1u << 20)      /* events held while waiting for a gap */
 #define STACK_ID_SLACK 1000000u     /* ids may run ahead of definitions by this */
 
@@ -47,6 +49,35 @@ struct lt_replay_priv {
     lt_mark_hook_fn mark_hook;  /* lt_replay_set_mark_hook */
     void *mark_ctx;
 };
+
+void lt_sample_weight(uint64_t rate, uint64_t size, uint64_t seq, uint64_t *bytes, uint64_t *count)
+{
+    if (!rate || !size) {
+        *bytes = size;
+        *count = 1;
+        return;
+    }
+    double w = -1.0 / expm1(-(double)size / (double)rate);
+    double b = (double)size * w, c = floor(w);
+    uint64_t h = (seq + 1) * 0x9e3779b97f4a7c15ull;
+    h ^= h >> 31;
+    h *= 0xbf58476d1ce4e5b9ull;
+    h ^= h >> 29;
+    if ((double)(h >> 11) * (1.0 / 9007199254740992.0) < w - c) c += 1;
+    *bytes = b >= 1.8e19 ? UINT64_MAX : (uint64_t)llround(b);
+    *count = c >= 1.8e19 ? UINT64_MAX : (uint64_t)c;
+}
+
+/* The weighted size and count of a block (see lt_sample_weight). */
+static inline void weigh(const lt_replay_t *rp, uint64_t size, uint64_t seq, uint64_t *bytes, uint64_t *count)
+{
+    if (LT_LIKELY_RP(!rp->proc.sample_rate)) {
+        *bytes = size;
+        *count = 1;
+        return;
+    }
+    lt_sample_weight(rp->proc.sample_rate, size, seq, bytes, count);
+}
 
 /* ---- live set: open addressing, linear probing, backward-shift delete ---- */
 
@@ -361,10 +392,12 @@ static void apply_event(lt_replay_t *rp, const ev_t *e)
             rp->replaced++;
             if (rp->series) series_touch(rp, old->stack);
             lt_stack_t *os = stack_at(rp, old->stack);
-            os->st.live_blocks--;
-            os->st.live_bytes -= old->size;
-            rp->tot.live_blocks--;
-            rp->tot.live_bytes -= old->size;
+            uint64_t ob, oc;
+            weigh(rp, old->size, old->seq, &ob, &oc);
+            os->st.live_blocks -= oc;
+            os->st.live_bytes -= ob;
+            rp->tot.live_blocks -= oc;
+            rp->tot.live_bytes -= ob;
             live_remove(p, old);
         }
         if ((p->livecount + 1) * 4 > p->livecap * 3 && live_grow(p) < 0) return;
@@ -374,14 +407,16 @@ static void apply_event(lt_replay_t *rp, const ev_t *e)
         p->livecount++;
         if (rp->series) series_touch(rp, e->stack);
         lt_stack_t *s = stack_at(rp, e->stack);
-        s->st.allocs++;
-        s->st.bytes_alloc += e->size;
-        s->st.live_blocks++;
-        s->st.live_bytes += e->size;
-        rp->tot.allocations++;
-        rp->tot.bytes_allocated += e->size;
-        rp->tot.live_blocks++;
-        rp->tot.live_bytes += e->size;
+        uint64_t wb, wc;
+        weigh(rp, e->size, e->seq, &wb, &wc);
+        s->st.allocs += wc;
+        s->st.bytes_alloc += wb;
+        s->st.live_blocks += wc;
+        s->st.live_bytes += wb;
+        rp->tot.allocations += wc;
+        rp->tot.bytes_allocated += wb;
+        rp->tot.live_blocks += wc;
+        rp->tot.live_bytes += wb;
         if (rp->tot.live_bytes > rp->tot.peak_bytes) {
             rp->tot.peak_bytes = rp->tot.live_bytes;
             rp->tot.peak_ts = e->ts;
@@ -392,12 +427,14 @@ static void apply_event(lt_replay_t *rp, const ev_t *e)
         if (!l) { rp->unknown_frees++; return; }
         if (rp->series) series_touch(rp, l->stack);
         lt_stack_t *s = stack_at(rp, l->stack);
-        s->st.frees++;
-        s->st.live_blocks--;
-        s->st.live_bytes -= l->size;
-        rp->tot.frees++;
-        rp->tot.live_blocks--;
-        rp->tot.live_bytes -= l->size;
+        uint64_t wb, wc;
+        weigh(rp, l->size, l->seq, &wb, &wc);
+        s->st.frees += wc;
+        s->st.live_blocks -= wc;
+        s->st.live_bytes -= wb;
+        rp->tot.frees += wc;
+        rp->tot.live_blocks -= wc;
+        rp->tot.live_bytes -= wb;
         live_remove(p, l);
     }
 }
@@ -577,6 +614,7 @@ static int on_process(lt_replay_t *rp, const lt_rec_t *r, lt_err_t *err)
         else if (KEY("page_size")) pr->page_size = atoll(val);
         else if (KEY("depth")) pr->depth = atoi(val);
         else if (KEY("forked")) pr->forked = atoi(val);
+        else if (KEY("sample_rate")) pr->sample_rate = strtoull(val, NULL, 10);
         else if (KEY("exe")) { free(pr->exe); pr->exe = val; val = NULL; }
         else if (KEY("version")) { free(pr->version); pr->version = val; val = NULL; }
         else if (KEY("argv")) {
@@ -948,8 +986,10 @@ int lt_replay_live_since(const lt_replay_t *rp, uint64_t since_seq, lt_live_site
             v[nv] = (lt_live_site_t){ l->stack, 0, 0 };
             h[j] = ++nv;
         }
-        v[h[j] - 1].bytes += l->size;
-        v[h[j] - 1].blocks++;
+        uint64_t wb, wc;
+        weigh(rp, l->size, l->seq, &wb, &wc);
+        v[h[j] - 1].bytes += wb;
+        v[h[j] - 1].blocks += wc;
     }
     free(h);
     *out = v;

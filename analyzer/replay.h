@@ -38,7 +38,17 @@ typedef struct lt_process {
     int depth;                     /* the tracer's depth limit */
     char *version;
     int forked;                    /* 1: the process is a fork child */
+    uint64_t sample_rate;          /* LEAKTRACE_SAMPLE: mean bytes between samples; 0 = everything recorded */
 } lt_process_t;
+
+/* Sampling mode: the estimate one recorded block of size bytes stands for,
+ * weighted as pprof does by w = 1 / (1 - exp(-size / rate)), the inverse of
+ * its probability of being sampled: *bytes = size * w rounded, *count = w
+ * rounded up or down at random (keyed by seq, so the same block always gets
+ * the same count) so that counts are unbiased too. rate 0: size and 1.
+ * Pure. Every figure a replay adds up (per stack, totals, peak, marks,
+ * ticks, series, live sites) is made of these when the trace is sampled. */
+void lt_sample_weight(uint64_t rate, uint64_t size, uint64_t seq, uint64_t *bytes, uint64_t *count);
 
 typedef struct lt_totals {
     uint64_t allocations, frees, bytes_allocated;

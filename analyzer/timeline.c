@@ -1134,6 +1134,8 @@ int lt_timeline_svg(const lt_replay_t *rp, lt_symbolizer_t *sym, const lt_timeli
             human_bytes(rp->tot.peak_bytes, c, sizeof c), human_time((double)rp->tot.peak_ts / 1e9, d, sizeof d),
             human_bytes(rp->tot.live_bytes, e, sizeof e), grouped(rp->tot.live_blocks, f, sizeof f));
     if (!rp->complete || rp->cut_short) fputs(" \xc2\xb7 incomplete trace", out);
+    if (rp->proc.sample_rate)
+        fprintf(out, " \xc2\xb7 estimated from a sampled trace (LEAKTRACE_SAMPLE=%llu)", (unsigned long long)rp->proc.sample_rate);
     fputs("</text>\n", out);
 
     svg_axes(&g);

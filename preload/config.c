@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "lt_internal.h"
 
@@ -74,6 +75,49 @@ static int signal_var(const char *name)
     return (int)v;
 }
 
+int lt_config_parse_bytes(const char *s, uint64_t *out)
+{
+    if (!s || *s < '0' || *s > '9') return -1;
+    char *end;
+    unsigned long long v = strtoull(s, &end, 10);
+    unsigned shift = 0;
+    if (*end) {
+        char c = (char)(*end | 0x20);
+        if (c == 'k') shift = 10;
+        else if (c == 'm') shift = 20;
+        else if (c == 'g') shift = 30;
+        else return -1;
+        end++;
+        if (strcasecmp(end, "") && strcasecmp(end, "b") && strcasecmp(end, "ib")) return -1;
+    }
+    if (v > (1ull << 40) >> shift) return -1;
+    *out = (uint64_t)v << shift;
+    return 0;
+}
+
+static void sample_vars(void)
+{
+    const char *s = getenv("LEAKTRACE_SAMPLE");
+    uint64_t v = 0;
+    if (s && lt_config_parse_bytes(s, &v) < 0) {
+        lt_log("LEAKTRACE_SAMPLE='%s' is not a byte count from 0 to 1T (e.g. 512K, 1M, 0 = record everything); "
+               "recording everything", s);
+        v = 0;
+    }
+    lt_sample_rate = v;
+    const char *seed = getenv("LEAKTRACE_SAMPLE_SEED");
+    if (seed) {
+        char *end;
+        unsigned long long x = strtoull(seed, &end, 0);
+        if (!*seed || *end || *seed == '-') {
+            lt_log("LEAKTRACE_SAMPLE_SEED='%s' is not a non-negative whole number; using a random seed", seed);
+        } else {
+            lt_sample_seed = x;
+            lt_sample_seeded = 1;
+        }
+    }
+}
+
 void lt_config_load(void)
 {
     const char *dflt = "leaktrace.%e.%p.trace";
@@ -97,4 +141,5 @@ void lt_config_load(void)
         lt_log("LEAKTRACE_INTERVAL=%d is below the 10 ms minimum; using 10", lt_cfg.interval_ms);
         lt_cfg.interval_ms = 10;
     }
+    sample_vars();
 }

@@ -112,25 +112,135 @@ __attribute__((constructor(101))) static void hooks_constructor(void)
 
 /* ---- the malloc family ---------------------------------------------------------- */
 
+/* A block p of n bytes was just handed out by fn: record it (full mode). */
+static LT_ALWAYS_INLINE void note_alloc(void *p, size_t n, unsigned fn)
+{
+    lt_thread_t *t = lt_enter();
+    if (t) {
+        lt_record_alloc(t, p, n, fn);
+        lt_leave(t);
+    }
+}
+
+/* ---- sampling mode (LEAKTRACE_SAMPLE) -------------------------------------------
+ *
+ * Every hook tests lt_sample_rate first and jumps here, before its own frame
+ * is set up: the full-mode code inlines the stack capture (a large frame),
+ * which the sampling fast path must not pay for. lt_sample_rate becomes
+ * nonzero only in lt_init, after the real functions were resolved, so these
+ * paths need no ready() check. */
+
+/* A sampled block: enters the set of sampled addresses before the program
+ * can see it, so its free (from any thread) finds it; then recorded. */
+static __attribute__((noinline)) void sampled_alloc(void *p, size_t n, unsigned fn)
+{
+    lt_thread_t *t = lt_enter();
+    if (!t) return;
+    if (lt_sample_insert(p)) lt_record_alloc(t, p, n, fn);
+    lt_leave(t);
+}
+
+static LT_ALWAYS_INLINE void *sample_alloc(void *p, size_t n, unsigned fn)
+{
+    if (LT_LIKELY(p != NULL) && LT_UNLIKELY(lt_sample_take(n))) sampled_alloc(p, n, fn);
+    return p;
+}
+
+/* The free of a block that may be sampled (its filter slot is set). */
+static __attribute__((noinline)) void sampled_free(void *p)
+{
+    lt_thread_t *t = lt_enter();
+    if (!t) return;
+    if (lt_sample_remove(p)) lt_record_free(t, p);
+    lt_leave(t);
+}
+
+static __attribute__((noinline)) void *malloc_sampled(size_t n)
+{
+    return sample_alloc(real.malloc(n), n, LT_FN_MALLOC);
+}
+
+static __attribute__((noinline)) void *calloc_sampled(size_t n, size_t m)
+{
+    /* real.calloc returns NULL when n * m overflows; the product is used only for a block. */
+    return sample_alloc(real.calloc(n, m), n * m, LT_FN_CALLOC);
+}
+
+static __attribute__((noinline)) void free_sampled(void *p)
+{
+    if (!p || LT_UNLIKELY(in_boot(p))) return;
+    if (LT_UNLIKELY(lt_sample_maybe(p))) sampled_free(p);
+    real.free(p);
+}
+
+/* A realloc is the free of the old block (recorded when it was sampled) and
+ * the allocation of the new one (sampled on its own, by its full size),
+ * paired in one REALLOC record when both are recorded. */
+static __attribute__((noinline)) void *resize_sampled_slow(void *p, size_t total, unsigned fn)
+{
+    lt_thread_t *t = lt_enter();
+    if (!t) return sample_alloc(real.realloc(p, total), total, fn);
+    if (!lt_sample_remove(p)) {
+        /* Not sampled after all (a filter collision). */
+        lt_leave(t);
+        return sample_alloc(real.realloc(p, total), total, fn);
+    }
+    uint64_t seq = lt_next_seq();
+    int take = total != 0 && lt_sample_take(total);
+    void *q = real.realloc(p, total);
+    if (q && take && lt_sample_insert(q))
+        lt_record_realloc(t, seq, p, q, total, fn);
+    else if (q || total == 0)
+        lt_record_free_seq(t, seq, p); /* freed; the new block (if any) is not sampled */
+    else if (lt_sample_insert(p))
+        lt_record_nop(t, seq);         /* failed: p is still allocated, still sampled */
+    else
+        lt_record_free_seq(t, seq, p); /* cannot keep following it: end it in the trace */
+    lt_leave(t);
+    return q;
+}
+
+/* The common case stays small (no frame for the stack capture): the old
+ * block is certainly not sampled. */
+static __attribute__((noinline)) void *resize_sampled(void *p, size_t total, unsigned fn)
+{
+    if (LT_UNLIKELY(p && lt_sample_maybe(p))) return resize_sampled_slow(p, total, fn);
+    return sample_alloc(real.realloc(p, total), total, fn);
+}
+
+static void *realloc_boot(void *p, size_t n);
+
+static __attribute__((noinline)) void *realloc_sampled(void *p, size_t n)
+{
+    if (LT_UNLIKELY(in_boot(p))) return realloc_boot(p, n);
+    return resize_sampled(p, n, LT_FN_REALLOC);
+}
+
+/* ---- the malloc family ---------------------------------------------------------- */
+
 /* The entry point of leaktrace.h's leaktrace_mark (found with dlsym). */
 LT_EXPORT void leaktrace_mark_v1(const char *label)
 {
     lt_mark(label);
 }
 
-LT_EXPORT void *malloc(size_t n)
+static __attribute__((noinline)) void *malloc_full(size_t n)
 {
     if (LT_UNLIKELY(!ready())) return boot_alloc(n);
     void *p = real.malloc(n);
-    lt_thread_t *t;
-    if (p && (t = lt_enter())) {
-        lt_record_alloc(t, p, n, LT_FN_MALLOC);
-        lt_leave(t);
-    }
+    if (p) note_alloc(p, n, LT_FN_MALLOC);
     return p;
 }
 
-LT_EXPORT void *calloc(size_t n, size_t m)
+/* The exported symbol only dispatches, with tail calls (no frame of its own
+ * on the stack, none to set up): sampling mode or full mode. */
+LT_EXPORT void *malloc(size_t n)
+{
+    if (lt_sample_rate) return malloc_sampled(n);
+    return malloc_full(n);
+}
+
+static __attribute__((noinline)) void *calloc_full(size_t n, size_t m)
 {
     if (LT_UNLIKELY(!ready())) {
         size_t total;
@@ -138,15 +248,19 @@ LT_EXPORT void *calloc(size_t n, size_t m)
         return boot_alloc(total);
     }
     void *p = real.calloc(n, m);
-    lt_thread_t *t;
-    if (p && (t = lt_enter())) {
-        lt_record_alloc(t, p, n * m, LT_FN_CALLOC);
-        lt_leave(t);
-    }
+    if (p) note_alloc(p, n * m, LT_FN_CALLOC);
     return p;
 }
 
-LT_EXPORT void free(void *p)
+/* The exported symbol only dispatches, with tail calls (no frame of its own
+ * on the stack, none to set up): sampling mode or full mode. */
+LT_EXPORT void *calloc(size_t n, size_t m)
+{
+    if (lt_sample_rate) return calloc_sampled(n, m);
+    return calloc_full(n, m);
+}
+
+static __attribute__((noinline)) void free_full(void *p)
 {
     if (!p || LT_UNLIKELY(in_boot(p))) return;
     if (LT_UNLIKELY(!ready())) return; /* cannot happen: p came from somewhere */
@@ -158,16 +272,18 @@ LT_EXPORT void free(void *p)
     real.free(p);
 }
 
+LT_EXPORT void free(void *p)
+{
+    if (lt_sample_rate) free_sampled(p);
+    else free_full(p);
+}
+
 /* realloc and reallocarray share this. */
 static void *resize(void *p, size_t total, unsigned fn)
 {
     if (!p) {
         void *q = real.realloc(NULL, total);
-        lt_thread_t *t;
-        if (q && (t = lt_enter())) {
-            lt_record_alloc(t, q, total, fn);
-            lt_leave(t);
-        }
+        if (q) note_alloc(q, total, fn);
         return q;
     }
     lt_thread_t *t = lt_enter();
@@ -184,18 +300,27 @@ static void *resize(void *p, size_t total, unsigned fn)
     return q;
 }
 
-LT_EXPORT void *realloc(void *p, size_t n)
+/* A bootstrap block moves to the real heap (the old one stays). */
+static void *realloc_boot(void *p, size_t n)
+{
+    void *q = ready() ? malloc(n) : boot_alloc(n);
+    if (q) memcpy(q, p, boot_size(p) < n ? boot_size(p) : n);
+    return q;
+}
+
+static __attribute__((noinline)) void *realloc_full(void *p, size_t n)
 {
     if (LT_UNLIKELY(!ready() || in_boot(p))) {
-        if (p && in_boot(p)) {
-            /* Move a bootstrap block to the real heap (the old one stays). */
-            void *q = ready() ? malloc(n) : boot_alloc(n);
-            if (q) memcpy(q, p, boot_size(p) < n ? boot_size(p) : n);
-            return q;
-        }
+        if (p && in_boot(p)) return realloc_boot(p, n);
         return boot_alloc(n);
     }
     return resize(p, n, LT_FN_REALLOC);
+}
+
+LT_EXPORT void *realloc(void *p, size_t n)
+{
+    if (lt_sample_rate) return realloc_sampled(p, n);
+    return realloc_full(p, n);
 }
 
 /* glibc's reallocarray is an overflow check in front of realloc, and it
@@ -209,16 +334,14 @@ LT_EXPORT void *reallocarray(void *p, size_t n, size_t m)
         return NULL;
     }
     if (LT_UNLIKELY(!ready() || in_boot(p))) return realloc(p, total);
+    if (lt_sample_rate) return resize_sampled(p, total, LT_FN_REALLOCARRAY);
     return resize(p, total, LT_FN_REALLOCARRAY);
 }
 
 static void *aligned_common(void *p, size_t n, unsigned fn)
 {
-    lt_thread_t *t;
-    if (p && (t = lt_enter())) {
-        lt_record_alloc(t, p, n, fn);
-        lt_leave(t);
-    }
+    if (lt_sample_rate) return sample_alloc(p, n, fn);
+    if (p) note_alloc(p, n, fn);
     return p;
 }
 

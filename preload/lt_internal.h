@@ -22,6 +22,8 @@
  *   threads.c  pthread_create/join/detach/exit/setname: thread lifecycle
  *   marks.c    marks (leaktrace_mark, LEAKTRACE_MARK_SIGNAL), periodic samples
  *   config.c   LEAKTRACE_* environment variables
+ *   sample.c   sampling mode (LEAKTRACE_SAMPLE): Poisson sampling by bytes,
+ *              the filter and set of sampled addresses
  *   log.c      one-line messages on stderr
  */
 #ifndef LT_INTERNAL_H
@@ -55,10 +57,65 @@ typedef struct lt_config {
     int mark_signal;     /* LEAKTRACE_MARK_SIGNAL: signal number, 0 = none */
     int interval_ms;     /* LEAKTRACE_INTERVAL: ms between samples, 0 = none; default 100 */
 } lt_config_t;
+/* Parses a LEAKTRACE_SAMPLE value: a whole number of bytes with an optional
+ * K, M or G suffix (powers of 1024; KB/KiB, MB/MiB, GB/GiB too, any case),
+ * 0 to 1 TiB. Returns 0 and *out, or -1. Pure. */
+int lt_config_parse_bytes(const char *s, uint64_t *out);
 extern lt_config_t lt_cfg;
 /* Reads the environment (getenv only, no allocation). Bad values get one
  * line on stderr naming the variable, then the default is used. */
 void lt_config_load(void);
+
+/* ---- sample.c ---------------------------------------------------------- */
+/* Mean gap between samples in bytes; 0 = record everything. Set once by
+ * lt_config_load before tracing starts, read-only afterwards. */
+extern uint64_t lt_sample_rate;
+extern uint64_t lt_sample_seed;      /* LEAKTRACE_SAMPLE_SEED, when lt_sample_seeded */
+extern int lt_sample_seeded;
+extern __thread int64_t lt_tls_sample_left __attribute__((tls_model("initial-exec")));
+/* One bit per filter slot (65,536 slots, 8 KiB: stays in L1): set while
+ * some sampled block lives whose address maps to the slot. */
+extern _Atomic uint64_t lt_sample_bits[(1u << 16) / 64];
+
+/* The filter slot of an address. Pure. Blocks are 16-byte aligned; within
+ * each 1 MiB of address space neighbours get neighbouring slots, so frees
+ * close together in memory share the filter's cache lines; the 1 MiB
+ * region number is folded in to spread page-aligned (mmap'd) blocks. */
+static inline size_t lt_sample_filter_slot(uint64_t a)
+{
+    return (size_t)(((a >> 4) ^ (a >> 20) ^ (a >> 36)) & 0xffff);
+}
+/* Slow path of lt_sample_take: seeds the thread's PRNG on first use,
+ * restarts the countdown; returns 1 when the n-byte block is sampled. */
+int lt_sample_slow(size_t n);
+/* Counts n bytes against this thread's countdown; 1 when the block must be
+ * recorded. Only with lt_sample_rate != 0. */
+static inline int lt_sample_take(size_t n)
+{
+    int64_t left = lt_tls_sample_left - (int64_t)n;
+    lt_tls_sample_left = left;
+    if (LT_LIKELY(left > 0 && n < ((uint64_t)1 << 62))) return 0;
+    return lt_sample_slow(n);
+}
+/* 0 when p is certainly not a sampled block (one load); 1: maybe, ask
+ * lt_sample_remove. Lock-free. */
+static inline int lt_sample_maybe(const void *p)
+{
+    size_t s = lt_sample_filter_slot((uintptr_t)p);
+    return (atomic_load_explicit(&lt_sample_bits[s >> 6], memory_order_relaxed) >> (s & 63)) & 1;
+}
+/* Adds a sampled block's address (before the block reaches the program).
+ * Returns 1, or 0 when out of memory (the block must then go unrecorded). */
+int lt_sample_insert(void *p);
+/* Removes p from the set; 1 when it was there (its free must be recorded). */
+int lt_sample_remove(void *p);
+/* Sampled blocks live now. */
+size_t lt_sample_live(void);
+/* ln(x) for x > 0 without libm (error < 1e-9). Pure. */
+double lt_sample_ln(double x);
+void lt_sample_fork_prepare(void);
+void lt_sample_fork_parent(void);
+void lt_sample_fork_child(void);
 
 /* ---- log.c ------------------------------------------------------------- */
 /* One line "leaktrace: ...\n" on stderr, written with a single write(2).

@@ -387,6 +387,9 @@ static void emit_process(int forked)
     p += kvnum(p, "depth", lt_cfg.depth);
     p += kv(p, "version", LT_VERSION, strlen(LT_VERSION));
     p += kvnum(p, "forked", forked);
+    /* Sampling mode: the analyzer scales what it reads by this rate. */
+    p += kvnum(p, "sample_rate", (long long)lt_sample_rate);
+    if (lt_sample_seeded) p += kvnum(p, "sample_seed", (long long)lt_sample_seed);
     lt_writer_side_record(LT_REC_PROCESS, rec, (size_t)(p - rec));
     lt_mem_free(argv);
     lt_mem_free(rec);
@@ -399,12 +402,14 @@ static void fork_prepare(void)
     lt_tls_busy++;
     lt_writer_fork_prepare();
     lt_stacks_fork_prepare();
+    lt_sample_fork_prepare();
     lt_mem_fork_prepare();
 }
 
 static void fork_parent(void)
 {
     lt_mem_fork_parent();
+    lt_sample_fork_parent();
     lt_stacks_fork_parent();
     lt_writer_fork_parent();
     lt_tls_busy--;
@@ -415,6 +420,7 @@ static void fork_child(void)
     /* Single-threaded now. Everything inherited that belongs to the parent's
      * trace is dropped; the child writes its own file from sequence 0. */
     lt_mem_fork_child();
+    lt_sample_fork_child();
     lt_stacks_reset();
     lt_writer_fork_child();
     lt_modules_reset();

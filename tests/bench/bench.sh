@@ -4,13 +4,16 @@
 #   tests/bench/bench.sh [--runs N] [--quick]
 #
 # For each workload (sqlite, python, mallocbench with 1 and 2 threads) it runs
-# three modes, interleaved within each round so that machine noise hits all of
+# four modes, interleaved within each round so that machine noise hits all of
 # them alike:
 #   untraced   the plain program
 #   traced     LD_PRELOAD=build/libleaktrace.so, LEAKTRACE_OUTPUT=<tmpdir>/trace.%p
+#              (full tracing: every event)
+#   sampled    the same with LEAKTRACE_SAMPLE=512K (LEAKTRACE_BENCH_SAMPLE)
 #   heaptrack  heaptrack -o <tmpdir>/ht program...   (only if heaptrack is installed)
 # and reports the median wall-clock seconds of each mode, the ratios
-# traced/untraced and heaptrack/untraced (medians of this bench run), the size
+# traced/untraced, sampled/untraced and heaptrack/untraced (medians of this
+# bench run), the sampled trace's size, the size
 # of the last trace of each tracer and its bytes per event, where
 # events = allocations + frees as counted by `build/leaktrace report --format
 # json` on the last leaktrace trace of that workload (heaptrack's size is
@@ -24,6 +27,11 @@
 #   --quick                  1 round (unless --runs is given) and few mallocbench iterations
 #   LEAKTRACE_WORKLOADS      workloads directory (default ../shared/workloads from the repo root)
 #   LEAKTRACE_BENCH_ITERATIONS  mallocbench iterations per thread (default 10000000, quick 200000)
+#   LEAKTRACE_BENCH_SAMPLE   the sampled mode's LEAKTRACE_SAMPLE (default 512K)
+#
+# Run time: about 4 minutes for the default 5 rounds on an idle 2-CPU
+# machine (each round: sqlite ~12 s and python ~9 s over the four modes,
+# mallocbench 1t/2t ~20 s); --quick about 30 s.
 #
 # Any failing run (non-zero exit, missing trace, analyzer failure) aborts the
 # bench. The traced mode is skipped only when build/libleaktrace.so does not
@@ -103,10 +111,11 @@ if [[ ! -x $MALLOCBENCH || $MB_SRC -nt $MALLOCBENCH ]]; then
         || die "could not build build/mallocbench"
 fi
 
+SAMPLE=${LEAKTRACE_BENCH_SAMPLE:-512K}
 MODES=(untraced)
 TRACED_SKIP=""
 if [[ -e $LIB ]]; then
-    MODES+=(traced)
+    MODES+=(traced sampled)
     if [[ ! -x $ANALYZER ]]; then
         echo "traced: build/leaktrace missing, bytes/event will not be computed (run make)" >&2
     fi
@@ -127,8 +136,8 @@ WORKLOADS=(sqlite python mallocbench-1t mallocbench-2t)
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/leaktrace-bench.XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
-mkdir -p "$TMP/cwd" "$TMP/traced" "$TMP/heaptrack"
-SAMPLES=$TMP/samples.tsv     # workload mode round ns ops_per_s_per_thread(or -)
+mkdir -p "$TMP/cwd" "$TMP/traced" "$TMP/sampled" "$TMP/heaptrack"
+SAMPLES=$TMP/samples.tsv     # workload mode round ns ops_per_s_per_thread(or -) cpu_s
 SIZES=$TMP/sizes.tsv         # workload mode round bytes
 EVENTS=$TMP/events.tsv       # workload events totals-json
 ANALYZE=$TMP/analyze.tsv     # workload analyzer-ns (leaktrace report: replay, leaks, threads, growth)
@@ -152,13 +161,17 @@ wl_setup() {
 }
 
 # run_checked WHAT OUTFILE CMD...: runs CMD with stdout to OUTFILE and stderr to
-# $TMP/stderr, sets ELAPSED_NS; aborts the bench if CMD fails.
+# $TMP/stderr, sets ELAPSED_NS and CPU_S (user + system seconds of CMD and
+# its children, from bash's time); aborts the bench if CMD fails.
 run_checked() {
-    local what=$1 out=$2 t0 t1 rc=0
+    local what=$1 out=$2 t0 t1 rc=0 TIMEFORMAT='%3U %3S'
     shift 2
     t0=$(date +%s%N)
-    (cd "$TMP/cwd" && exec "$@") >"$out" 2>"$TMP/stderr" </dev/null || rc=$?
+    # The redirections stay inside the subshell: on the timed command itself
+    # they would capture time's own report too; no exec (it loses the report).
+    { time (cd "$TMP/cwd" && "$@" >"$out" 2>"$TMP/stderr" </dev/null); } 2>"$TMP/cpu" || rc=$?
     t1=$(date +%s%N)
+    CPU_S=$(awk '{ printf "%.3f", $1 + $2 }' "$TMP/cpu")
     if ((rc != 0)); then
         {
             echo "$prog: error: $what failed with exit code $rc"
@@ -258,6 +271,17 @@ run_mode() {
                 count_events "$wl" "${files[@]}"
             fi
             rm -rf "$TMP/traced"; mkdir "$TMP/traced" ;;
+        sampled)
+            rm -rf "$TMP/sampled"; mkdir "$TMP/sampled"
+            run_checked "$what" "$out" env -u LD_PRELOAD "${WL_ENV[@]}" \
+                LD_PRELOAD="$LIB" LEAKTRACE_SAMPLE="$SAMPLE" LEAKTRACE_OUTPUT="$TMP/sampled/trace.%p" "${WL_CMD[@]}"
+            shopt -s nullglob
+            files=("$TMP"/sampled/*)
+            shopt -u nullglob
+            ((${#files[@]})) || die "$what: the run succeeded but wrote no trace into $TMP/sampled"
+            bytes=$(sum_sizes "${files[@]}")
+            printf '%s\t%s\t%s\t%s\n' "$wl" "$mode" "$round" "$bytes" >>"$SIZES"
+            rm -rf "$TMP/sampled"; mkdir "$TMP/sampled" ;;
         heaptrack)
             rm -rf "$TMP/heaptrack"; mkdir "$TMP/heaptrack"
             # heaptrack's own chatter goes to the same stdout as the program's
@@ -277,7 +301,7 @@ run_mode() {
     if ((WL_MB)); then
         tput=$(parse_mb "$TMP/stdout" "$what")
     fi
-    printf '%s\t%s\t%s\t%s\t%s\n' "$wl" "$mode" "$round" "$ELAPSED_NS" "$tput" >>"$SAMPLES"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$wl" "$mode" "$round" "$ELAPSED_NS" "$tput" "$CPU_S" >>"$SAMPLES"
     printf '  %-15s %-9s %8.3f s\n' "$wl" "$mode" "$(awk "BEGIN{print $ELAPSED_NS/1e9}")" >&2
 }
 
@@ -309,7 +333,7 @@ ht_version=""
 touch "$ANALYZE"
 B_WORKLOADS="${WORKLOADS[*]}" B_MODES="${MODES[*]}" B_RUNS=$RUNS B_QUICK=$QUICK \
 B_ITERATIONS=$ITERATIONS B_GIT_REV=$git_rev B_HT_VERSION=$ht_version B_PY=$PY \
-B_WL_DIR=$WL_DIR B_TRACED_SKIP=$TRACED_SKIP B_HEAPTRACK_SKIP=$HEAPTRACK_SKIP \
+B_WL_DIR=$WL_DIR B_TRACED_SKIP=$TRACED_SKIP B_HEAPTRACK_SKIP=$HEAPTRACK_SKIP B_SAMPLE=$SAMPLE \
 "$PY" - "$SAMPLES" "$SIZES" "$EVENTS" build/bench/results.json "$ANALYZE" <<'EOF'
 import json, os, platform, statistics, sys
 
@@ -327,15 +351,18 @@ meta = {
     "heaptrack_version": env["B_HT_VERSION"] or None,
     "python": env["B_PY"],
     "workloads_dir": env["B_WL_DIR"],
-    "timing": "wall clock per process (date +%s%N), seconds",
+    "timing": "wall clock per process (date +%s%N), seconds; cpu_*: user + system seconds (bash time)",
     "events": "allocations + frees from 'build/leaktrace report --format json' on the last traced trace",
+    "sampled_rate": env["B_SAMPLE"],
 }
-skipped = {"traced": env["B_TRACED_SKIP"], "heaptrack": env["B_HEAPTRACK_SKIP"]}
+skipped = {"traced": env["B_TRACED_SKIP"], "sampled": env["B_TRACED_SKIP"], "heaptrack": env["B_HEAPTRACK_SKIP"]}
 
-secs, tput, sizes, events, totals = {}, {}, {}, {}, {}
+secs, cpu, tput, sizes, events, totals = {}, {}, {}, {}, {}, {}
 for line in open(samples_path):
-    wl, mode, rnd, ns, tp = line.rstrip("\n").split("\t")
+    wl, mode, rnd, ns, tp, cs = line.rstrip("\n").split("\t")
     secs.setdefault((wl, mode), []).append(int(ns) / 1e9)
+    if cs:
+        cpu.setdefault((wl, mode), []).append(float(cs))
     if tp != "-":
         tput.setdefault((wl, mode), []).append(float(tp))
 for line in open(sizes_path):
@@ -358,19 +385,24 @@ for wl in workloads:
     if wl in analyze and events.get(wl):
         w["analyzer_report_s"] = analyze[wl]
         w["analyzer_events_per_s"] = events[wl] / analyze[wl] if analyze[wl] > 0 else None
-    for mode in ("untraced", "traced", "heaptrack"):
+    for mode in ("untraced", "traced", "sampled", "heaptrack"):
         if mode not in modes:
             w["modes"][mode] = {"skipped": skipped[mode]}
             continue
         s = secs[(wl, mode)]
-        m = {"median_s": med(s), "min_s": min(s), "max_s": max(s), "samples_s": s}
+        c = cpu.get((wl, mode), [])
+        m = {"median_s": med(s), "min_s": min(s), "max_s": max(s), "samples_s": s,
+             "cpu_median_s": med(c), "cpu_samples_s": c}
         if mode != "untraced":
             m["ratio_vs_untraced"] = med(s) / base if base else None
+            cbase = med(cpu.get((wl, "untraced"), []))
+            m["cpu_ratio_vs_untraced"] = med(c) / cbase if (cbase and c) else None
             sz = sizes.get((wl, mode), [])
             m["trace_bytes"] = sz[-1] if sz else None
             m["trace_bytes_samples"] = sz
             ev = events.get(wl)
-            m["bytes_per_event"] = (sz[-1] / ev) if (sz and ev) else None
+            # bytes per event of the full trace; a sampled trace holds few events
+            m["bytes_per_event"] = (sz[-1] / ev) if (sz and ev and mode != "sampled") else None
         if (wl, mode) in tput:
             m["ops_per_s_per_thread_median"] = med(tput[(wl, mode)])
             m["ops_per_s_per_thread_samples"] = tput[(wl, mode)]
@@ -406,23 +438,50 @@ print("leaktrace bench: median of %d round(s), wall-clock seconds; ratios are me
       % meta["runs"])
 for mode, why in skipped.items():
     if why: print("  %s: %s" % (mode, why))
-hdr = ("workload", "untraced", "traced", "tr/untr", "heaptrack", "ht/untr",
-       "events", "trace", "B/ev", "heaptrack", "B/ev")
+print("  traced = full tracing; sampled = LEAKTRACE_SAMPLE=%s; overhead = ratio - 1" % env["B_SAMPLE"])
+hdr = ("workload", "untraced", "traced", "tr/untr", "sampled", "sa/untr", "heaptrack", "ht/untr",
+       "events", "trace", "B/ev", "sampled", "heaptrack", "B/ev")
 rows = []
 for wl in workloads:
     w = result["workloads"][wl]["modes"]
-    t, h = w["traced"], w["heaptrack"]
+    t, s, h = w["traced"], w["sampled"], w["heaptrack"]
     rows.append((wl, fs(w["untraced"]["median_s"]),
                  fs(t.get("median_s")), fr(t.get("ratio_vs_untraced")),
+                 fs(s.get("median_s")), fr(s.get("ratio_vs_untraced")),
                  fs(h.get("median_s")), fr(h.get("ratio_vs_untraced")),
                  fe(result["workloads"][wl]["events"]),
                  fb(t.get("trace_bytes")), fbe(t.get("bytes_per_event")),
+                 fb(s.get("trace_bytes")),
                  fb(h.get("trace_bytes")), fbe(h.get("bytes_per_event"))))
 widths = [max(len(r[i]) for r in rows + [hdr]) for i in range(len(hdr))]
 line = lambda r: "  ".join(c.ljust(widths[0]) if i == 0 else c.rjust(widths[i]) for i, c in enumerate(r))
 print(line(hdr))
 for r in rows: print(line(r))
 
+print()
+print("targets: sampled (%s) overhead <= 3 %% on sqlite and python (aim <= 1 %%); full sqlite <= 1.3x, python <= 1.5x"
+      % env["B_SAMPLE"])
+for wl in ("sqlite", "python"):
+    if wl not in result["workloads"]: continue
+    w = result["workloads"][wl]["modes"]
+    parts = []
+    for mode in ("traced", "sampled"):
+        r = w.get(mode, {}).get("ratio_vs_untraced")
+        rc = w.get(mode, {}).get("cpu_ratio_vs_untraced")
+        if r is not None:
+            parts.append("%s %+.1f %% wall, %s cpu" % (mode, 100 * (r - 1), "-" if rc is None else "%+.1f %%" % (100 * (rc - 1))))
+    print("  %-8s %s" % (wl, "; ".join(parts) if parts else "-"))
+print()
+print("CPU seconds (user + system, medians; less sensitive than wall clock to other load on the machine)")
+for wl in workloads:
+    w = result["workloads"][wl]["modes"]
+    cells = []
+    for mode in ("untraced", "traced", "sampled", "heaptrack"):
+        m = w.get(mode, {})
+        if m.get("cpu_median_s") is None: continue
+        r = m.get("cpu_ratio_vs_untraced")
+        cells.append("%s %.3f%s" % (mode, m["cpu_median_s"], "" if r is None else " (%.2fx)" % r))
+    print("  %-15s %s" % (wl, "  ".join(cells)))
 print()
 print("analyzer: 'leaktrace report --format json' (decode, replay with time series, leaks, threads,")
 print("growth) on the last trace of each workload, one run")

@@ -23,6 +23,7 @@ Suite *suppress_suite(void);
 Suite *timeline_suite(void);
 Suite *progress_suite(void);
 Suite *liveset_suite(void);
+Suite *sample_suite(void);
 
 int main(void)
 {
@@ -40,6 +41,7 @@ int main(void)
     srunner_add_suite(sr, timeline_suite());
     srunner_add_suite(sr, progress_suite());
     srunner_add_suite(sr, liveset_suite());
+    srunner_add_suite(sr, sample_suite());
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);
