@@ -129,7 +129,7 @@ svg_check() {
     local trace=$1 base out
     shift
     base=$(basename "$trace" .trace)
-    "$LT" timeline "$trace" -o "$base.svg" 2> "$base.svg.err" || { t_fail "timeline $trace failed: $(cat "$base.svg.err")"; return; }
+    "$LT" timeline ${TL_OPTS:-} "$trace" -o "$base.svg" 2> "$base.svg.err" || { t_fail "timeline $trace failed: $(cat "$base.svg.err")"; return; }
     out=$("$PY" - "$base.svg" "$@" <<'EOF' 2>&1
 import sys, xml.etree.ElementTree as ET
 root = ET.parse(sys.argv[1]).getroot()
@@ -154,8 +154,9 @@ csv_check t_steady.trace '180 <= len(rows) <= 400 and col(LEAK)[-1] > 40000 and 
 t_end
 
 t_begin timeline_cache
-# 256 x 300 B, filled early (within 0.5 s when not loaded), then flat.
-csv_check t_cache.trace 'col(CACHE)[-1] == 76800 and all(v == 76800 for ti, v in zip(t, col(CACHE)) if ti > 1.5) and col("leak_request") is None'
+# 256 x 300 B, filled early, then flat: once full it stays full (how long
+# filling takes depends on the machine's load, so no time is asserted).
+csv_check t_cache.trace 'col(CACHE)[-1] == 76800 and all(v == 76800 for v in col(CACHE)[col(CACHE).index(76800):]) and col("leak_request") is None'
 t_end
 
 t_begin timeline_churn
@@ -172,9 +173,10 @@ grep -q 'stroke="#6a3d9a"' t_spawner.svg || t_fail "no thread line"
 t_end
 
 t_begin timeline_short_run
-# phases runs for a few ms: one 10 ms slice, nothing to plot, but the SVG
-# is valid, says so and lists the marks; the CSV has its one row.
-svg_check t_phases.trace "the run is too short" before after end-of-main
+# phases runs for a few ms: with 60 s slices (so that a loaded machine
+# cannot stretch it to two) one slice, nothing to plot, but the SVG is
+# valid, says so and lists the marks; the CSV has its one row.
+TL_OPTS="--resolution 60" svg_check t_phases.trace "the run is too short" before after end-of-main
 csv_check t_phases.trace 'len(rows) >= 1'
 "$LT" timeline --resolution 0.001 t_phases.trace -o phases_fine.svg || t_fail "--resolution 0.001 failed"
 "$PY" -c 'import sys, xml.etree.ElementTree as E; E.parse(sys.argv[1])' phases_fine.svg 2>/dev/null || t_fail "phases_fine.svg is not XML"
