@@ -758,6 +758,15 @@ static int read_baseline_file(const char *path, ci_run_t *r, lt_err_t *err)
     return rc;
 }
 
+int lt_ci_check_baseline_file(const char *path, size_t *nkeys, lt_err_t *err)
+{
+    ci_run_t r = { 0 };
+    int rc = read_baseline_file(path, &r, err);
+    if (nkeys) *nkeys = r.nbase;
+    run_free(&r);
+    return rc;
+}
+
 /* A baseline directory: the traces of an earlier run, analysed with the same
  * options; their findings are the known ones. */
 static int read_baseline_dir(const char *dir, const lt_ci_opts_t *o, ci_run_t *r, lt_err_t *err)
