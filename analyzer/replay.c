@@ -114,6 +114,9 @@ static lt_stack_t *stack_get(lt_replay_t *rp, uint32_t id, lt_err_t *err, int64_
         }
         size_t nc = rp->nstacks ? rp->nstacks : 1024;
         while (nc <= id) nc *= 2;
+        /* Not beyond what the check above allows: a hostile id costs at
+         * most STACK_ID_SLACK entries more than the stacks defined. */
+        if (nc > rp->priv->ndefined + STACK_ID_SLACK + 1) nc = (size_t)rp->priv->ndefined + STACK_ID_SLACK + 1;
         lt_stack_t *n = realloc(rp->stacks, nc * sizeof *n);
         if (!n) { LT_ERR_SET(err, LT_E_NOMEM, off, "out of memory for %zu stacks", nc); return NULL; }
         memset(n + rp->nstacks, 0, (nc - rp->nstacks) * sizeof *n);

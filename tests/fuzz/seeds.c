@@ -6,7 +6,7 @@
  *
  * writes OUTDIR/trace/NAME (the file as is) and OUTDIR/records/NAME.I (a 0
  * byte, then chunk I decompressed: fuzz_records.c's input), chunks larger
- * than 64 KiB cut at 64 KiB (the fuzzer then starts inside the grammar
+ * than 16 KiB cut at 16 KiB (the fuzzer then starts inside the grammar
  * anyway). Exit 0, or 1 with a message.
  */
 #include <errno.h>
@@ -18,7 +18,7 @@
 
 #include "../../common/lt_format.h"
 
-#define SEED_MAX (64u << 10)
+#define SEED_MAX (16u << 10)
 
 static unsigned char *slurp(const char *path, size_t *n)
 {
