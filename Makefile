@@ -26,7 +26,7 @@ ANALYZER_LIBS := -ldw -lelf -lzstd -lz -lstdc++ -lm
 LIB := $(BUILD)/libleaktrace.so
 CLI := $(BUILD)/leaktrace
 
-.PHONY: all test unit sanitize programs bench install clean example fuzz fuzz-run fuzz-regress
+.PHONY: all test unit sanitize programs bench install clean example fuzz fuzz-run fuzz-regress asan-analyzer asan-e2e
 all: $(LIB) $(CLI)
 
 $(BUILD)/preload/%.o: preload/%.c preload/*.h common/*.h
@@ -146,6 +146,22 @@ fuzz-regress: fuzz
 	        || { echo "fuzz-regress: $$t FAILED"; tail -40 $(FUZZ_DIR)/$$t.regress.log; exit 1; }; \
 	    echo "fuzz-regress: $$t: $$(ls $$dirs | wc -l) inputs replayed clean"; \
 	done
+
+# The analyzer itself under AddressSanitizer + UndefinedBehaviorSanitizer
+# (leak checking on): `make test` runs the program and profile end-to-end
+# suites with it once more, so every command and its error paths run
+# instrumented on real traces.
+ASAN_CLI := $(BUILD)/asan/leaktrace
+ASAN_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=99
+$(ASAN_CLI): $(ANALYZER_SRC) analyzer/*.h common/*.h
+	@mkdir -p $(dir $@)
+	@echo "  CC $@ (ASan+UBSan)"; $(CC) $(CSTD) $(WARN) $(SAN_FLAGS) -D_GNU_SOURCE -o $@ $(ANALYZER_SRC) $(ANALYZER_LIBS)
+
+asan-analyzer: $(ASAN_CLI)
+
+asan-e2e: all $(ASAN_CLI)
+	$(ASAN_ENV) python3 tests/run_programs.py --lib $(LIB) --analyzer $(ASAN_CLI) --out $(BUILD)/asan/test-programs
+	$(ASAN_ENV) tests/run_profile_tests.sh $(LIB) $(ASAN_CLI)
 
 programs: all
 	python3 tests/run_programs.py --lib $(LIB) --analyzer $(CLI) --out $(BUILD)/test-programs
