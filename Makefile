@@ -26,7 +26,7 @@ ANALYZER_LIBS := -ldw -lelf -lzstd -lz -lstdc++ -lm
 LIB := $(BUILD)/libleaktrace.so
 CLI := $(BUILD)/leaktrace
 
-.PHONY: all test unit sanitize programs bench install clean example fuzz fuzz-run fuzz-regress asan-analyzer asan-e2e
+.PHONY: all test unit sanitize programs bench install clean example fuzz fuzz-run fuzz-regress fuzz-check asan-analyzer asan-e2e
 all: $(LIB) $(CLI)
 
 $(BUILD)/preload/%.o: preload/%.c preload/*.h common/*.h
@@ -78,9 +78,12 @@ sanitize: $(BUILD)/asan/unit-tests
 # tests/fuzz/seeds/TARGET); `make fuzz-run FUZZ_TIME=600` fuzzes each target
 # that many seconds, two at a time (new inputs go to build/fuzz/found/TARGET);
 # `make fuzz-regress` replays tests/fuzz/regress/TARGET (every crasher
-# found so far) and the seeds once, without fuzzing.
+# found so far) and the seeds once, without fuzzing; `make fuzz-check`
+# (part of `make test`) is fuzz-regress then FUZZ_CHECK_TIME (30) seconds
+# of each target. Details: docs/security.md.
 FUZZ_CC      ?= clang
 FUZZ_TIME    ?= 60
+FUZZ_CHECK_TIME ?= 30
 FUZZ_JOBS    ?= 2
 FUZZ_DIR     := $(BUILD)/fuzz
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
@@ -139,6 +142,10 @@ fuzz-run: fuzz
 	        echo "fuzz: {} clean: $$(grep -h stat::number_of_executed_units $(FUZZ_DIR)/logs/{}.log | tr -s " " | cut -d" " -f2) runs"; \
 	    else echo "fuzz: {} FAILED, see $(FUZZ_DIR)/logs/{}.log and $(FUZZ_DIR)/artifacts/"; tail -40 $(FUZZ_DIR)/logs/{}.log; exit 1; fi'
 
+# What `make test` runs: the regression inputs, then every target briefly.
+fuzz-check: fuzz-regress
+	@$(MAKE) --no-print-directory fuzz-run FUZZ_TIME=$(FUZZ_CHECK_TIME)
+
 fuzz-regress: fuzz
 	@for t in $(FUZZ_TARGETS); do \
 	    dirs="$(FUZZ_DIR)/corpus/$$t"; [ -d tests/fuzz/regress/$$t ] && dirs="$$dirs tests/fuzz/regress/$$t"; \
@@ -169,6 +176,8 @@ programs: all
 test: all unit sanitize programs
 	tests/run_profile_tests.sh $(LIB) $(CLI)
 	tests/run_real_programs.sh $(LIB) $(CLI)
+	$(MAKE) --no-print-directory asan-e2e
+	$(MAKE) --no-print-directory fuzz-check
 
 bench: all
 	tests/bench/bench.sh

@@ -327,7 +327,8 @@ static void usage_dump(FILE *o)
             "  --end                 the end of the trace (default)\n"
             "  --format text|json    text: tab-separated lines (default); json: one object\n"
             "  --no-demangle         keep C++ names as in the symbol table\n"
-            "  -o, --output FILE     write to FILE instead of stdout\n"
+            "  -o, --output FILE     write to FILE instead of stdout: a new file, mode 0600;\n"
+            "                        an existing FILE or a symbolic link is refused (exit 3)\n"
             "  -h, --help            this text\n");
 }
 
