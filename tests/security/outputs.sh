@@ -71,6 +71,22 @@ LD_PRELOAD=$LIB LEAKTRACE_OUTPUT="$WORK/d750/x.%p.trace" ./leaky > /dev/null 2>&
 ls d750/x.*.trace > /dev/null 2>&1 || t_fail "no trace written in d750"
 t_end
 
+t_begin tracer_symlink_planted_in_tmp
+# The classic attack: a link at a predictable name in /tmp pointing at a
+# file of the victim's. The tracer must not write through it.
+base=$(mktemp -u /tmp/leaktrace-sec-XXXXXX)
+printf 'victim data\n' > victim
+ln -s "$WORK/victim" "$base.trace"
+LD_PRELOAD=$LIB LEAKTRACE_OUTPUT="$base.trace" ./leaky > tmp.out 2> tmp.err
+rc=$?
+[ "$rc" -eq 0 ] || t_fail "exit $rc: $(head -2 tmp.err)"
+[ "$(cat victim)" = "victim data" ] || t_fail "the link's target was written"
+[ -L "$base.trace" ] || t_fail "the link was replaced"
+grep -q "^leaktrace: $base.trace is a symbolic link" tmp.err || t_fail "no message naming the link: $(head -2 tmp.err)"
+[ "$(stat -c %a "$base.1.trace" 2>&1)" = 600 ] || t_fail "no trace at $base.1.trace with mode 600: $(stat -c %a "$base.1.trace" 2>&1)"
+rm -f "$base.trace" "$base".*.trace
+t_end
+
 t_begin tracer_no_argv
 S=secret-arg-$$
 LD_PRELOAD=$LIB LEAKTRACE_OUTPUT="$WORK/argv.%p.trace" ./leaky "$S" > /dev/null 2>&1
