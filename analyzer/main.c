@@ -249,7 +249,7 @@ static int report_main(int argc, char **argv, lt_supp_t **supp)
     rep->growth = gr;
     FILE *out = open_out(outpath, 0, "the report");
     if (!out) {
-        lt_report_free(rep); lt_sym_close(sym); lt_replay_free(rp);
+        lt_threads_free(thr); lt_growth_free(gr); lt_report_free(rep); lt_sym_close(sym); lt_replay_free(rp);
         return LT_E_IO;
     }
     if (json) lt_output_report_json(out, rep);
