@@ -22,6 +22,8 @@ esac
 pkgs="build-essential pkg-config libunwind-dev libzstd-dev check libdw-dev libelf-dev zlib1g-dev"
 if [ "$mode" = test ]; then
     pkgs="$pkgs g++ python3 valgrind sqlite3 perl golang-go curl procps groff-base bsdutils chromium"
+    # the fuzz targets (make fuzz-check): clang with libFuzzer's runtime
+    pkgs="$pkgs clang libclang-rt-14-dev"
 fi
 
 missing=""

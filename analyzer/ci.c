@@ -35,6 +35,7 @@
 #include "ci.h"
 #include "growth.h"
 #include "json.h"
+#include "outfile.h"
 #include "output.h"
 #include "replay.h"
 #include "report.h"
@@ -765,6 +766,15 @@ static int read_baseline_file(const char *path, ci_run_t *r, lt_err_t *err)
     return rc;
 }
 
+int lt_ci_check_baseline_file(const char *path, size_t *nkeys, lt_err_t *err)
+{
+    ci_run_t r = { 0 };
+    int rc = read_baseline_file(path, &r, err);
+    if (nkeys) *nkeys = r.nbase;
+    run_free(&r);
+    return rc;
+}
+
 /* A baseline directory: the traces of an earlier run, analysed with the same
  * options; their findings are the known ones. */
 static int read_baseline_dir(const char *dir, const lt_ci_opts_t *o, ci_run_t *r, lt_err_t *err)
@@ -815,8 +825,8 @@ static int write_baseline(const char *path, const ci_run_t *r, lt_err_t *err)
     for (size_t i = 0; i < r->n; i++)
         for (size_t k = 0; k < r->p[i].nf; k++) keys[n++] = r->p[i].f[k].key;
     if (n > 1) qsort(keys, n, sizeof *keys, cmp_str);
-    FILE *f = fopen(path, "w");
-    if (!f) { free(keys); LT_RETURN_ERROR(err, LT_E_IO, -1, "cannot write the baseline to '%s': %s", path, strerror(errno)); }
+    FILE *f = lt_outfile_open(path, 0, "the baseline", err);
+    if (!f) { free(keys); return -LT_E_IO; }
     size_t uniq = 0;
     for (size_t i = 0; i < n; i++) uniq += !i || strcmp(keys[i], keys[i - 1]) != 0;
     fprintf(f, "%s\n# %zu finding%s of a leaktrace ci run: these do not fail `leaktrace ci --baseline FILE`.\n"
@@ -1405,8 +1415,8 @@ static void counted_summary(FILE *out, const ci_proc_t *p)
 
 static int write_junit(const char *path, const ci_run_t *r, lt_err_t *err)
 {
-    FILE *out = fopen(path, "w");
-    if (!out) LT_RETURN_ERROR(err, LT_E_IO, -1, "cannot write the JUnit report to '%s': %s", path, strerror(errno));
+    FILE *out = lt_outfile_open(path, 0, "the JUnit report", err);
+    if (!out) return -LT_E_IO;
     size_t tests = 0, failures = 0, errors = 0;
     double total = 0;
     for (size_t i = 0; i < r->n; i++) {
@@ -1579,8 +1589,8 @@ int lt_ci_run(const char *const *inputs, size_t ninputs, const lt_ci_opts_t *o, 
     lt_err_t we = { 0 };
     int wrc = 0;
     if (o->json) {
-        FILE *jf = fopen(o->json, "w");
-        if (!jf) { LT_ERR_SET(&we, LT_E_IO, -1, "cannot write the JSON report to '%s': %s", o->json, strerror(errno)); wrc = LT_E_IO; }
+        FILE *jf = lt_outfile_open(o->json, 0, "the JSON report", &we);
+        if (!jf) wrc = LT_E_IO;
         else {
             run_json(jf, &r, &t, o, inputs, ninputs, status);
             int bad = fflush(jf) != 0 || ferror(jf);

@@ -61,6 +61,12 @@ int lt_ci_parse_fail_on(const char *s, unsigned *mask);
  * (or the directory exists). Returns 0 or the error's -LT_E_* code. */
 int lt_ci_validate(const lt_ci_opts_t *o, lt_err_t *err);
 
+/* Reads the baseline file at path (the format --write-baseline writes) and
+ * tells how many finding keys it holds, for checks and the fuzzer. Returns
+ * 0, or -LT_E_IO / -LT_E_USAGE (malformed; the message gives FILE:LINE) /
+ * -LT_E_NOMEM with err filled. */
+int lt_ci_check_baseline_file(const char *path, size_t *nkeys, lt_err_t *err);
+
 /* Analyses inputs[0..n) (directories: every regular *.trace file in them;
  * files: traces), prints the text report to out and writes the files o
  * asks for. Returns the verdict as an exit status:

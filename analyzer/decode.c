@@ -220,7 +220,19 @@ static int load_chunk(lt_trace_file_t *f, lt_err_t *err)
                         magic != LT_CHUNK_MAGIC ? "magic" : "header checksum");
     if (rlen > LT_CHUNK_RAW_MAX || zlen > ZSTD_compressBound(LT_CHUNK_RAW_MAX))
         LT_RETURN_ERROR(err, LT_E_CORRUPT, off, "chunk %u at byte %lld declares implausible sizes (%u/%u bytes)", index, (long long)off, zlen, rlen);
-    if (grow(&f->zbuf, &f->zcap, zlen ? zlen : 1) || grow(&f->raw, &f->rawcap, rlen ? rlen : 1))
+    /* A chunk longer than what the file has left is cut short: say so
+     * before allocating for it (a damaged length must not cost memory). */
+    struct stat st;
+    if (f->size >= f->pos + LT_CHUNK_HDR_LEN && zlen > f->size - f->pos - LT_CHUNK_HDR_LEN &&
+        fstat(fileno(f->fp), &st) == 0 && S_ISREG(st.st_mode))
+        f->size = (uint64_t)st.st_size;   /* a trace still being written grows */
+    if (f->size >= f->pos + LT_CHUNK_HDR_LEN && zlen > f->size - f->pos - LT_CHUNK_HDR_LEN) {
+        f->pos = f->size;
+        LT_ERR_SET(err, LT_E_CORRUPT, off, "the trace ends inside chunk %u (byte %lld: %llu of %u bytes present)", index,
+                   (long long)off, (unsigned long long)(f->size - (uint64_t)off - LT_CHUNK_HDR_LEN), zlen);
+        return 2;
+    }
+    if (grow(&f->zbuf, &f->zcap, zlen ? zlen : 1))
         LT_RETURN_ERROR(err, LT_E_NOMEM, off, "out of memory for chunk %u", index);
     size_t got = fread(f->zbuf, 1, zlen, f->fp);
     f->pos += LT_CHUNK_HDR_LEN + got;
@@ -228,6 +240,14 @@ static int load_chunk(lt_trace_file_t *f, lt_err_t *err)
         LT_ERR_SET(err, LT_E_CORRUPT, off, "the trace ends inside chunk %u (byte %lld: %zu of %u bytes present)", index, (long long)off, got, zlen);
         return 2;
     }
+    /* The decompressed size is checked against the frame's own declaration
+     * (the tracer always writes one) before the buffer for it is allocated. */
+    unsigned long long fcs = ZSTD_getFrameContentSize(f->zbuf, zlen);
+    if (fcs != ZSTD_CONTENTSIZE_UNKNOWN && fcs != ZSTD_CONTENTSIZE_ERROR && fcs != rlen)
+        LT_RETURN_ERROR(err, LT_E_CORRUPT, off, "chunk %u at byte %lld does not decompress: its frame holds %llu bytes, "
+                        "the chunk header says %u", index, (long long)off, fcs, rlen);
+    if (grow(&f->raw, &f->rawcap, rlen ? rlen : 1))
+        LT_RETURN_ERROR(err, LT_E_NOMEM, off, "out of memory for chunk %u", index);
     size_t d = ZSTD_decompressDCtx(f->dctx, f->raw, rlen, f->zbuf, zlen);
     if (ZSTD_isError(d) || d != rlen)
         LT_RETURN_ERROR(err, LT_E_CORRUPT, off, "chunk %u at byte %lld does not decompress: %s", index, (long long)off,

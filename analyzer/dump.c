@@ -28,6 +28,15 @@ const char *lt_dump_moment_text(const lt_profile_t *p, char *buf, size_t n)
     return buf;
 }
 
+/* A build id as dumps hold it: lowercase hex, at most 128 digits, or "". */
+static int build_id_ok(const char *s)
+{
+    size_t n = 0;
+    for (; s[n]; n++)
+        if (!((s[n] >= '0' && s[n] <= '9') || (s[n] >= 'a' && s[n] <= 'f'))) return 0;
+    return n < sizeof ((lt_pmodule_t *)0)->build_id;
+}
+
 /* ---- writing: text ---- */
 
 static void put_esc(FILE *o, const char *s)
@@ -352,7 +361,7 @@ static int read_text(const char *path, char *buf, lt_profile_t **out, lt_err_t *
         } else if (!strcmp(k, "module")) {
             lt_pmodule_t m = { 0 };
             uint64_t idx;
-            if (n != 8 || parse_u64(f[1], &idx) || idx != p->nmodules || strlen(f[2]) >= sizeof m.build_id ||
+            if (n != 8 || parse_u64(f[1], &idx) || idx != p->nmodules || !build_id_ok(f[2]) ||
                 parse_u64(f[3], &m.base) || parse_u64(f[4], &m.start) || parse_u64(f[5], &m.limit) ||
                 parse_u64(f[6], &m.file_offset))
                 BAD("%s: line %zu: malformed module line", path, lineno);
@@ -451,7 +460,7 @@ static int read_json(const char *path, const char *buf, size_t len, lt_profile_t
         lt_pmodule_t pm = { 0 };
         const char *id = lt_jv_str(lt_jv_get(m, "build_id"));
         pm.path = lt_jv_str(lt_jv_get(m, "path"));
-        if (!pm.path || (id && strlen(id) >= sizeof pm.build_id) || jv_u64_or(lt_jv_get(m, "base"), &pm.base) ||
+        if (!pm.path || (id && !build_id_ok(id)) || jv_u64_or(lt_jv_get(m, "base"), &pm.base) ||
             jv_u64_or(lt_jv_get(m, "start"), &pm.start) || jv_u64_or(lt_jv_get(m, "limit"), &pm.limit) ||
             jv_u64_or(lt_jv_get(m, "file_offset"), &pm.file_offset))
             BAD("%s: module %zu is malformed", path, i);

@@ -36,9 +36,11 @@
 #include "ci.h"
 #include "progress.h"
 #include "html.h"
+#include "outfile.h"
 
 #define VERSION "0.1.0"
 
+static FILE *open_out(const char *path, unsigned flags, const char *what);
 static const char *prog = "leaktrace";
 static const char *cur_cmd = "help";   /* the command being run, for "Try 'leaktrace CMD --help'" */
 
@@ -259,10 +261,9 @@ static int report_main(int argc, char **argv, lt_supp_t **supp)
         return fail(&err);
     }
     rep->growth = gr;
-    FILE *out = stdout;
-    if (outpath && !(out = fopen(outpath, "w"))) {
-        fprintf(stderr, "%s: error: cannot write the report to '%s': %s\n", prog, outpath, strerror(errno));
-        lt_report_free(rep); lt_sym_close(sym); lt_replay_free(rp);
+    FILE *out = open_out(outpath, 0, "the report");
+    if (!out) {
+        lt_threads_free(thr); lt_growth_free(gr); lt_report_free(rep); lt_sym_close(sym); lt_replay_free(rp);
         return LT_E_IO;
     }
     if (json) lt_output_report_json(out, rep);
@@ -354,7 +355,8 @@ static void usage_dump(FILE *o)
             "  --end                 the end of the trace (default)\n"
             "  --format text|json    text: tab-separated lines (default); json: one object\n"
             "  --no-demangle         keep C++ names as in the symbol table\n"
-            "  -o, --output FILE     write to FILE instead of stdout\n"
+            "  -o, --output FILE     write to FILE instead of stdout: a new file, mode 0600;\n"
+            "                        an existing FILE or a symbolic link is refused (exit 3)\n"
             "  -q, --quiet           no progress line on stderr\n"
             "  -h, --help            this text\n");
 }
@@ -467,11 +469,14 @@ static int moment_option(int c, const char *arg, lt_when_t *w, int *nset, void (
     return 1;
 }
 
-static FILE *open_out(const char *path, const char *mode, const char *what)
+/* stdout for "-" or no path; else a file created under outfile.h's rules
+ * (flags: LT_OUT_EXCL for heap dumps). NULL after a message. */
+static FILE *open_out(const char *path, unsigned flags, const char *what)
 {
     if (!path || !strcmp(path, "-")) return stdout;
-    FILE *f = fopen(path, mode);
-    if (!f) fprintf(stderr, "%s: error: cannot write %s to '%s': %s\n", prog, what, path, strerror(errno));
+    lt_err_t err = { 0 };
+    FILE *f = lt_outfile_open(path, flags, what, &err);
+    if (!f) fprintf(stderr, "%s: error: %s\n", prog, err.msg);
     return f;
 }
 
@@ -527,7 +532,7 @@ static int cmd_dump(int argc, char **argv)
     lt_err_t err = { 0 };
     lt_profile_t *p;
     if (lt_source_load(argv[optind], &w, symflags, warn_cb, NULL, &p, &err) < 0) return fail(&err);
-    FILE *out = open_out(outpath, "w", "the heap dump");
+    FILE *out = open_out(outpath, LT_OUT_EXCL, "the heap dump");
     if (!out) { lt_profile_free(p); return LT_E_IO; }
     if (json) lt_dump_write_json(p, out);
     else lt_dump_write_text(p, out);
@@ -602,7 +607,7 @@ static int cmd_diff(int argc, char **argv)
     lt_diff_t *d;
     if (lt_diff_build(a, b, !nodef, &d, &err) < 0) { lt_profile_free(a); lt_profile_free(b); return fail(&err); }
     int rc = 0;
-    FILE *out = open_out(outpath, "w", "the diff");
+    FILE *out = open_out(outpath, 0, "the diff");
     if (!out) rc = LT_E_IO;
     else {
         if (json) lt_output_diff_json(out, d, na, nb);
@@ -653,7 +658,7 @@ static int cmd_pprof(int argc, char **argv)
     lt_err_t err = { 0 };
     lt_profile_t *p;
     if (lt_source_load(argv[optind], &w, symflags, warn_cb, NULL, &p, &err) < 0) return fail(&err);
-    FILE *out = open_out(outpath, "wb", "the profile");
+    FILE *out = open_out(outpath, 0, "the profile");
     if (!out) { lt_profile_free(p); return LT_E_IO; }
     int rc = lt_pprof_write(p, out, &err) < 0 ? fail(&err) : 0;
     lt_profile_free(p);
@@ -721,7 +726,7 @@ static int cmd_flamegraph(int argc, char **argv)
                  p->pid, lt_dump_moment_text(p, mbuf, sizeof mbuf));
         title = deftitle;
     }
-    FILE *out = open_out(outpath, "w", folded ? "the folded stacks" : "the flame graph");
+    FILE *out = open_out(outpath, 0, folded ? "the folded stacks" : "the flame graph");
     if (!out) { lt_profile_free(p); return LT_E_IO; }
     int rc = (folded ? lt_flame_folded(p, what, out, &err) : lt_flame_svg(p, what, title, out, &err)) < 0 ? fail(&err) : 0;
     lt_profile_free(p);
@@ -758,7 +763,7 @@ static int cmd_marks(int argc, char **argv)
     lt_replay_t *rp;
     if (lt_replay_file(argv[optind], &rp, &err) < 0) return fail(&err);
     lt_source_warn_replay(rp, argv[optind], warn_cb, NULL);
-    FILE *out = open_out(outpath, "w", "the marks");
+    FILE *out = open_out(outpath, 0, "the marks");
     if (!out) { lt_replay_free(rp); return LT_E_IO; }
     if (json) lt_output_marks_json(out, rp, samples);
     else lt_output_marks_text(out, rp, samples);
@@ -854,7 +859,7 @@ static int threads_main(int argc, char **argv, lt_supp_t **supp)
         lt_sym_close(sym); lt_replay_free(rp); free(pats);
         return fail(&err);
     }
-    FILE *out = open_out(outpath, "w", "the thread report");
+    FILE *out = open_out(outpath, 0, "the thread report");
     rc = LT_E_IO;
     if (out) {
         if (json) lt_output_threads_json(out, rp, tr);
@@ -1094,7 +1099,7 @@ static int growth_main(int argc, char **argv, lt_supp_t **supp)
     const char *path = argv[optind];
     uint64_t res_ns = (uint64_t)(res * 1e9);
     go.supp = *supp;
-    FILE *out = open_out(outpath, "w", "the growth report");
+    FILE *out = open_out(outpath, 0, "the growth report");
     if (!out) return LT_E_IO;
     if (follow) {
         lt_progress_enable(0, NULL); /* it re-reads the trace over and over */
@@ -1201,7 +1206,7 @@ static int cmd_timeline(int argc, char **argv)
     lt_source_warn_replay(rp, path, warn_cb, NULL);
     lt_symbolizer_t *sym = lt_sym_open(rp->mods, rp->nmods, symflags, warn_cb, NULL);
     if (!sym) { lt_replay_free(rp); fprintf(stderr, "%s: error: out of memory\n", prog); return LT_E_NOMEM; }
-    FILE *out = open_out(outpath, "w", csv ? "the CSV" : "the timeline");
+    FILE *out = open_out(outpath, 0, csv ? "the CSV" : "the timeline");
     int rc = LT_E_IO;
     if (out) {
         rc = (csv ? lt_timeline_csv(rp, sym, &to, out, &err) : lt_timeline_svg(rp, sym, &to, out, &err)) < 0 ? fail(&err) : 0;
@@ -1332,7 +1337,7 @@ static int ci_main(int argc, char **argv, lt_supp_t **supp, const char ***pats)
     if (lt_ci_validate(&o, &err) < 0) return fail(&err);
     if (validate) return 0;
     if (optind >= argc) return usage_error("%s", "ci needs a directory of traces (or trace files)", usage_ci);
-    FILE *out = open_out(outpath, "w", "the report");
+    FILE *out = open_out(outpath, 0, "the report");
     if (!out) return LT_E_IO;
     int rc = lt_ci_run((const char *const *)argv + optind, (size_t)(argc - optind), &o, out, &err);
     int rc2 = close_out(out, outpath);
@@ -1427,7 +1432,7 @@ static int html_main(int argc, char **argv, lt_supp_t **supp)
     ho.supp = *supp;
     if (optind >= argc) return usage_error("%s", "html needs a TRACE file or a directory of traces", usage_html);
     if (!outpath) return usage_error("%s", "html needs -o FILE (the page to write; -o - for stdout)", usage_html);
-    FILE *out = open_out(outpath, "w", "the HTML report");
+    FILE *out = open_out(outpath, 0, "the HTML report");
     if (!out) return LT_E_IO;
     lt_err_t err = { 0 };
     int rc = lt_html_write((const char *const *)argv + optind, (size_t)(argc - optind), &ho, out, &err) < 0 ? fail(&err) : 0;

@@ -45,6 +45,7 @@ struct lt_replay_priv {
     lt_moment_t moment;         /* kind END: none */
     char *moment_label;
     size_t capmarks, capticks, capthreads;
+    uint64_t thread_records;    /* THREAD records seen */
     uint64_t last_threads;      /* of the last tick applied */
     lt_mark_hook_fn mark_hook;  /* lt_replay_set_mark_hook */
     void *mark_ctx;
@@ -106,7 +107,7 @@ static int live_grow(struct lt_replay_priv *p)
 
 static live_t *live_find(struct lt_replay_priv *p, uint64_t addr)
 {
-    if (!p->livecap) return NULL;
+    if (!p->livecap || !addr) return NULL;
     size_t mask = p->livecap - 1;
     for (size_t i = live_slot(addr, mask);; i = (i + 1) & mask) {
         if (p->live[i].addr == addr) return &p->live[i];
@@ -145,6 +146,9 @@ static lt_stack_t *stack_get(lt_replay_t *rp, uint32_t id, lt_err_t *err, int64_
         }
         size_t nc = rp->nstacks ? rp->nstacks : 1024;
         while (nc <= id) nc *= 2;
+        /* Not beyond what the check above allows: a hostile id costs at
+         * most STACK_ID_SLACK entries more than the stacks defined. */
+        if (nc > rp->priv->ndefined + STACK_ID_SLACK + 1) nc = (size_t)rp->priv->ndefined + STACK_ID_SLACK + 1;
         lt_stack_t *n = realloc(rp->stacks, nc * sizeof *n);
         if (!n) { LT_ERR_SET(err, LT_E_NOMEM, off, "out of memory for %zu stacks", nc); return NULL; }
         memset(n + rp->nstacks, 0, (nc - rp->nstacks) * sizeof *n);
@@ -383,6 +387,10 @@ static void apply_event(lt_replay_t *rp, const ev_t *e)
         if (rp->series) rp->series->cur_threads = tk->threads;
         return;
     }
+    /* Address 0 marks an empty slot of the live set; the tracer never
+     * records it (a failed allocation is no event, free(NULL) neither), so
+     * an event naming it is damage: ignored. */
+    if (!e->addr) return;
     rp->events++;
     if (e->kind == EV_ALLOC) {
         live_t *old = live_find(p, e->addr);
@@ -688,7 +696,10 @@ static int on_tick(lt_replay_t *rp, const lt_rec_t *r, lt_err_t *err)
     return submit(rp, &e, err);
 }
 
-#define THREAD_SLACK 1000000u   /* serials may skip ahead by this (failed creates) */
+/* Serials may skip ahead of the thread records seen by this (failed
+ * creates, records of other threads still in later chunks); the table is
+ * thus bounded by the input's size, not by a number it declares. */
+#define THREAD_SLACK 65536u
 
 static int on_thread(lt_replay_t *rp, const lt_rec_t *r, lt_err_t *err)
 {
@@ -712,8 +723,9 @@ static int on_thread(lt_replay_t *rp, const lt_rec_t *r, lt_err_t *err)
         c = rd_num(&d);
         if (kind == LT_THR_CREATE) fn = rd_num(&d);
     }
-    if (d.bad || kind > LT_THR_NAME || serial > rp->nthreads + THREAD_SLACK)
+    if (d.bad || kind > LT_THR_NAME || serial > p->thread_records + THREAD_SLACK)
         LT_RETURN_ERROR(err, LT_E_CORRUPT, r->offset, "chunk at byte %lld: malformed thread record", (long long)r->offset);
+    p->thread_records++;
     if (serial == 0) {
         if (kind == LT_THR_NAME) memcpy(rp->main_name, name, sizeof name);
         return 0;

@@ -1,0 +1,76 @@
+/*
+ * seeds.c - makes the generated seed corpora of the fuzz targets from real
+ * trace files (built by `make fuzz` from the test programs):
+ *
+ *   seeds OUTDIR TRACE...
+ *
+ * writes OUTDIR/trace/NAME (the file as is) and OUTDIR/records/NAME.I (a 0
+ * byte, then chunk I decompressed: fuzz_records.c's input), chunks larger
+ * than 16 KiB cut at 16 KiB (the fuzzer then starts inside the grammar
+ * anyway). Exit 0, or 1 with a message.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zstd.h>
+
+#include "../../common/lt_format.h"
+
+#define SEED_MAX (16u << 10)
+
+static unsigned char *slurp(const char *path, size_t *n)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    size_t cap = 1 << 16, len = 0;
+    unsigned char *b = malloc(cap);
+    for (size_t r; b && (r = fread(b + len, 1, cap - len, f)) > 0;) {
+        len += r;
+        if (len == cap) { unsigned char *nb = realloc(b, cap *= 2); if (!nb) { free(b); b = NULL; } else b = nb; }
+    }
+    fclose(f);
+    *n = len;
+    return b;
+}
+
+static int put(const char *path, const void *a, size_t na, const void *b, size_t nb)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f) { fprintf(stderr, "seeds: cannot write %s: %s\n", path, strerror(errno)); return -1; }
+    fwrite(a, 1, na, f);
+    if (nb) fwrite(b, 1, nb, f);
+    return fclose(f) == 0 ? 0 : -1;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 3) { fprintf(stderr, "usage: seeds OUTDIR TRACE...\n"); return 1; }
+    char path[4096];
+    for (int i = 2; i < argc; i++) {
+        size_t n;
+        unsigned char *t = slurp(argv[i], &n);
+        if (!t || n < LT_FILE_FIXED_LEN) { fprintf(stderr, "seeds: cannot read trace %s\n", argv[i]); return 1; }
+        const char *base = strrchr(argv[i], '/');
+        base = base ? base + 1 : argv[i];
+        snprintf(path, sizeof path, "%s/trace/%s", argv[1], base);
+        if (put(path, t, n, NULL, 0)) return 1;
+        size_t pos = LT_FILE_FIXED_LEN + lt_get_u32(t + 12);
+        for (unsigned k = 0; pos + LT_CHUNK_HDR_LEN <= n; k++) {
+            uint32_t zlen = lt_get_u32(t + pos + 4), rlen = lt_get_u32(t + pos + 8);
+            if (zlen > n - pos - LT_CHUNK_HDR_LEN || rlen > LT_CHUNK_RAW_MAX) break;
+            unsigned char *raw = malloc(rlen ? rlen : 1);
+            size_t d = raw ? ZSTD_decompress(raw, rlen, t + pos + LT_CHUNK_HDR_LEN, zlen) : 0;
+            if (raw && !ZSTD_isError(d)) {
+                unsigned char sel = 0;
+                snprintf(path, sizeof path, "%s/records/%s.%u", argv[1], base, k);
+                if (put(path, &sel, 1, raw, d > SEED_MAX ? SEED_MAX : d)) return 1;
+            }
+            free(raw);
+            pos += LT_CHUNK_HDR_LEN + zlen;
+        }
+        free(t);
+    }
+    return 0;
+}
