@@ -12,7 +12,8 @@ Python 3 standard library only (run it with /usr/bin/python3).
   summary JSON...             one tab-separated line per report: JSON,
                               process.complete, end.how, end.status,
                               anomalies.sequence_gaps, totals.allocations,
-                              process.exe, process.pid ("<bad json>" if the
+                              process.exe, process.pid, process.forked,
+                              anomalies.unknown_frees ("<bad json>" if the
                               file is not JSON).
   chunks TRACE                one line per chunk: "OFFSET PAYLOAD_LEN FLAGS";
                               the header text length first: "header TEXTLEN".
@@ -127,7 +128,8 @@ def cmd_leak_depth(args):
 
 def cmd_summary(args):
     fields = ("process.complete", "process.end.how", "process.end.status", "anomalies.sequence_gaps",
-              "totals.allocations", "process.exe", "process.pid")
+              "totals.allocations", "process.exe", "process.pid", "process.forked",
+              "anomalies.unknown_frees")
     for path in args:
         try:
             with open(path) as f:
