@@ -22,6 +22,8 @@ esac
 pkgs="build-essential pkg-config libunwind-dev libzstd-dev check libdw-dev libelf-dev zlib1g-dev"
 if [ "$mode" = test ]; then
     pkgs="$pkgs g++ python3 valgrind sqlite3 perl golang-go curl procps"
+    # tests/run_matrix.sh: the real-program matrix and the corner cases
+    pkgs="$pkgs git nodejs xz-utils zstd redis-server redis-tools libjemalloc-dev libc6-dev binutils"
 fi
 
 missing=""

@@ -320,8 +320,16 @@ static void check_first_malloc(void)
 {
     void *first = dlsym(RTLD_DEFAULT, "malloc");
     if (!first || first == (void *)own_malloc) return;
+    /* A non-PIE executable that takes malloc's address has an undefined
+     * "malloc" with a value (its PLT entry, the canonical address), which
+     * dlsym returns: that is not a definition, calls still reach the hook.
+     * dladdr1 names only defined symbols: it must name malloc, at FIRST. */
     Dl_info di;
-    const char *who = dladdr(first, &di) && di.dli_fname && di.dli_fname[0] ? di.dli_fname : "the executable";
+    const ElfW(Sym) *sym = NULL;
+    if (!dladdr1(first, &di, (void **)&sym, RTLD_DL_SYMENT) || !sym || !di.dli_sname ||
+        strcmp(di.dli_sname, "malloc") != 0 || di.dli_saddr != first || sym->st_shndx == SHN_UNDEF)
+        return;
+    const char *who = di.dli_fname && di.dli_fname[0] ? di.dli_fname : "the executable";
     lt_log("malloc is defined by %s, which comes before the tracer: its allocations are not traced "
            "(see docs/limitations.md)", who);
 }

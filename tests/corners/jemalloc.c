@@ -7,7 +7,7 @@
  *   100 x malloc(100)/free               -> seen, no leak
  *   3 x mallocx(10010, 0), never freed   -> NOT seen (jemalloc's API)
  *   1 x malloc(11011) freed by dallocx   -> seen as a leak that is not one
- *   1 x mallocx(12012, 0) freed by free  -> a free of an unknown block
+ *   1 x mallocx(20020, 0) freed by free  -> a free of an unknown block
  * Prints "jemalloc ok" and exits 0. */
 #include <jemalloc/jemalloc.h>
 #include <stdio.h>
@@ -23,7 +23,7 @@ int main(void)
     void *p = malloc(11011);
     memset(p, 1, 11011);
     dallocx(p, 0);
-    void *q = mallocx(12012, 0);
+    void *q = mallocx(20020, 0);
     free(q);
     /* jemalloc answers for the blocks: it is the allocator in use */
     size_t usable = malloc_usable_size(keep[0]);

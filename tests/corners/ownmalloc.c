@@ -4,7 +4,8 @@
  * come first in the symbol lookup order, before the preloaded tracer, so
  * every call (the program's and the C library's) goes to them and the
  * tracer sees no allocation. It must still not break the program.
- * Prints "ownmalloc N" (bytes handed out; N > 0) and exits 0. */
+ * Prints "ownmalloc ok" when its malloc was used (not the byte count: the
+ * tracer's own start-up allocates through it too) and exits 0. */
 #include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -56,6 +57,6 @@ int main(void)
     }
     char *z = calloc(10, 10);
     sink = z;
-    printf("ownmalloc %zu\n", used);
+    printf("ownmalloc %s\n", used > 1000 * 200 ? "ok" : "not used");
     return 0;
 }
