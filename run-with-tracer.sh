@@ -37,6 +37,9 @@
 # its whole process group; a second one, or 10 s later, SIGKILL) and the
 # traces written so far are still reported.
 #
+# A statically linked COMMAND cannot have the tracer preloaded: one warning
+# line, then it runs untraced (with --check, nothing traced is status 3).
+#
 # Works from the source tree (build/) and installed (PREFIX/bin next to
 # PREFIX/lib). Needs bash. Documented in docs/ci.md.
 set -u
