@@ -28,7 +28,7 @@ ANALYZER_LIBS := -ldw -lelf -lzstd -lz -lstdc++ -lm
 LIB := $(BUILD)/libleaktrace.so
 CLI := $(BUILD)/leaktrace
 
-.PHONY: all test unit sanitize programs bench install clean example fuzz fuzz-run fuzz-regress fuzz-check asan-analyzer asan-e2e
+.PHONY: all test unit sanitize programs bench install clean example fuzz fuzz-run fuzz-regress fuzz-check asan-analyzer asan-e2e soak
 all: $(LIB) $(CLI)
 
 $(BUILD)/preload/%.o: preload/%.c preload/*.h common/*.h
@@ -196,8 +196,14 @@ programs: all
 test: all unit sanitize programs
 	tests/run_profile_tests.sh $(LIB) $(CLI)
 	tests/run_real_programs.sh $(LIB) $(CLI)
+	tests/run_matrix.sh $(LIB) $(CLI)
 	$(MAKE) --no-print-directory asan-e2e
 	$(MAKE) --no-print-directory fuzz-check
+
+# The long versions (not in CI): redis-server under redis-benchmark 2 x 60 s,
+# the 2-thread storm 1,000 times.
+soak: all
+	tests/run_matrix.sh --soak $(LIB) $(CLI)
 
 bench: all
 	tests/bench/bench.sh

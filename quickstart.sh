@@ -24,6 +24,8 @@ if [ "$mode" = test ]; then
     pkgs="$pkgs g++ python3 valgrind sqlite3 perl golang-go curl procps groff-base bsdutils chromium"
     # the fuzz targets (make fuzz-check): clang with libFuzzer's runtime
     pkgs="$pkgs clang libclang-rt-14-dev"
+    # tests/run_matrix.sh: the real-program matrix and the corner cases
+    pkgs="$pkgs git nodejs xz-utils zstd redis-server redis-tools libjemalloc-dev libc6-dev binutils"
 fi
 
 missing=""

@@ -14,6 +14,7 @@
  */
 #include <dlfcn.h>
 #include <errno.h>
+#include <link.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -21,6 +22,7 @@
 #include <unistd.h>
 
 #include "../common/lt_format.h"
+#include "rebind.h"
 #include "tracer.h"
 
 /* ---- real functions and the bootstrap arena ------------------------------- */
@@ -105,9 +107,13 @@ static int ready(void)
     return 1;
 }
 
+static void check_first_malloc(void);
+
 __attribute__((constructor(101))) static void hooks_constructor(void)
 {
-    if (ready()) lt_constructor();
+    if (!ready()) return;
+    lt_constructor();
+    if (atomic_load(&lt_state) == LT_ST_ACTIVE) check_first_malloc();
 }
 
 /* ---- the malloc family ---------------------------------------------------------- */
@@ -382,12 +388,73 @@ LT_EXPORT void *pvalloc(size_t n)
 
 /* ---- dynamic loading --------------------------------------------------------------- */
 
+/* The hooks themselves, by local names: &malloc could resolve to another
+ * definition that comes first (an executable with its own malloc). */
+static __typeof__(malloc) own_malloc __attribute__((alias("malloc"), copy(malloc)));
+static __typeof__(calloc) own_calloc __attribute__((alias("calloc"), copy(calloc)));
+static __typeof__(realloc) own_realloc __attribute__((alias("realloc"), copy(realloc)));
+static __typeof__(free) own_free __attribute__((alias("free"), copy(free)));
+static __typeof__(posix_memalign) own_posix_memalign __attribute__((alias("posix_memalign"), copy(posix_memalign)));
+static __typeof__(aligned_alloc) own_aligned_alloc __attribute__((alias("aligned_alloc"), copy(aligned_alloc)));
+static __typeof__(memalign) own_memalign __attribute__((alias("memalign"), copy(memalign)));
+static __typeof__(valloc) own_valloc __attribute__((alias("valloc"), copy(valloc)));
+static __typeof__(pvalloc) own_pvalloc __attribute__((alias("pvalloc"), copy(pvalloc)));
+
+/* RTLD_DEEPBIND: the objects this dlopen loaded bind malloc & co. to libc
+ * directly; point those references at the hooks (rebind.c). TAIL is the
+ * last object loaded before the call. */
+static void rebind_deepbind(void *h, struct link_map *tail)
+{
+    const lt_rebind_t hooks[] = {
+        { "malloc", (void *)own_malloc, (void *)real.malloc },
+        { "calloc", (void *)own_calloc, (void *)real.calloc },
+        { "realloc", (void *)own_realloc, (void *)real.realloc },
+        { "free", (void *)own_free, (void *)real.free },
+        { "posix_memalign", (void *)own_posix_memalign, (void *)real.posix_memalign },
+        { "aligned_alloc", (void *)own_aligned_alloc, (void *)real.aligned_alloc },
+        { "memalign", (void *)own_memalign, (void *)real.memalign },
+        { "valloc", (void *)own_valloc, (void *)real.valloc },
+        { "pvalloc", (void *)own_pvalloc, (void *)real.pvalloc },
+    };
+    const size_t n = sizeof hooks / sizeof hooks[0];
+    struct link_map *lm = NULL;
+    if (dlinfo(h, RTLD_DI_LINKMAP, &lm) == 0 && lm) lt_rebind_object(lm, hooks, n);
+    if (!tail) return;
+    for (struct link_map *m = tail->l_next; m; m = m->l_next)
+        if (m != lm) lt_rebind_object(m, hooks, n);
+}
+
 LT_EXPORT void *dlopen(const char *file, int mode)
 {
     ready();
+    struct link_map *tail = NULL;
+    if (mode & RTLD_DEEPBIND)
+        for (tail = _r_debug.r_map; tail && tail->l_next; tail = tail->l_next) {}
     void *h = real.dlopen(file, mode);
+    if (h && (mode & RTLD_DEEPBIND) && real.free) rebind_deepbind(h, tail);
     if (h) lt_after_dl_change();
     return h;
+}
+
+/* One line when another malloc comes before the tracer's in the lookup
+ * order (the executable, or a library preloaded earlier, defines its own):
+ * every call goes there and nothing is seen. */
+static void check_first_malloc(void)
+{
+    void *first = dlsym(RTLD_DEFAULT, "malloc");
+    if (!first || first == (void *)own_malloc) return;
+    /* A non-PIE executable that takes malloc's address has an undefined
+     * "malloc" with a value (its PLT entry, the canonical address), which
+     * dlsym returns: that is not a definition, calls still reach the hook.
+     * dladdr1 names only defined symbols: it must name malloc, at FIRST. */
+    Dl_info di;
+    const ElfW(Sym) *sym = NULL;
+    if (!dladdr1(first, &di, (void **)&sym, RTLD_DL_SYMENT) || !sym || !di.dli_sname ||
+        strcmp(di.dli_sname, "malloc") != 0 || di.dli_saddr != first || sym->st_shndx == SHN_UNDEF)
+        return;
+    const char *who = di.dli_fname && di.dli_fname[0] ? di.dli_fname : "the executable";
+    lt_log("malloc is defined by %s, which comes before the tracer: its allocations are not traced "
+           "(see docs/limitations.md)", who);
 }
 
 LT_EXPORT int dlclose(void *h)

@@ -182,7 +182,8 @@ typedef struct lt_ucache_ent {
 
 typedef struct lt_thread {
     _Atomic uint64_t head;          /* words published by the owner thread */
-    char pad0[56];
+    _Atomic uint32_t inflight;      /* owner between lt_enter and lt_leave: an event may be on its way */
+    char pad0[52];
     _Atomic uint64_t tail;          /* words consumed by the writer */
     char pad1[56];
     uint64_t *ring;                 /* LT_RING_WORDS words */

@@ -28,6 +28,7 @@ lt_thread_t *lt_thread_new(pid_t tid)
             t->stk_hi = 0; /* another thread, another stack */
             t->ucache_off = 0;
             atomic_store(&t->exiting, 0);
+            atomic_store(&t->inflight, 0); /* its last owner may have left mid-event (longjmp out of a handler) */
             t->kick_at = atomic_load(&t->head) + LT_RING_WORDS / 2;
             return t;
         }
@@ -49,8 +50,17 @@ uint64_t *lt_ring_reserve(lt_thread_t *t, unsigned n)
     uint64_t h = atomic_load_explicit(&t->head, memory_order_relaxed);
     unsigned pos = (unsigned)(h & (LT_RING_WORDS - 1));
     unsigned pad = pos + n > LT_RING_WORDS ? LT_RING_WORDS - pos : 0;
+    unsigned off_waits = 0;
     for (unsigned spins = 0; h + pad + n - atomic_load_explicit(&t->tail, memory_order_acquire) > LT_RING_WORDS; spins++) {
-        if (atomic_load_explicit(&lt_state, memory_order_relaxed) != LT_ST_ACTIVE) return NULL;
+        if (atomic_load_explicit(&lt_state, memory_order_relaxed) != LT_ST_ACTIVE) {
+            /* The trace is ending (exit on another thread) while this
+             * event, its sequence number perhaps taken, waits for room:
+             * lt_writer_finish drains the rings before it writes the end.
+             * Wait for that drain (2 ms at a time, 200 ms at most) rather
+             * than leave a gap; after the end, give up. */
+            if (off_waits++ >= 100 || lt_writer_wait_progress() < 0) return NULL;
+            continue;
+        }
         /* A child made with raw clone()/syscall(SYS_fork) ran no fork
          * handler: it has our memory but no writer. Stop tracing there
          * instead of waiting for a thread that does not exist. */

@@ -20,6 +20,13 @@ extern LT_TLS __thread lt_thread_t *lt_tls_thr;
 
 lt_thread_t *lt_thread_attach(void);
 
+/* Ends what lt_enter began. */
+static inline void lt_leave(lt_thread_t *t)
+{
+    atomic_store_explicit(&t->inflight, 0, memory_order_release);
+    lt_tls_busy--;
+}
+
 /* Returns this thread's state, marked busy, when the event must be traced;
  * NULL when it must not (tracer off, or the tracer itself is running on
  * this thread: its own allocations are never traced). Pair with lt_leave. */
@@ -31,12 +38,23 @@ static inline lt_thread_t *lt_enter(void)
     lt_thread_t *t = lt_tls_thr;
     if (LT_UNLIKELY(!t)) {
         t = lt_thread_attach();
-        if (!t) lt_tls_busy--;
+        if (!t) { lt_tls_busy--; return NULL; }
+    }
+    /* Seen by lt_writer_finish, which lets events under way complete
+     * before it writes the end (no sequence number left unwritten). Set
+     * before the state is read again: a thread that still sees the tracer
+     * active is marked. (No fence: the finisher reads the marks only after
+     * a drain, milliseconds after it switched the state off; a store
+     * lingers in the store buffer for nanoseconds.) */
+    atomic_store_explicit(&t->inflight, 1, memory_order_relaxed);
+    atomic_signal_fence(memory_order_seq_cst);
+    if (LT_UNLIKELY(atomic_load_explicit(&lt_state, memory_order_relaxed) != LT_ST_ACTIVE)) {
+        lt_leave(t);
+        return NULL;
     }
     return t;
 }
 
-static inline void lt_leave(lt_thread_t *t) { (void)t; lt_tls_busy--; }
 
 /* A sequence number. Take it for a free before the block goes back to libc,
  * and (inside lt_record_alloc) for an allocation after libc returned it. */

@@ -33,6 +33,7 @@
 #include "encode.h"
 #include "liveset.h"
 #include "lt_internal.h"
+#include "tracer.h"
 
 #define LT_FLUSH_NS   (50ull * 1000 * 1000)  /* <= 100 ms between flushes */
 /* Event times are rounded down to this many ns (docs/performance.md: the
@@ -484,6 +485,27 @@ void lt_writer_flush_signal(void)
     pthread_mutex_unlock(&wlock);
 }
 
+/* Other threads may be in the middle of an event (sequence number taken,
+ * record not yet in their ring) when the trace ends: an exit() racing with
+ * allocating threads. Waits until each one is outside the tracer at least
+ * once, at most 200 ms in all (a thread descheduled longer, or blocked,
+ * leaves a sequence gap, as before). The rings were just drained, so an
+ * event waiting for room finds it. */
+static void wait_inflight(void)
+{
+    const uint64_t limit = lt_now_ns() + 200000000ull;
+    lt_thread_t *self = lt_tls_thr;
+    for (lt_thread_t *t = atomic_load(&lt_threads); t; t = t->next) {
+        if (t == self || atomic_load_explicit(&t->state, memory_order_acquire) != LT_TS_LIVE) continue;
+        for (unsigned spins = 0; atomic_load_explicit(&t->inflight, memory_order_acquire); spins++) {
+            if (lt_now_ns() > limit) return;
+            if (spins < 64) { __builtin_ia32_pause(); continue; }
+            struct timespec ts = { 0, 100000 };
+            nanosleep(&ts, NULL);
+        }
+    }
+}
+
 void lt_writer_finish(int how, int status)
 {
     if (how == LT_END_SIGNAL) {
@@ -494,6 +516,10 @@ void lt_writer_finish(int how, int status)
     }
     if (!finished && fd >= 0) {
         drain_all();
+        if (how != LT_END_SIGNAL && how != LT_END_EXEC) { /* exec: the threads run on; a fatal signal: no waiting */
+            wait_inflight();
+            drain_all();
+        }
         unsigned char rec[64], *p = rec;
         p += lt_put_varint(p, (uint64_t)how);
         p += lt_put_varint(p, lt_zigzag(status));

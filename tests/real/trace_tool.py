@@ -9,10 +9,14 @@ Python 3 standard library only (run it with /usr/bin/python3).
                               Exit 1 (message on stderr) if JSON is not JSON.
   leak-depth JSON FUNCTION    "NFRAMES TRUNCATED" of the largest leak group
                               whose stack[0].function is FUNCTION, or "none".
+  leaks JSON                  one line per leak group, sorted: "BYTES BLOCKS
+                              F0>F1>F2>F3" (the first four frames' function
+                              names without parameters, "?" when unknown).
   summary JSON...             one tab-separated line per report: JSON,
                               process.complete, end.how, end.status,
                               anomalies.sequence_gaps, totals.allocations,
-                              process.exe, process.pid ("<bad json>" if the
+                              process.exe, process.pid, process.forked,
+                              anomalies.unknown_frees ("<bad json>" if the
                               file is not JSON).
   chunks TRACE                one line per chunk: "OFFSET PAYLOAD_LEN FLAGS";
                               the header text length first: "header TEXTLEN".
@@ -125,9 +129,20 @@ def cmd_leak_depth(args):
         print(len(best["stack"]), json.dumps(best.get("truncated")))
 
 
+def cmd_leaks(args):
+    doc = load_json(args[0])
+    rows = []
+    for g in doc.get("leaks", []):
+        fns = [(f.get("function") or "?").split("(")[0] for f in (g.get("stack") or [])[:4]]
+        rows.append("%d %d %s" % (g.get("bytes", 0), g.get("blocks", 0), ">".join(fns)))
+    for r in sorted(rows):
+        print(r)
+
+
 def cmd_summary(args):
     fields = ("process.complete", "process.end.how", "process.end.status", "anomalies.sequence_gaps",
-              "totals.allocations", "process.exe", "process.pid")
+              "totals.allocations", "process.exe", "process.pid", "process.forked",
+              "anomalies.unknown_frees")
     for path in args:
         try:
             with open(path) as f:
@@ -391,7 +406,7 @@ def cmd_fuzz_records(args):
 
 COMMANDS = {
     "get": (cmd_get, 2), "leak-depth": (cmd_leak_depth, 2), "chunks": (cmd_chunks, 1),
-    "summary": (cmd_summary, 1),
+    "summary": (cmd_summary, 1), "leaks": (cmd_leaks, 1),
     "cut-mid-last": (cmd_cut_mid_last, 2), "cut-before-final": (cmd_cut_before_final, 2),
     "flip-header": (cmd_flip_header, 2), "set-major": (cmd_set_major, 3),
     "random-bytes": (cmd_random_bytes, 3), "fuzz": (cmd_fuzz, 6),
