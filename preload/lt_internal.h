@@ -53,6 +53,7 @@ typedef struct lt_config {
     int verbose;         /* LEAKTRACE_VERBOSE=1: say where the trace goes */
     int mark_signal;     /* LEAKTRACE_MARK_SIGNAL: signal number, 0 = none */
     int interval_ms;     /* LEAKTRACE_INTERVAL: ms between samples, 0 = none; default 100 */
+    int scan;            /* LEAKTRACE_SCAN: reachability scan at exit, default 1 */
 } lt_config_t;
 extern lt_config_t lt_cfg;
 /* Reads the environment (getenv only, no allocation). Bad values get one
@@ -77,6 +78,12 @@ int lt_fd_move_high(int fd);
 void *lt_mem_alloc(size_t n);
 void lt_mem_free(void *p);
 void *lt_mem_realloc(void *p, size_t n);
+/* Calls fn for every mapping tmem holds now. Returns 0, or -1 when some
+ * were not listed (table full). Call with no other thread in tmem. */
+int lt_mem_ranges(void (*fn)(void *arg, uintptr_t lo, uintptr_t hi), void *arg);
+/* 1 while some thread holds tmem's lock (for the reachability scan: a
+ * thread stopped there would deadlock the scanner). */
+int lt_mem_busy(void);
 /* fork support: hold the lock across fork(), release in parent and child. */
 void lt_mem_fork_prepare(void);
 void lt_mem_fork_parent(void);

@@ -13,13 +13,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Kinds as recorded in the trace (LT_REC_REACHBLK): the two low bits. */
-enum {
-    LT_KIND_REACHABLE = 0,   /* a start pointer from the roots (or a heuristic) */
-    LT_KIND_POSSIBLE  = 1,   /* reached only through an interior pointer somewhere on the way */
-    LT_KIND_INDIRECT  = 2,   /* not reached; pointed to from a definitely lost block's clique */
-    LT_KIND_DEFINITE  = 3,   /* not reached, and no other lost block points to it */
-};
+/* Kinds, as recorded in the trace (LT_REC_REACHBLK, common/lt_format.h):
+ * LT_KIND_REACHABLE  a start pointer from the roots (or a heuristic)
+ * LT_KIND_POSSIBLE   reached only through an interior pointer on the way
+ * LT_KIND_INDIRECT   not reached; pointed to from a lost block's clique
+ * LT_KIND_DEFINITE   not reached, and no other lost block points to it */
+#include "../common/lt_format.h"
 
 typedef struct lt_rblock {
     uint64_t addr, size;     /* sorted by addr, non-overlapping */
