@@ -84,7 +84,10 @@ static void usage_report(FILE *o)
             "\n"
             "Prints totals and the leaks (blocks never freed by the end of the trace),\n"
             "grouped by allocation stack, largest first, symbolized to function,\n"
-            "file:line and module.\n"
+            "file:line and module. When the tracer scanned the heap at exit\n"
+            "(LEAKTRACE_SCAN, on by default) every block has valgrind's kind: only\n"
+            "definitely and indirectly lost blocks are leaks and listed; possibly lost\n"
+            "and still reachable blocks are counted (docs/reachability.md).\n"
             "\n"
             "options:\n"
             "  --format text|json          output format (default text); the JSON shape is\n"
@@ -97,6 +100,10 @@ static void usage_report(FILE *o)
             "  --suppressions FILE         leak:, thread: and growth: rules (LeakSanitizer's\n"
             "                              format, docs/ci.md); the report says what each hid;\n"
             "                              repeatable\n"
+            "  --show-reachable            also list possibly lost and still reachable blocks\n"
+            "  --leak-kinds LIST           the kinds that count as leaks: comma-separated\n"
+            "                              definite, indirect, possible, reachable, all\n"
+            "                              (default definite,indirect)\n"
             "  -o, --output FILE           write the report to FILE instead of stdout\n"
             "  -h, --help                  this text\n");
 }
@@ -136,7 +143,8 @@ static int load_suppressions(lt_supp_t **s, const char *path)
 }
 
 enum { O_FORMAT = 256, O_TOP, O_NODEF, O_NODEM, O_AT, O_MARK, O_END, O_PEAK, O_FAIL, O_WHAT, O_FOLDED, O_TITLE, O_SAMPLES,
-       O_IGNORE_THREAD, O_IGNORE_RUNNING, O_MINDUR, O_WINDOW, O_RES, O_MINCONF, O_FOLLOW, O_CSV, O_SUPP };
+       O_IGNORE_THREAD, O_IGNORE_RUNNING, O_MINDUR, O_WINDOW, O_RES, O_MINCONF, O_FOLLOW, O_CSV, O_SUPP,
+       O_SHOWREACH, O_LEAKKINDS };
 
 /* The options most commands share (--format, --no-demangle, -o, --help)
  * and getopt's errors. json, symflags, outpath may be NULL for a command
@@ -187,6 +195,8 @@ static int report_main(int argc, char **argv, lt_supp_t **supp)
         { "no-default-suppressions", no_argument, NULL, O_NODEF },
         { "no-demangle", no_argument, NULL, O_NODEM },
         { "suppressions", required_argument, NULL, O_SUPP },
+        { "show-reachable", no_argument, NULL, O_SHOWREACH },
+        { "leak-kinds", required_argument, NULL, O_LEAKKINDS },
         { "output", required_argument, NULL, 'o' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
@@ -213,6 +223,12 @@ static int report_main(int argc, char **argv, lt_supp_t **supp)
             if (parse_count(optarg, &to.top)) return usage_error("--top wants a whole number, not '%s'", optarg, usage_report);
             break;
         case O_NODEF: ro.no_default_suppressions = 1; break;
+        case O_SHOWREACH: ro.show = LT_KINDS_ALL; break;
+        case O_LEAKKINDS:
+            if (lt_leak_kinds_parse(optarg, &ro.kinds) || !ro.kinds)
+                return usage_error("--leak-kinds takes definite, indirect, possible, reachable or all, comma-separated; not '%s'",
+                                   optarg, usage_report);
+            break;
         }
     }
     if (optind >= argc) return usage_error("%s", "report needs a TRACE file", usage_report);

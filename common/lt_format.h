@@ -130,9 +130,10 @@ enum {
      *        before END. */
     LT_REC_REACH    = 0x89,
     /* REACHBLK (format 1.2): the kinds of a run of live blocks: varint n,
-     *        then n varints v: addr = previous addr (0 at the record's
-     *        start) + (v >> 2), kind = v & 3 (LT_KIND_*). Addresses
-     *        ascending. Written before the REACH summary that counts them. */
+     *        then n entries: varint v: addr = previous addr (0 at the
+     *        record's start) + (v >> 2), kind = v & 3 (LT_KIND_*); for
+     *        LT_KIND_DEFINITE one more varint: the bytes of the indirectly
+     *        lost blocks of its clique. Addresses ascending. Written before the REACH summary that counts them. */
     LT_REC_REACHBLK = 0x8A,
     LT_REC_LAST_KNOWN = LT_REC_REACHBLK,
 };

@@ -505,7 +505,7 @@ void lt_reach_not_run(lt_reach_emit_fn emit, unsigned status, int how)
 
 /* Marks from every root and classifies. Returns LT_SCAN_RAN, or
  * LT_SCAN_FAILED when reading faulted. */
-static __attribute__((noinline)) unsigned mark(scan_t *s, lt_rblock_t *b, size_t n, uint8_t *state, uint32_t *stack,
+static __attribute__((noinline)) unsigned mark(scan_t *s, lt_rblock_t *b, size_t n, uint8_t *state, uint32_t *stack, uint64_t *ind,
                                                 const char *maps, size_t ml, thr_sp_t *sps, pid_t self)
 {
     sigjmp_buf jb;
@@ -516,7 +516,7 @@ static __attribute__((noinline)) unsigned mark(scan_t *s, lt_rblock_t *b, size_t
     guard = &jb;
     sort_blocks(b, n);
     sort_ranges(s->excl, s->nexcl);
-    lt_reach_init(&s->r, b, n, state, stack);
+    lt_reach_init(&s->r, b, n, state, stack, ind);
     size_t nsp = 0;
     pid_t et = atomic_load(&exit_tid);
     uint64_t my_sp = et == self ? exit_sp : (uint64_t)(uintptr_t)__builtin_frame_address(0);
@@ -537,7 +537,7 @@ static __attribute__((noinline)) unsigned mark(scan_t *s, lt_rblock_t *b, size_t
     return LT_SCAN_RAN;
 }
 
-#define BLK_PER_REC 2048   /* <= 20 KiB per record: fits in the freed mark stack */
+#define BLK_PER_REC 1024   /* <= 20 KiB per record: fits in the freed mark stack */
 
 int lt_reach_at_exit(void (*drain)(void), lt_reach_emit_fn emit, lt_reach_result_t *res)
 {
@@ -556,13 +556,14 @@ int lt_reach_at_exit(void (*drain)(void), lt_reach_emit_fn emit, lt_reach_result
     lt_rblock_t *b = lt_mem_alloc(cap * sizeof *b);
     uint8_t *state = lt_mem_alloc(cap);
     uint32_t *stack = lt_mem_alloc((2 * cap + 1) * sizeof *stack);
+    uint64_t *ind = lt_mem_alloc(cap * sizeof *ind);
     char *maps = lt_mem_alloc(maps_cap);
     scan_t *s = lt_mem_alloc(sizeof *s);
     range_t *excl = lt_mem_alloc(MAX_EXCL * sizeof *excl);
     thr_sp_t *sps = lt_mem_alloc((MAX_THREADS + MAX_DEAD + 1) * sizeof *sps);
     if (!slots) slots = lt_mem_alloc(MAX_THREADS * sizeof *slots);
-    if (!b || !state || !stack || !maps || !s || !excl || !sps || !slots) {
-        lt_mem_free(b); lt_mem_free(state); lt_mem_free(stack); lt_mem_free(maps);
+    if (!b || !state || !stack || !ind || !maps || !s || !excl || !sps || !slots) {
+        lt_mem_free(b); lt_mem_free(state); lt_mem_free(stack); lt_mem_free(ind); lt_mem_free(maps);
         lt_mem_free(s); lt_mem_free(excl); lt_mem_free(sps);
         emit_summary(emit, LT_SCAN_FAILED, LT_END_EXIT, NULL);
         return -1;
@@ -588,7 +589,7 @@ int lt_reach_at_exit(void (*drain)(void), lt_reach_emit_fn emit, lt_reach_result
     }
     unsigned status = LT_SCAN_RAN;
     if (overflow || mfd < 0 || (size_t)ml >= maps_cap - 1 || mem_overflow || s->excl_overflow) status = LT_SCAN_FAILED;
-    if (status == LT_SCAN_RAN) status = mark(s, b, c.n, state, stack, maps, (size_t)ml, sps, self);
+    if (status == LT_SCAN_RAN) status = mark(s, b, c.n, state, stack, ind, maps, (size_t)ml, sps, self);
     release_threads(&si);
     res->threads_stopped = si.stopped;
     res->threads_not_stopped = si.not_stopped;
@@ -613,6 +614,7 @@ int lt_reach_at_exit(void (*drain)(void), lt_reach_emit_fn emit, lt_reach_result
             res->kind_blocks[kind]++;
             res->kind_bytes[kind] += b[k].size;
             p += lt_put_varint(p, (b[k].addr - prev) << 2 | (uint64_t)kind);
+            if (kind == LT_KIND_DEFINITE) p += lt_put_varint(p, lt_reach_indirect(&s->r, k));
             prev = b[k].addr;
         }
         emit(LT_REC_REACHBLK, rec, (size_t)(p - rec));
@@ -620,7 +622,7 @@ int lt_reach_at_exit(void (*drain)(void), lt_reach_emit_fn emit, lt_reach_result
     }
     res->time_ns = mono_ns() - t0;
     emit_summary(emit, LT_SCAN_RAN, LT_END_EXIT, res);
-    lt_mem_free(b); lt_mem_free(state); lt_mem_free(stack); lt_mem_free(maps);
+    lt_mem_free(b); lt_mem_free(state); lt_mem_free(stack); lt_mem_free(ind); lt_mem_free(maps);
     lt_mem_free(s); lt_mem_free(excl); lt_mem_free(sps);
     return 0;
 }

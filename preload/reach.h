@@ -30,6 +30,7 @@ typedef struct lt_reach {
     size_t n;
     uint8_t *state;          /* n bytes, zeroed by lt_reach_init */
     uint32_t *stack;         /* 2 * n + 1 entries: the explicit mark stack */
+    uint64_t *ind;           /* n entries: bytes a definitely lost block's clique holds indirectly */
     size_t sp, cap;
     uint64_t lo, hi;         /* lowest block start, highest block end */
     uint64_t root_bytes;     /* bytes of roots scanned */
@@ -38,9 +39,10 @@ typedef struct lt_reach {
 } lt_reach_t;
 
 /* Prepares r over blocks b[0..n) (sorted by address, not overlapping;
- * n < 2^31). state must hold n bytes, stack 2 * n + 1 entries; both are
- * the caller's (bounded extra memory: 9 bytes per block). Never fails. */
-void lt_reach_init(lt_reach_t *r, const lt_rblock_t *b, size_t n, uint8_t *state, uint32_t *stack);
+ * n < 2^31). state must hold n bytes, stack 2 * n + 1 entries, ind n
+ * entries; all are the caller's (bounded extra memory: 17 bytes per
+ * block). Never fails. */
+void lt_reach_init(lt_reach_t *r, const lt_rblock_t *b, size_t n, uint8_t *state, uint32_t *stack, uint64_t *ind);
 
 /* The index of the block that p points into ([addr, addr + size), or
  * exactly addr for a zero-sized block), or -1. O(log n). */
@@ -61,5 +63,8 @@ void lt_reach_finish(lt_reach_t *r);
 
 /* The kind (LT_KIND_*) of block i, after lt_reach_finish. */
 int lt_reach_kind(const lt_reach_t *r, size_t i);
+/* For a definitely lost block: the bytes of the indirectly lost blocks of
+ * its clique (valgrind's "(N direct, M indirect)"); 0 for other kinds. */
+uint64_t lt_reach_indirect(const lt_reach_t *r, size_t i);
 
 #endif

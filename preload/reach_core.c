@@ -27,17 +27,19 @@
 
 enum { UNREACHED = 0, POSSIBLE = 1, REACHABLE = 2, INDIRECT = 3 };
 
-void lt_reach_init(lt_reach_t *r, const lt_rblock_t *b, size_t n, uint8_t *state, uint32_t *stack)
+void lt_reach_init(lt_reach_t *r, const lt_rblock_t *b, size_t n, uint8_t *state, uint32_t *stack, uint64_t *ind)
 {
     memset(r, 0, sizeof *r);
     r->b = b;
     r->n = n;
     r->state = state;
     r->stack = stack;
+    r->ind = ind;
     r->cap = 2 * n + 1;
     r->heuristics = 1;
     if (n) {
         memset(state, 0, n);
+        memset(ind, 0, n * sizeof *ind);
         r->lo = b[0].addr;
         r->hi = b[n - 1].addr + b[n - 1].size + (b[n - 1].size == 0);
     }
@@ -145,6 +147,10 @@ void lt_reach_finish(lt_reach_t *r)
                 long k = lt_reach_find(r, *(const uint64_t *)(uintptr_t)a);
                 if (k < 0 || (size_t)k == leader || r->state[k] != UNREACHED) continue;
                 r->state[k] = INDIRECT;
+                /* Its size, and what it held as an earlier leader, go to
+                 * this clique's leader. */
+                r->ind[leader] += r->b[k].size + r->ind[k];
+                r->ind[k] = 0;
                 push(r, (size_t)k);
             }
         }
@@ -159,4 +165,9 @@ int lt_reach_kind(const lt_reach_t *r, size_t i)
     case INDIRECT: return LT_KIND_INDIRECT;
     default: return LT_KIND_DEFINITE;
     }
+}
+
+uint64_t lt_reach_indirect(const lt_reach_t *r, size_t i)
+{
+    return r->state[i] == UNREACHED ? r->ind[i] : 0;
 }

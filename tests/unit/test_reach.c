@@ -25,6 +25,7 @@ typedef struct fx {
     size_t n;
     uint8_t state[MAXB];
     uint32_t stack[2 * MAXB + 1];
+    uint64_t ind[MAXB];
     uint64_t roots[16];
     lt_reach_t r;
 } fx_t;
@@ -51,7 +52,7 @@ static void put(fx_t *f, size_t i, size_t off, uint64_t v) { memcpy((void *)(uin
 
 static void run(fx_t *f, size_t nroots)
 {
-    lt_reach_init(&f->r, f->b, f->n, f->state, f->stack);
+    lt_reach_init(&f->r, f->b, f->n, f->state, f->stack, f->ind);
     lt_reach_scan_root(&f->r, (uint64_t)(uintptr_t)f->roots, (uint64_t)(uintptr_t)(f->roots + nroots));
     lt_reach_finish(&f->r);
 }
@@ -62,7 +63,7 @@ START_TEST(find_edges)
 {
     fx_t *f = fx_new();
     size_t a = blk(f, 0, 32), z = blk(f, 64, 0), c = blk(f, 128, 10);
-    lt_reach_init(&f->r, f->b, f->n, f->state, f->stack);
+    lt_reach_init(&f->r, f->b, f->n, f->state, f->stack, f->ind);
     ck_assert_int_eq(lt_reach_find(&f->r, at(f, a, 0)), (long)a);
     ck_assert_int_eq(lt_reach_find(&f->r, at(f, a, 31)), (long)a);
     ck_assert_int_eq(lt_reach_find(&f->r, at(f, a, 32)), -1);        /* one past the end */
@@ -96,6 +97,9 @@ START_TEST(chain_and_lost_tree)
     ck_assert_int_eq(kind(f, E), LT_KIND_DEFINITE);
     ck_assert_int_eq(kind(f, F), LT_KIND_INDIRECT);
     ck_assert_int_eq(kind(f, G), LT_KIND_INDIRECT);
+    ck_assert_uint_eq(lt_reach_indirect(&f->r, E), 16);   /* F 8 + G 8 */
+    ck_assert_uint_eq(lt_reach_indirect(&f->r, D), 0);
+    ck_assert_uint_eq(lt_reach_indirect(&f->r, F), 0);
     free(f);
 }
 END_TEST
@@ -112,6 +116,8 @@ START_TEST(chain_backwards)
     ck_assert_int_eq(kind(f, A), LT_KIND_DEFINITE);
     ck_assert_int_eq(kind(f, B), LT_KIND_INDIRECT);
     ck_assert_int_eq(kind(f, C), LT_KIND_INDIRECT);
+    /* C led a clique first, then B absorbed it, then A absorbed B's. */
+    ck_assert_uint_eq(lt_reach_indirect(&f->r, A), 32);
     free(f);
 }
 END_TEST
@@ -134,6 +140,7 @@ START_TEST(cycles)
     ck_assert_int_eq(kind(f, X), LT_KIND_DEFINITE);
     ck_assert_int_eq(kind(f, Y), LT_KIND_INDIRECT);
     ck_assert_int_eq(kind(f, Z), LT_KIND_INDIRECT);
+    ck_assert_uint_eq(lt_reach_indirect(&f->r, X), 32);
     ck_assert_int_eq(kind(f, P), LT_KIND_REACHABLE);
     ck_assert_int_eq(kind(f, Q), LT_KIND_REACHABLE);
     free(f);
@@ -203,7 +210,7 @@ START_TEST(heuristics)
     ck_assert_int_eq(kind(f, S), LT_KIND_REACHABLE);
     ck_assert_int_eq(kind(f, T), LT_KIND_POSSIBLE);
 
-    lt_reach_init(&f->r, f->b, f->n, f->state, f->stack);
+    lt_reach_init(&f->r, f->b, f->n, f->state, f->stack, f->ind);
     f->r.heuristics = 0;
     lt_reach_scan_root(&f->r, (uint64_t)(uintptr_t)f->roots, (uint64_t)(uintptr_t)(f->roots + 4));
     lt_reach_finish(&f->r);
@@ -219,7 +226,7 @@ START_TEST(registers_and_zero)
 {
     fx_t *f = fx_new();
     size_t A = blk(f, 0, 0), B = blk(f, 16, 16), C = blk(f, 64, 8);
-    lt_reach_init(&f->r, f->b, f->n, f->state, f->stack);
+    lt_reach_init(&f->r, f->b, f->n, f->state, f->stack, f->ind);
     lt_reach_root_word(&f->r, at(f, A, 0));
     lt_reach_root_word(&f->r, at(f, B, 8));
     lt_reach_finish(&f->r);
