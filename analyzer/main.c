@@ -1197,6 +1197,10 @@ static void usage_ci(FILE *o)
             "  --fail-on LIST          findings that fail: comma-separated leaks, threads,\n"
             "                          growth, all (default) or none\n"
             "  --min-bytes N           ignore leak sites of fewer than N bytes (K, M, G)\n"
+            "  --leak-kinds LIST       the blocks that are leaks when the trace has the exit\n"
+            "                          scan: comma-separated definite, indirect, possible,\n"
+            "                          reachable, all (default definite,indirect, as\n"
+            "                          LeakSanitizer); traces without it: every block not freed\n"
             "  --suppressions FILE     leak:, thread:, growth: PATTERN lines (LeakSanitizer\n"
             "                          format); the report says what each hid; repeatable\n"
             "  --baseline FILE|DIR     findings listed in FILE (from --write-baseline), or\n"
@@ -1229,7 +1233,8 @@ static void usage_ci(FILE *o)
  * patterns in *pats for the caller to free. */
 static int ci_main(int argc, char **argv, lt_supp_t **supp, const char ***pats)
 {
-    enum { C_FAILON = 512, C_MINB, C_SUPP, C_BASE, C_WBASE, C_JUNIT, C_JSON, C_EXCL, C_EXIT, C_TOP, C_NODEF, C_NODEM, C_VALID };
+    enum { C_FAILON = 512, C_MINB, C_SUPP, C_BASE, C_WBASE, C_JUNIT, C_JSON, C_EXCL, C_EXIT, C_TOP, C_NODEF, C_NODEM, C_VALID,
+           C_KINDS };
     static const struct option opts[] = {
         { "fail-on", required_argument, NULL, C_FAILON },
         { "min-bytes", required_argument, NULL, C_MINB },
@@ -1244,6 +1249,7 @@ static int ci_main(int argc, char **argv, lt_supp_t **supp, const char ***pats)
         { "no-default-suppressions", no_argument, NULL, C_NODEF },
         { "no-demangle", no_argument, NULL, C_NODEM },
         { "validate-only", no_argument, NULL, C_VALID },
+        { "leak-kinds", required_argument, NULL, C_KINDS },
         { "output", required_argument, NULL, 'o' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
@@ -1263,6 +1269,11 @@ static int ci_main(int argc, char **argv, lt_supp_t **supp, const char ***pats)
         case C_FAILON:
             if (lt_ci_parse_fail_on(optarg, &o.fail_on))
                 return usage_error("--fail-on takes leaks, threads, growth, all or none, comma-separated; not '%s'", optarg, usage_ci);
+            break;
+        case C_KINDS:
+            if (lt_leak_kinds_parse(optarg, &o.leak_kinds) || !o.leak_kinds)
+                return usage_error("--leak-kinds takes definite, indirect, possible, reachable or all, comma-separated; not '%s'",
+                                   optarg, usage_ci);
             break;
         case C_MINB:
             if (parse_bytes(optarg, &o.min_bytes)) return usage_error("--min-bytes wants a number of bytes like 64 or 1K, not '%s'", optarg, usage_ci);

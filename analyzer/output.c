@@ -164,8 +164,9 @@ void lt_output_report_text(FILE *out, const lt_report_t *r, const lt_text_opts_t
                     lt_output_num(r->kind_blocks[LT_LEAK_NOT_FREED], b, sizeof b),
                     r->kind_blocks[LT_LEAK_NOT_FREED] == 1 ? "" : "s");
     } else if (rp->reach.have) {
+        char why[256];
         fprintf(out, "reachability at exit: %s; blocks still live are reported as not freed\n",
-                lt_output_scan_text(rp, e, sizeof e));
+                lt_output_scan_text(rp, why, sizeof why));
     }
     if (r->supp_blocks)
         fprintf(out, "suppressed: %s bytes in %s block%s of runtime one-time allocations (--no-default-suppressions shows them)\n",

@@ -181,7 +181,7 @@ static int by_bytes(const void *a, const void *b)
 {
     const lt_leak_t *x = a, *y = b;
     if (x->kind != y->kind) return kind_order[x->kind] < kind_order[y->kind] ? -1 : 1;
-    if (x->bytes != y->bytes) return x->bytes < y->bytes ? 1 : -1;
+    if (x->bytes + x->indirect_bytes != y->bytes + y->indirect_bytes) return x->bytes + x->indirect_bytes < y->bytes + y->indirect_bytes ? 1 : -1;
     if (x->blocks != y->blocks) return x->blocks < y->blocks ? 1 : -1;
     return 0;
 }
