@@ -67,6 +67,13 @@ static long futex(_Atomic uint32_t *w, int op, uint32_t val, const struct timesp
     return syscall(SYS_futex, (uint32_t *)w, op | FUTEX_PRIVATE_FLAG, val, ts, NULL, 0);
 }
 
+static uint64_t cpu_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
 static uint64_t mono_ns(void)
 {
     struct timespec ts;
@@ -437,25 +444,24 @@ static void scan_maps(scan_t *s, const char *maps, size_t len, const thr_sp_t *s
 
 /* ---- sorting the blocks (no libc: qsort may allocate) ----------------------- */
 
-static void sift(lt_rblock_t *v, size_t i, size_t n)
+/* LSD radix sort on the address, 11 bits a pass, passes whose digit is the
+ * same in every block skipped (the high bits usually are): O(n), with tmp
+ * (n entries) as the other buffer. */
+static void sort_blocks(lt_rblock_t *v, lt_rblock_t *tmp, size_t n)
 {
-    for (;;) {
-        size_t c = 2 * i + 1;
-        if (c >= n) return;
-        if (c + 1 < n && v[c + 1].addr > v[c].addr) c++;
-        if (v[i].addr >= v[c].addr) return;
-        lt_rblock_t t = v[i]; v[i] = v[c]; v[c] = t;
-        i = c;
+    enum { BITS = 11, NB = 1 << BITS };
+    size_t count[NB];
+    lt_rblock_t *src = v, *dst = tmp;
+    for (unsigned shift = 0; shift < 64; shift += BITS) {
+        memset(count, 0, sizeof count);
+        for (size_t i = 0; i < n; i++) count[(src[i].addr >> shift) & (NB - 1)]++;
+        if (n && count[(src[0].addr >> shift) & (NB - 1)] == n) continue;
+        size_t sum = 0;
+        for (size_t d = 0; d < NB; d++) { size_t c = count[d]; count[d] = sum; sum += c; }
+        for (size_t i = 0; i < n; i++) dst[count[(src[i].addr >> shift) & (NB - 1)]++] = src[i];
+        lt_rblock_t *t = src; src = dst; dst = t;
     }
-}
-
-static void sort_blocks(lt_rblock_t *v, size_t n)
-{
-    for (size_t i = n / 2; i-- > 0;) sift(v, i, n);
-    for (size_t k = n; k-- > 1;) {
-        lt_rblock_t t = v[0]; v[0] = v[k]; v[k] = t;
-        sift(v, 0, k);
-    }
+    if (src != v) memcpy(v, src, n * sizeof *v);
 }
 
 typedef struct collect { lt_rblock_t *b; size_t n, cap; } collect_t;
@@ -514,7 +520,7 @@ static __attribute__((noinline)) unsigned mark(scan_t *s, lt_rblock_t *b, size_t
         return LT_SCAN_FAILED;
     }
     guard = &jb;
-    sort_blocks(b, n);
+    sort_blocks(b, (lt_rblock_t *)(void *)stack, n);
     sort_ranges(s->excl, s->nexcl);
     lt_reach_init(&s->r, b, n, state, stack, ind);
     size_t nsp = 0;
@@ -542,7 +548,7 @@ static __attribute__((noinline)) unsigned mark(scan_t *s, lt_rblock_t *b, size_t
 int lt_reach_at_exit(void (*drain)(void), lt_reach_emit_fn emit, lt_reach_result_t *res)
 {
     memset(res, 0, sizeof *res);
-    uint64_t t0 = mono_ns();
+    uint64_t t0 = mono_ns(), c0 = cpu_ns();
     pid_t self = (pid_t)syscall(SYS_gettid);
     if (!lt_liveset_enabled() || lt_liveset_lost()) {
         emit_summary(emit, LT_SCAN_FAILED, LT_END_EXIT, NULL);
@@ -555,15 +561,18 @@ int lt_reach_at_exit(void (*drain)(void), lt_reach_emit_fn emit, lt_reach_result
     size_t maps_cap = 1u << 20;
     lt_rblock_t *b = lt_mem_alloc(cap * sizeof *b);
     uint8_t *state = lt_mem_alloc(cap);
-    uint32_t *stack = lt_mem_alloc((2 * cap + 1) * sizeof *stack);
-    uint64_t *ind = lt_mem_alloc(cap * sizeof *ind);
+    /* The mark stack (2 cap + 1 entries of 4 bytes) and the clique bytes
+     * (cap of 8) in one region: before the mark it is the sort's buffer. */
+    unsigned char *work = lt_mem_alloc((2 * cap + 2) * sizeof(uint32_t) + cap * sizeof(uint64_t));
+    uint32_t *stack = (uint32_t *)work;
+    uint64_t *ind = work ? (uint64_t *)(work + (2 * cap + 2) * sizeof(uint32_t)) : NULL;
     char *maps = lt_mem_alloc(maps_cap);
     scan_t *s = lt_mem_alloc(sizeof *s);
     range_t *excl = lt_mem_alloc(MAX_EXCL * sizeof *excl);
     thr_sp_t *sps = lt_mem_alloc((MAX_THREADS + MAX_DEAD + 1) * sizeof *sps);
     if (!slots) slots = lt_mem_alloc(MAX_THREADS * sizeof *slots);
-    if (!b || !state || !stack || !ind || !maps || !s || !excl || !sps || !slots) {
-        lt_mem_free(b); lt_mem_free(state); lt_mem_free(stack); lt_mem_free(ind); lt_mem_free(maps);
+    if (!b || !state || !work || !maps || !s || !excl || !sps || !slots) {
+        lt_mem_free(b); lt_mem_free(state); lt_mem_free(work); lt_mem_free(maps);
         lt_mem_free(s); lt_mem_free(excl); lt_mem_free(sps);
         emit_summary(emit, LT_SCAN_FAILED, LT_END_EXIT, NULL);
         return -1;
@@ -621,8 +630,9 @@ int lt_reach_at_exit(void (*drain)(void), lt_reach_emit_fn emit, lt_reach_result
         i += n;
     }
     res->time_ns = mono_ns() - t0;
+    res->cpu_ns = cpu_ns() - c0;
     emit_summary(emit, LT_SCAN_RAN, LT_END_EXIT, res);
-    lt_mem_free(b); lt_mem_free(state); lt_mem_free(stack); lt_mem_free(ind); lt_mem_free(maps);
+    lt_mem_free(b); lt_mem_free(state); lt_mem_free(work); lt_mem_free(maps);
     lt_mem_free(s); lt_mem_free(excl); lt_mem_free(sps);
     return 0;
 }

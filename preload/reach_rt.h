@@ -46,7 +46,7 @@ void lt_reach_thread_ended(int slot, uint64_t cfa);
 void lt_reach_fault(int sig);
 
 typedef struct lt_reach_result {
-    uint64_t blocks, root_bytes, heap_bytes, time_ns;
+    uint64_t blocks, root_bytes, heap_bytes, time_ns, cpu_ns;  /* cpu_ns: the scanning thread's CPU time */
     uint64_t threads_stopped, threads_not_stopped;
     uint64_t kind_blocks[4], kind_bytes[4];   /* by LT_KIND_* */
 } lt_reach_result_t;

@@ -510,10 +510,10 @@ void lt_writer_finish(int how, int status)
             lt_reach_at_exit(drain_all, emit_direct, &res);
             in_scan = 0;
             if (lt_cfg.verbose)
-                lt_log("reachability scan: %llu blocks, %llu KiB of roots, %llu KiB of heap, %.1f ms, "
+                lt_log("reachability scan: %llu blocks, %llu KiB of roots, %llu KiB of heap, %.1f ms (%.1f ms CPU), "
                        "%llu threads stopped, %llu not; definitely lost %llu blocks, indirectly %llu, possibly %llu, reachable %llu",
                        (unsigned long long)res.blocks, (unsigned long long)res.root_bytes / 1024,
-                       (unsigned long long)res.heap_bytes / 1024, (double)res.time_ns / 1e6,
+                       (unsigned long long)res.heap_bytes / 1024, (double)res.time_ns / 1e6, (double)res.cpu_ns / 1e6,
                        (unsigned long long)res.threads_stopped, (unsigned long long)res.threads_not_stopped,
                        (unsigned long long)res.kind_blocks[3], (unsigned long long)res.kind_blocks[2],
                        (unsigned long long)res.kind_blocks[1], (unsigned long long)res.kind_blocks[0]);
