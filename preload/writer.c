@@ -433,8 +433,10 @@ int lt_writer_running(void) { return atomic_load(&running); }
 int lt_writer_tid(void)
 {
     /* A process that exits at once may not have let the writer run yet:
-     * give it up to 100 ms to say who it is (it takes no lock for that). */
-    for (int i = 0; i < 1000 && atomic_load(&running) && !atomic_load(&writer_tid); i++) {
+     * give it up to 20 ms to say who it is (it takes no lock for that);
+     * after that it is counted as a thread the scan could not stop (its
+     * stack, holding nothing yet, is scanned whole). */
+    for (int i = 0; i < 200 && atomic_load(&running) && !atomic_load(&writer_tid); i++) {
         struct timespec t = { 0, 100 * 1000 };
         nanosleep(&t, NULL);
     }
@@ -503,6 +505,9 @@ void lt_writer_finish(int how, int status)
         pthread_mutex_lock(&wlock);
     }
     if (!finished && fd >= 0) {
+        /* The program's end: the scan below is the tracer's time, not the
+         * program's (durations and timelines end here). */
+        uint64_t end_ts = lt_now_ns();
         drain_all();
         if (how == LT_END_EXIT && lt_cfg.scan) {
             lt_reach_result_t res;
@@ -523,7 +528,7 @@ void lt_writer_finish(int how, int status)
         unsigned char rec[64], *p = rec;
         p += lt_put_varint(p, (uint64_t)how);
         p += lt_put_varint(p, lt_zigzag(status));
-        p += lt_put_varint(p, lt_now_ns());
+        p += lt_put_varint(p, end_ts);
         p += lt_put_varint(p, atomic_load(&lt_seq));
         p += lt_put_varint(p, 0);
         ensure_room((size_t)(p - rec) + 16);
