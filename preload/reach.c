@@ -403,7 +403,48 @@ static void exclude_arenas(scan_t *s, uint64_t lo, uint64_t hi)
 
 typedef struct thr_sp { uint64_t sp; int kind; } thr_sp_t;  /* kind 0: stopped/exiting, 1: ended */
 
-static void scan_maps(scan_t *s, const char *maps, size_t len, const thr_sp_t *sps, size_t nsp, uint64_t wsp)
+/* glibc's main arena (struct malloc_state, in libc's data): its bins, top
+ * and last_remainder point at chunk headers of free chunks, 16 bytes
+ * before their user address, which lies inside the block before them when
+ * that block's size reaches into the next chunk's prev_size field: a false
+ * interior pointer valgrind never sees (its allocator is not the
+ * program's). The arena is recognised by its empty bins, which point at
+ * themselves (fd == bk == the bin's address - 16), and its next field
+ * (offset 2160 in glibc 2.26 to 2.38 on 64-bit), which closes the circular
+ * list of arenas: itself, or a per-thread arena (heap_info + 0x20). */
+#define MSTATE_BINS 112
+#define MSTATE_NEXT 2160
+#define MSTATE_SIZE 2200
+static void exclude_main_arena(scan_t *s, uint64_t lo, uint64_t hi)
+{
+    for (uint64_t a = (lo + 7) & ~7ull; a + 16 <= hi; a += 8) {
+        const uint64_t *w = (const uint64_t *)(uintptr_t)a;
+        if (w[0] != a - 16 || w[1] != a - 16) continue;
+        /* an empty bin at a: the arena starts MSTATE_BINS + 16 j before it */
+        for (uint64_t j = 0; j < 127; j++) {
+            uint64_t b = a - MSTATE_BINS - 16 * j;
+            if (b < lo || b + MSTATE_SIZE > hi) continue;
+            uint64_t next = *(const uint64_t *)(uintptr_t)(b + MSTATE_NEXT);
+            if (next == b || (next & (ARENA_ALIGN - 1)) == 0x20) {
+                add_excl(s, b, b + MSTATE_SIZE);
+                return;
+            }
+        }
+        return;
+    }
+}
+
+static int is_libc(const char *path, size_t plen)
+{
+    const char *b = path;
+    for (size_t i = 0; i < plen; i++)
+        if (path[i] == '/') b = path + i + 1;
+    return (size_t)(path + plen - b) >= 7 && !memcmp(b, "libc.so", 7);
+}
+
+/* Pass 0 collects what to leave out (malloc's arenas and metadata), pass 1
+ * scans, with the exclusions sorted in between. */
+static void scan_maps(scan_t *s, const char *maps, size_t len, const thr_sp_t *sps, size_t nsp, uint64_t wsp, int pass)
 {
     const char *p = maps, *end = maps + len;
     while (p < end) {
@@ -429,7 +470,11 @@ static void scan_maps(scan_t *s, const char *maps, size_t len, const thr_sp_t *s
         if (plen >= 5 && !memcmp(path, "/dev/", 5) && !(plen >= 9 && !memcmp(path, "/dev/zero", 9))) continue;
         if (perms[3] == 's' && plen && path[0] == '/' && !(plen >= 9 && !memcmp(path, "/dev/zero", 9))) continue;
         if (wsp >= lo && wsp < hi) continue;        /* the writer thread's stack */
-        if (plen == 0) exclude_arenas(s, lo, hi);
+        if (pass == 0) {
+            if (plen == 0) exclude_arenas(s, lo, hi);
+            else if (is_libc(path, plen)) exclude_main_arena(s, lo, hi);
+            continue;
+        }
         /* A stack: from the stack pointer up. */
         uint64_t from = lo;
         int live = 0;
@@ -521,7 +566,6 @@ static __attribute__((noinline)) unsigned mark(scan_t *s, lt_rblock_t *b, size_t
     }
     guard = &jb;
     sort_blocks(b, (lt_rblock_t *)(void *)stack, n);
-    sort_ranges(s->excl, s->nexcl);
     lt_reach_init(&s->r, b, n, state, stack, ind);
     size_t nsp = 0;
     pid_t et = atomic_load(&exit_tid);
@@ -532,7 +576,9 @@ static __attribute__((noinline)) unsigned mark(scan_t *s, lt_rblock_t *b, size_t
         if (atomic_load(&slots[i].st) == SL_STOPPED) sps[nsp++] = (thr_sp_t){ slots[i].sp - 128, 0 };
     for (unsigned i = 0; i < MAX_DEAD; i++)
         if (atomic_load(&dead[i].ended) && atomic_load(&dead[i].cfa)) sps[nsp++] = (thr_sp_t){ dead[i].cfa, 1 };
-    scan_maps(s, maps, ml, sps, nsp, atomic_load(&writer_sp));
+    scan_maps(s, maps, ml, sps, nsp, atomic_load(&writer_sp), 0);
+    sort_ranges(s->excl, s->nexcl);
+    scan_maps(s, maps, ml, sps, nsp, atomic_load(&writer_sp), 1);
     if (et == self)
         for (int i = 0; i < LT_REACH_NREGS; i++) lt_reach_root_word(&s->r, exit_regs[i]);
     for (unsigned i = 0; i < ns; i++)

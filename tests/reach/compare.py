@@ -26,10 +26,11 @@ RUNTIME = ("malloc", "calloc", "realloc", "operator new", "reallocarray", "memal
 
 
 def site(frames):
-    """The innermost frame that is not the allocator itself."""
+    """The innermost frame that is not the allocator itself (glibc's
+    internal aliases, __strdup for strdup, named as their public names)."""
     for fn in frames:
         if fn and not fn.startswith(RUNTIME) and not fn.startswith("_Zn"):
-            return fn
+            return fn.lstrip("_") if fn.startswith("__") and not fn.startswith("__gnu") else fn
     return "?"
 
 
