@@ -230,6 +230,9 @@ extern _Atomic int lt_state;
 extern _Atomic uint64_t lt_seq;
 extern uint64_t lt_t0_ns;     /* CLOCK_MONOTONIC at start */
 extern pid_t lt_pid;
+/* Turns tracing off without a message (the exit scan, once the other
+ * threads are stopped: nothing they do after that is recorded). */
+void lt_tracing_off(void);
 /* Stops tracing after an error: one line on stderr, the program goes on. */
 void lt_disable(const char *why);
 uint64_t lt_now_ns(void);

@@ -12,12 +12,14 @@
  *      them may hold (malloc's, tmem's) could deadlock.
  *   2. The other threads are stopped: each gets a real-time signal whose
  *      handler saves the interrupted registers and stack pointer and waits
- *      on a futex. A thread inside the tracer, or while tmem's lock is
- *      held, declines and is asked again; a thread that blocks the signal
+ *      on a futex. A thread that finds tmem's lock held declines and is
+ *      asked again (the scanner needs that lock); a thread that blocks the signal
  *      or does not answer within the timeout is "not stopped": its stack is
  *      then scanned whole (it is an ordinary mapping), and the report says
  *      how many there were. Nothing waits without a timeout.
- *   3. The rings are drained once more: the live set is now exact.
+ *   3. Tracing is turned off (it stayed on until now, so that what the
+ *      other threads did before they stopped is recorded) and the rings
+ *      are drained once more: the live set is now exact.
  *   4. Roots (/proc/self/maps): every readable and writable mapping except
  *      the heap areas (brk heap, malloc's per-thread arenas, the live blocks
  *      themselves), the tracer's own memory and data, device mappings and
@@ -145,9 +147,13 @@ static void on_stop(int sig, siginfo_t *si, void *ucv)
     for (unsigned i = 0; i < n; i++)
         if (atomic_load(&slots[i].tid) == me) { s = &slots[i]; break; }
     if (!s || atomic_load(&s->st) != SL_SENT) { errno = saved_errno; return; }
-    /* Inside the tracer, or tmem's lock taken (by anyone): the scanner may
-     * need what we hold. Decline; it asks again. */
-    if (lt_tls_busy || lt_mem_busy()) {
+    /* tmem's lock taken (by anyone, maybe this thread): the scanner needs
+     * it (the live set and the writer allocate there). Decline; it asks
+     * again. Anything else a thread inside the tracer may hold (the stack
+     * table's mutex, libunwind's locks) the scanner never takes; the writer
+     * lock it holds itself, so a thread waiting for it (its ring full) is
+     * stopped there. */
+    if (lt_mem_busy()) {
         atomic_store(&s->st, SL_DECLINED);
         futex((_Atomic uint32_t *)&s->st, FUTEX_WAKE, 1, NULL);
         errno = saved_errno;
@@ -396,8 +402,10 @@ static void exclude_arenas(scan_t *s, uint64_t lo, uint64_t hi)
     for (uint64_t a = (lo + ARENA_ALIGN - 1) & ~(ARENA_ALIGN - 1); a + 32 <= hi && a >= lo; a += ARENA_ALIGN) {
         const uint64_t *w = (const uint64_t *)(uintptr_t)a;
         uint64_t ar = w[0], size = w[2], mprot = w[3];
-        if (ar >= a && ar < a + ARENA_ALIGN && size >= 4096 && size <= ARENA_ALIGN && mprot >= size)
-            add_excl(s, a, a + size);
+        /* Up to mprotect_size: the part past size is what the heap shrank
+         * from (trimmed), full of stale chunks. */
+        if (ar >= a && ar < a + ARENA_ALIGN && size >= 4096 && size <= ARENA_ALIGN && mprot >= size && mprot <= ARENA_ALIGN)
+            add_excl(s, a, a + mprot);
     }
 }
 
@@ -411,7 +419,8 @@ typedef struct thr_sp { uint64_t sp; int kind; } thr_sp_t;  /* kind 0: stopped/e
  * program's). The arena is recognised by its empty bins, which point at
  * themselves (fd == bk == the bin's address - 16), and its next field
  * (offset 2160 in glibc 2.26 to 2.38 on 64-bit), which closes the circular
- * list of arenas: itself, or a per-thread arena (heap_info + 0x20). */
+ * list of arenas: itself, or a per-thread arena (just after the heap_info
+ * at the start of a 64 MiB aligned heap). */
 #define MSTATE_BINS 112
 #define MSTATE_NEXT 2160
 #define MSTATE_SIZE 2200
@@ -425,7 +434,7 @@ static void exclude_main_arena(scan_t *s, uint64_t lo, uint64_t hi)
             uint64_t b = a - MSTATE_BINS - 16 * j;
             if (b < lo || b + MSTATE_SIZE > hi) continue;
             uint64_t next = *(const uint64_t *)(uintptr_t)(b + MSTATE_NEXT);
-            if (next == b || (next & (ARENA_ALIGN - 1)) == 0x20) {
+            if (next == b || ((next & 15) == 0 && (next & (ARENA_ALIGN - 1)) <= 0x100)) {
                 add_excl(s, b, b + MSTATE_SIZE);
                 return;
             }
@@ -631,6 +640,9 @@ int lt_reach_at_exit(void (*drain)(void), lt_reach_emit_fn emit, lt_reach_result
     stopinfo_t si;
     pid_t wtid = lt_writer_tid();
     stop_threads(&si, self, wtid);
+    /* Until now the other threads' allocations and frees were recorded;
+     * from now on nothing is (they are stopped, and resume untraced). */
+    lt_tracing_off();
     drain();
     collect_t c = { b, 0, cap };
     int overflow = lt_liveset_foreach(0, collect_cb, &c);

@@ -26,20 +26,13 @@ typedef struct blk { struct blk *next; } blk_t;
 
 static blk_t *free_list[NCLASS];
 static unsigned char *slab_cur, *slab_end;
-static atomic_flag lock = ATOMIC_FLAG_INIT;
-
-static _Atomic int lock_held; /* mirrors the flag, which cannot be read without setting it */
+static _Atomic int lock;   /* a spinlock that can be read (lt_mem_busy) */
 
 static void lock_take(void)
 {
-    while (atomic_flag_test_and_set_explicit(&lock, memory_order_acquire)) __builtin_ia32_pause();
-    atomic_store_explicit(&lock_held, 1, memory_order_release);
+    while (atomic_exchange_explicit(&lock, 1, memory_order_acquire)) __builtin_ia32_pause();
 }
-static void lock_drop(void)
-{
-    atomic_store_explicit(&lock_held, 0, memory_order_release);
-    atomic_flag_clear_explicit(&lock, memory_order_release);
-}
+static void lock_drop(void) { atomic_store_explicit(&lock, 0, memory_order_release); }
 
 /* Every mapping tmem holds, so the reachability scan can leave the
  * tracer's own memory (rings full of block addresses) out of its roots.
@@ -74,7 +67,7 @@ int lt_mem_ranges(void (*fn)(void *arg, uintptr_t lo, uintptr_t hi), void *arg)
     return ranges_overflow ? -1 : 0;
 }
 
-int lt_mem_busy(void) { return atomic_load_explicit(&lock_held, memory_order_acquire); }
+int lt_mem_busy(void) { return atomic_load_explicit(&lock, memory_order_acquire); }
 
 void *lt_mem_alloc(size_t n)
 {
