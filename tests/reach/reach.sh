@@ -7,6 +7,7 @@
 # blocks, and the same loss records per allocating function. Also: the
 # program's exit status and output are unchanged by the scan; _exit and
 # LEAKTRACE_SCAN=0 leave the blocks "not freed" and the report says why;
+# exit while 8 threads churn the heap neither hangs nor loses anything;
 # `leaktrace ci` counts only definitely and indirectly lost blocks unless
 # --leak-kinds says otherwise; the text report's loss records.
 # valgrind missing is a FAIL (quickstart.sh installs it), not a skip.
@@ -93,6 +94,31 @@ if [ -f chains.json ]; then
     mkdir -p ci3 && cp globals.*.trace ci3/
     "$LT" ci --fail-on leaks --leak-kinds possible ci3 > ci3.txt 2>&1
     [ $? -eq 0 ] || t_fail "ci --leak-kinds possible on a program without possibly lost blocks found something"
+fi
+t_end
+
+t_begin "reach: exit while 8 threads churn the heap: no hang, status and output kept, nothing lost"
+if build_prog "$D/churn.c" churn -pthread; then
+    for run in 1 2 3; do
+        rm -f churn.*.trace
+        timeout 60 env LD_PRELOAD="$LIB" LEAKTRACE_OUTPUT="churn.%p.trace" ./churn > churn.out 2> churn.err
+        st=$?
+        [ "$st" -eq 3 ] || { t_fail "run $run: exit status $st, want 3 (124: hung)"; break; }
+        [ "$(cat churn.out)" = bye ] || t_fail "run $run: output changed: $(head -c 200 churn.out)"
+        [ -s churn.err ] && t_fail "run $run: stderr: $(head -2 churn.err)"
+        tr=$(ls churn.*.trace | head -1)
+        "$LT" report --format json "$tr" > churn.json 2> churn.rep.err || { t_fail "run $run: report failed: $(head -2 churn.rep.err)"; break; }
+        [ "$(json_get churn.json 'j["reachability"]["status"]')" = ran ] || t_fail "run $run: scan did not run"
+        stopped=$(json_get churn.json 'j["reachability"]["threads_stopped"]')
+        notst=$(json_get churn.json 'j["reachability"]["threads_not_stopped"]')
+        [ $((stopped + notst)) -eq 8 ] || t_fail "run $run: $stopped stopped + $notst not stopped, want 8 threads"
+        # With every thread stopped, the live set is exact: nothing lost,
+        # the 8 thread vectors possibly lost.
+        if [ "$stopped" -eq 8 ]; then
+            got=$(json_get churn.json '(j["totals"]["by_kind"]["definitely_lost"]["blocks"], j["totals"]["by_kind"]["indirectly_lost"]["blocks"], j["totals"]["by_kind"]["possibly_lost"]["blocks"])')
+            [ "$got" = "(0, 0, 8)" ] || t_fail "run $run: (definite, indirect, possible) blocks $got, want (0, 0, 8)"
+        fi
+    done
 fi
 t_end
 
