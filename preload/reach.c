@@ -578,6 +578,9 @@ static __attribute__((noinline)) unsigned mark(scan_t *s, lt_rblock_t *b, size_t
     lt_reach_init(&s->r, b, n, state, stack, ind);
     size_t nsp = 0;
     pid_t et = atomic_load(&exit_tid);
+    /* Not through our exit() or main's return (the C library calling exit
+     * itself, e.g. error(3)): from here up, the tracer's frames included
+     * (they hold no block address at this point). */
     uint64_t my_sp = et == self ? exit_sp : (uint64_t)(uintptr_t)__builtin_frame_address(0);
     sps[nsp++] = (thr_sp_t){ my_sp, 0 };
     unsigned ns = atomic_load(&nslots);
@@ -663,6 +666,8 @@ int lt_reach_at_exit(void (*drain)(void), lt_reach_emit_fn emit, lt_reach_result
     res->time_ns = mono_ns() - t0;
     if (status != LT_SCAN_RAN) {
         emit_summary(emit, status, LT_END_EXIT, res);
+        lt_mem_free(b); lt_mem_free(state); lt_mem_free(work); lt_mem_free(maps);
+        lt_mem_free(s); lt_mem_free(excl); lt_mem_free(sps);
         return -1;
     }
 
