@@ -257,16 +257,22 @@ static int build(const lt_replay_t *rp, lt_symbolizer_t *sym, const lt_report_op
     while (source_next(src, &s, &sbytes, &sblocks, &skind, &sind)) {
         r->kind_bytes[skind] += sbytes;
         r->kind_blocks[skind] += sblocks;
-        if (skind != LT_LEAK_NOT_FREED && !(r->show & LT_KINDS_MASK(skind))) continue;
         lt_leak_t l = { sbytes, sblocks, skind, sind, NULL, 0, 0 };
         if (s->ips) {
             if (lt_report_symbolize(sym, s, &l.frames, &l.nframes) < 0) goto oom;
             l.truncated = rp->proc.depth > 0 && s->depth >= (uint32_t)rp->proc.depth;
         }
+        /* Runtime one-time allocations are set apart whatever their kind;
+         * of the rest, only the kinds counted or asked for are listed. */
+        int listed = skind == LT_LEAK_NOT_FREED || (r->show & LT_KINDS_MASK(skind));
         if (!o->no_default_suppressions && lt_report_is_runtime(l.frames, l.nframes)) {
             r->supp_bytes += l.bytes;
             r->supp_blocks += l.blocks;
             r->supp_sites++;
+            free(l.frames);
+            continue;
+        }
+        if (!listed) {
             free(l.frames);
             continue;
         }

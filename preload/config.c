@@ -1,6 +1,6 @@
 /*
  * config.c - the LEAKTRACE_* environment variables (documented in
- * docs/environment.md and libleaktrace(7)). Read once at start with getenv;
+ * docs/tracer.md and libleaktrace(7)). Read once at start with getenv;
  * a bad value is named on stderr and replaced by the default, never fatal.
  */
 #include <signal.h>

@@ -21,6 +21,7 @@ Suite *pprof_suite(void);
 Suite *suppress_suite(void);
 Suite *timeline_suite(void);
 Suite *reach_suite(void);
+Suite *progress_suite(void);
 Suite *liveset_suite(void);
 
 int main(void)
@@ -37,6 +38,7 @@ int main(void)
     srunner_add_suite(sr, suppress_suite());
     srunner_add_suite(sr, timeline_suite());
     srunner_add_suite(sr, reach_suite());
+    srunner_add_suite(sr, progress_suite());
     srunner_add_suite(sr, liveset_suite());
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
