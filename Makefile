@@ -59,7 +59,7 @@ UNIT_SRC := $(wildcard tests/unit/*.c)
 # pure parts directly, without LD_PRELOAD.
 UNIT_DEPS := $(filter-out $(BUILD)/analyzer/main.o,$(ANALYZER_OBJ)) \
              $(BUILD)/preload/encode.o $(BUILD)/preload/stacks.o $(BUILD)/preload/tmem.o $(BUILD)/preload/liveset.o \
-             $(BUILD)/preload/log.o $(BUILD)/preload/sample.o $(BUILD)/preload/config.o
+             $(BUILD)/preload/log.o $(BUILD)/preload/sample.o $(BUILD)/preload/config.o $(BUILD)/preload/reach_core.o
 $(BUILD)/unit-tests: $(UNIT_SRC) $(UNIT_DEPS)
 	@echo "  CC $@"; $(CC) $(CFLAGS_COMMON) -O1 -Ianalyzer -Ipreload -Icommon -o $@ $(UNIT_SRC) $(UNIT_DEPS) \
 	    $$(pkg-config --cflags --libs check) $(ANALYZER_LIBS) -ldl -pthread
@@ -72,7 +72,7 @@ unit: $(BUILD)/unit-tests
 # report fails the run.
 SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 UNIT_SRCS_SAN := $(filter-out analyzer/main.c,$(ANALYZER_SRC)) preload/encode.c preload/stacks.c preload/tmem.c preload/liveset.c preload/log.c \
-                 preload/sample.c preload/config.c
+                 preload/sample.c preload/config.c preload/reach_core.c
 $(BUILD)/asan/unit-tests: $(UNIT_SRC) $(UNIT_SRCS_SAN) analyzer/*.h preload/*.h common/*.h tests/unit/*.h
 	@mkdir -p $(dir $@)
 	@echo "  CC $@ (ASan+UBSan)"; $(CC) $(CSTD) $(WARN) $(SAN_FLAGS) -D_GNU_SOURCE -Ianalyzer -Ipreload -Icommon -o $@ \

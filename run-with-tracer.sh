@@ -17,6 +17,10 @@
 #   --fail-on LIST         findings that count: leaks,threads,growth (default
 #                          all), or none
 #   --min-bytes N          ignore leak sites of fewer than N bytes (K, M, G)
+#   --leak-kinds LIST      which blocks are leaks: definite,indirect (default,
+#                          as LeakSanitizer), possible, reachable, all; traces
+#                          without the exit scan (LEAKTRACE_SCAN=0): every
+#                          block not freed
 #   --suppressions FILE    leak:/thread:/growth:PATTERN lines (repeatable)
 #   --baseline FILE|DIR    findings known from an earlier run do not count
 #   --write-baseline FILE  write this run's findings as a baseline
@@ -77,7 +81,7 @@ while [ $# -gt 0 ]; do
         --*=*) val=${opt#*=}; opt=${opt%%=*}; shift; set -- "$opt" "$val" "$@" ;;
     esac
     case $1 in
-        --out|--fail-on|--min-bytes|--suppressions|--baseline|--write-baseline|--junit|--json|--exclude|--exit-code|--top|--html)
+        --out|--fail-on|--min-bytes|--leak-kinds|--suppressions|--baseline|--write-baseline|--junit|--json|--exclude|--exit-code|--top|--html)
             [ $# -ge 2 ] || usage_error "option '$1' needs a value"
             [ -n "$2" ] || usage_error "option '$1' needs a value"
             case $1 in

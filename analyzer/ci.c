@@ -602,7 +602,7 @@ static int analyze_one(const char *path, const lt_ci_opts_t *o, ci_proc_t *p, lt
 
     lt_symbolizer_t *sym = lt_sym_open(rp->mods, rp->nmods, o->symflags, o->warn, o->warn_ctx);
     if (!sym) goto oom;
-    lt_report_opts_t ro = { o->no_default_suppressions, o->supp };
+    lt_report_opts_t ro = { o->no_default_suppressions, o->supp, o->leak_kinds, 0 };
     lt_report_t *rep = NULL;
     lt_thread_report_t *thr = NULL;
     lt_growth_t *gr = NULL;
@@ -1529,6 +1529,7 @@ void lt_ci_opts_default(lt_ci_opts_t *o)
     o->fail_on = LT_CI_ALL;
     o->exit_code = LT_CI_EXIT_FINDINGS;
     o->top = 10;
+    o->leak_kinds = LT_KINDS_DEFAULT;
 }
 
 int lt_ci_parse_fail_on(const char *s, unsigned *mask)

@@ -45,6 +45,8 @@ typedef struct lt_ci_opts {
     int exit_code;                 /* status when findings remain (LT_CI_EXIT_FINDINGS) */
     size_t top;                    /* text: leak sites shown per process and test (0: all) */
     int no_default_suppressions;   /* also report runtime one-time allocations */
+    unsigned leak_kinds;           /* reachability kinds that are leak findings (report.h LT_KINDS_*);
+                                    * traces without the exit scan: every block not freed */
     unsigned symflags;             /* LT_SYM_* */
     lt_sym_warn_fn warn;           /* symbolizer warnings (missing binaries), or NULL */
     void *warn_ctx;

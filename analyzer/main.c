@@ -53,7 +53,8 @@ static void usage_main(FILE *o)
             "(LD_PRELOAD=libleaktrace.so PROGRAM writes leaktrace.PROGRAM.PID.trace).\n"
             "\n"
             "commands:\n"
-            "  report TRACE        what leaked: blocks never freed, by allocation stack\n"
+            "  report TRACE        what leaked, by allocation stack: definitely and indirectly\n"
+            "                      lost blocks (exit scan, LEAKTRACE_SCAN), else never freed\n"
             "  dump TRACE          the live heap at one moment (--at, --mark, --peak)\n"
             "  diff A B            what grew between two dumps, marks, moments or runs\n"
             "  pprof TRACE|DUMP    a gzip'd pprof profile for go tool pprof, Pyroscope, Parca\n"
@@ -97,7 +98,10 @@ static void usage_report(FILE *o)
             "\n"
             "Prints totals and the leaks (blocks never freed by the end of the trace),\n"
             "grouped by allocation stack, largest first, symbolized to function,\n"
-            "file:line and module.\n"
+            "file:line and module. When the tracer scanned the heap at exit\n"
+            "(LEAKTRACE_SCAN, on by default) every block has valgrind's kind: only\n"
+            "definitely and indirectly lost blocks are leaks and listed; possibly lost\n"
+            "and still reachable blocks are counted (docs/reachability.md).\n"
             "\n"
             "options:\n"
             "  --format text|json          output format (default text); the JSON shape is\n"
@@ -110,6 +114,10 @@ static void usage_report(FILE *o)
             "  --suppressions FILE         leak:, thread: and growth: rules (LeakSanitizer's\n"
             "                              format, docs/ci.md); the report says what each hid;\n"
             "                              repeatable\n"
+            "  --show-reachable            also list possibly lost and still reachable blocks\n"
+            "  --leak-kinds LIST           the kinds that count as leaks: comma-separated\n"
+            "                              definite, indirect, possible, reachable, all\n"
+            "                              (default definite,indirect)\n"
             "  -o, --output FILE           write the report to FILE instead of stdout\n"
             "  -q, --quiet                 no progress line on stderr\n"
             "  -h, --help                  this text\n");
@@ -150,7 +158,8 @@ static int load_suppressions(lt_supp_t **s, const char *path)
 }
 
 enum { O_FORMAT = 256, O_TOP, O_NODEF, O_NODEM, O_AT, O_MARK, O_END, O_PEAK, O_FAIL, O_WHAT, O_FOLDED, O_TITLE, O_SAMPLES,
-       O_IGNORE_THREAD, O_IGNORE_RUNNING, O_MINDUR, O_WINDOW, O_RES, O_MINCONF, O_FOLLOW, O_CSV, O_SUPP };
+       O_IGNORE_THREAD, O_IGNORE_RUNNING, O_MINDUR, O_WINDOW, O_RES, O_MINCONF, O_FOLLOW, O_CSV, O_SUPP,
+       O_SHOWREACH, O_LEAKKINDS };
 
 /* The options most commands share (--format, --no-demangle, -o, --help)
  * and getopt's errors. json, symflags, outpath may be NULL for a command
@@ -202,6 +211,8 @@ static int report_main(int argc, char **argv, lt_supp_t **supp)
         { "no-default-suppressions", no_argument, NULL, O_NODEF },
         { "no-demangle", no_argument, NULL, O_NODEM },
         { "suppressions", required_argument, NULL, O_SUPP },
+        { "show-reachable", no_argument, NULL, O_SHOWREACH },
+        { "leak-kinds", required_argument, NULL, O_LEAKKINDS },
         { "output", required_argument, NULL, 'o' },
         { "quiet", no_argument, NULL, 'q' },
         { "help", no_argument, NULL, 'h' },
@@ -229,6 +240,12 @@ static int report_main(int argc, char **argv, lt_supp_t **supp)
             if (parse_count(optarg, &to.top)) return usage_error("--top wants a whole number, not '%s'", optarg, usage_report);
             break;
         case O_NODEF: ro.no_default_suppressions = 1; break;
+        case O_SHOWREACH: ro.show = LT_KINDS_ALL; break;
+        case O_LEAKKINDS:
+            if (lt_leak_kinds_parse(optarg, &ro.kinds) || !ro.kinds)
+                return usage_error("--leak-kinds takes definite, indirect, possible, reachable or all, comma-separated; not '%s'",
+                                   optarg, usage_report);
+            break;
         }
     }
     if (optind >= argc) return usage_error("%s", "report needs a TRACE file", usage_report);
@@ -1234,6 +1251,10 @@ static void usage_ci(FILE *o)
             "  --fail-on LIST          findings that fail: comma-separated leaks, threads,\n"
             "                          growth, all (default) or none\n"
             "  --min-bytes N           ignore leak sites of fewer than N bytes (K, M, G)\n"
+            "  --leak-kinds LIST       the blocks that are leaks when the trace has the exit\n"
+            "                          scan: comma-separated definite, indirect, possible,\n"
+            "                          reachable, all (default definite,indirect, as\n"
+            "                          LeakSanitizer); traces without it: every block not freed\n"
             "  --suppressions FILE     leak:, thread:, growth: PATTERN lines (LeakSanitizer\n"
             "                          format); the report says what each hid; repeatable\n"
             "  --baseline FILE|DIR     findings listed in FILE (from --write-baseline), or\n"
@@ -1268,7 +1289,8 @@ static void usage_ci(FILE *o)
  * patterns in *pats for the caller to free. */
 static int ci_main(int argc, char **argv, lt_supp_t **supp, const char ***pats)
 {
-    enum { C_FAILON = 512, C_MINB, C_SUPP, C_BASE, C_WBASE, C_JUNIT, C_JSON, C_EXCL, C_EXIT, C_TOP, C_NODEF, C_NODEM, C_VALID };
+    enum { C_FAILON = 512, C_MINB, C_SUPP, C_BASE, C_WBASE, C_JUNIT, C_JSON, C_EXCL, C_EXIT, C_TOP, C_NODEF, C_NODEM, C_VALID,
+           C_KINDS };
     static const struct option opts[] = {
         { "fail-on", required_argument, NULL, C_FAILON },
         { "min-bytes", required_argument, NULL, C_MINB },
@@ -1283,6 +1305,7 @@ static int ci_main(int argc, char **argv, lt_supp_t **supp, const char ***pats)
         { "no-default-suppressions", no_argument, NULL, C_NODEF },
         { "no-demangle", no_argument, NULL, C_NODEM },
         { "validate-only", no_argument, NULL, C_VALID },
+        { "leak-kinds", required_argument, NULL, C_KINDS },
         { "output", required_argument, NULL, 'o' },
         { "quiet", no_argument, NULL, 'q' },
         { "help", no_argument, NULL, 'h' },
@@ -1303,6 +1326,11 @@ static int ci_main(int argc, char **argv, lt_supp_t **supp, const char ***pats)
         case C_FAILON:
             if (lt_ci_parse_fail_on(optarg, &o.fail_on))
                 return usage_error("--fail-on takes leaks, threads, growth, all or none, comma-separated; not '%s'", optarg, usage_ci);
+            break;
+        case C_KINDS:
+            if (lt_leak_kinds_parse(optarg, &o.leak_kinds) || !o.leak_kinds)
+                return usage_error("--leak-kinds takes definite, indirect, possible, reachable or all, comma-separated; not '%s'",
+                                   optarg, usage_ci);
             break;
         case C_MINB:
             if (parse_bytes(optarg, &o.min_bytes)) return usage_error("--min-bytes wants a number of bytes like 64 or 1K, not '%s'", optarg, usage_ci);

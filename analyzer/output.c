@@ -120,6 +120,30 @@ void lt_output_sampling_json(lt_json_t *j, uint64_t rate)
     lt_json_end_obj(j);
 }
 
+const char *lt_output_scan_text(const lt_replay_t *rp, char *buf, size_t n)
+{
+    const lt_reach_summary_t *s = &rp->reach;
+    char e[64];
+    if (!s->have) {
+        snprintf(buf, n, "not scanned: the trace has no scan (%s)",
+                 rp->complete ? "made by a tracer without it" : "it ended before the exit");
+        return buf;
+    }
+    switch (s->status) {
+    case LT_SCAN_RAN: snprintf(buf, n, "scanned"); break;
+    case LT_SCAN_DISABLED: snprintf(buf, n, "not scanned: LEAKTRACE_SCAN=0"); break;
+    case LT_SCAN_SAMPLED: snprintf(buf, n, "not scanned: a sampled trace (the tracer knew only the sampled blocks)"); break;
+    case LT_SCAN_NOT_AT_EXIT:
+        snprintf(buf, n, "not scanned: the process did not end through exit() (%s)",
+                 s->how == LT_END_UNDERSCORE_EXIT ? "it called _exit()" :
+                 s->how == LT_END_SIGNAL ? "a fatal signal" :
+                 s->how == LT_END_EXEC ? "it called exec" : lt_output_end_text(rp, e, sizeof e));
+        break;
+    default: snprintf(buf, n, "not scanned: the scan failed (out of memory, /proc/self/maps unreadable, or memory unmapped under it)"); break;
+    }
+    return buf;
+}
+
 static void print_frame(FILE *out, const lt_symframe_t *f, int first)
 {
     lt_output_symframe_text(out, f, first ? "    at " : "    by ");
@@ -143,9 +167,35 @@ void lt_output_report_text(FILE *out, const lt_report_t *r, const lt_text_opts_t
         fprintf(out, "WARNING: incomplete trace (%s): figures cover what was written before the end\n",
                 rp->cut_short ? rp->cut_msg : "the process ended without exit(), e.g. killed or crashed");
     lt_output_sample_line(out, rp->proc.sample_rate);
+    size_t nsites = 0;
+    for (size_t i = 0; i < r->nleaks; i++) nsites += (size_t)lt_report_counts(r, &r->leaks[i]);
     fprintf(out, "leaked: %s bytes in %s block%s from %zu allocation site%s\n",
             lt_output_num(r->leak_bytes, a, sizeof a), lt_output_num(r->leak_blocks, b, sizeof b),
-            r->leak_blocks == 1 ? "" : "s", r->nleaks, r->nleaks == 1 ? "" : "s");
+            r->leak_blocks == 1 ? "" : "s", nsites, nsites == 1 ? "" : "s");
+    if (r->have_kinds) {
+        const lt_reach_summary_t *sc = &rp->reach;
+        fprintf(out, "reachability at exit (%s blocks scanned, %s of roots, %.1f ms%s):\n",
+                lt_output_num(sc->blocks, a, sizeof a), human(sc->root_bytes, b, sizeof b), (double)sc->time_ns / 1e6,
+                sc->threads_not_stopped ? ", some threads could not be stopped: their stacks scanned whole" : "");
+        static const int order[4] = { LT_KIND_DEFINITE, LT_KIND_INDIRECT, LT_KIND_POSSIBLE, LT_KIND_REACHABLE };
+        for (int i = 0; i < 4; i++) {
+            int k = order[i];
+            fprintf(out, "    %15s: %s bytes in %s block%s%s\n", lt_leak_kind_text(k),
+                    lt_output_num(r->kind_bytes[k], a, sizeof a), lt_output_num(r->kind_blocks[k], b, sizeof b),
+                    r->kind_blocks[k] == 1 ? "" : "s",
+                    (r->show & LT_KINDS_MASK(k)) ? "" : k == LT_KIND_REACHABLE || k == LT_KIND_POSSIBLE ?
+                    " (not listed; --show-reachable lists them)" : " (not listed)");
+        }
+        if (r->kind_blocks[LT_LEAK_NOT_FREED])
+            fprintf(out, "    %15s: %s bytes in %s block%s the scan did not see\n", "unclassified",
+                    lt_output_num(r->kind_bytes[LT_LEAK_NOT_FREED], a, sizeof a),
+                    lt_output_num(r->kind_blocks[LT_LEAK_NOT_FREED], b, sizeof b),
+                    r->kind_blocks[LT_LEAK_NOT_FREED] == 1 ? "" : "s");
+    } else if (rp->reach.have) {
+        char why[256];
+        fprintf(out, "reachability at exit: %s; blocks still live are reported as not freed\n",
+                lt_output_scan_text(rp, why, sizeof why));
+    }
     if (r->supp_blocks)
         fprintf(out, "suppressed: %s bytes in %s block%s of runtime one-time allocations (--no-default-suppressions shows them)\n",
                 lt_output_num(r->supp_bytes, a, sizeof a), lt_output_num(r->supp_blocks, b, sizeof b),
@@ -157,10 +207,24 @@ void lt_output_report_text(FILE *out, const lt_report_t *r, const lt_text_opts_t
     size_t shown = o && o->top && o->top < r->nleaks ? o->top : r->nleaks;
     for (size_t i = 0; i < shown; i++) {
         const lt_leak_t *l = &r->leaks[i];
-        fprintf(out, "\n%s bytes in %s block%s (%.1f%% of leaked)%s\n", lt_output_num(l->bytes, a, sizeof a),
-                lt_output_num(l->blocks, b, sizeof b), l->blocks == 1 ? "" : "s",
-                r->leak_bytes ? 100.0 * (double)l->bytes / (double)r->leak_bytes : 0.0,
-                l->truncated ? ", stack truncated at the depth limit" : "");
+        if (l->kind == LT_LEAK_NOT_FREED) {
+            fprintf(out, "\n%s bytes in %s block%s (%.1f%% of leaked)%s\n", lt_output_num(l->bytes, a, sizeof a),
+                    lt_output_num(l->blocks, b, sizeof b), l->blocks == 1 ? "" : "s",
+                    r->leak_bytes ? 100.0 * (double)l->bytes / (double)r->leak_bytes : 0.0,
+                    l->truncated ? ", stack truncated at the depth limit" : "");
+        } else {
+            /* valgrind's loss record: "48 (16 direct, 32 indirect) bytes in 1 blocks are definitely lost" */
+            if (l->indirect_bytes)
+                fprintf(out, "\n%s (%s direct, %s indirect) bytes", lt_output_num(l->bytes + l->indirect_bytes, a, sizeof a),
+                        lt_output_num(l->bytes, c, sizeof c), lt_output_num(l->indirect_bytes, d, sizeof d));
+            else
+                fprintf(out, "\n%s bytes", lt_output_num(l->bytes, a, sizeof a));
+            fprintf(out, " in %s block%s %s %s", lt_output_num(l->blocks, b, sizeof b), l->blocks == 1 ? "" : "s",
+                    l->blocks == 1 ? "is" : "are", lt_leak_kind_text(l->kind));
+            if (lt_report_counts(r, l))
+                fprintf(out, " (%.1f%% of leaked)", r->leak_bytes ? 100.0 * (double)l->bytes / (double)r->leak_bytes : 0.0);
+            fprintf(out, "%s\n", l->truncated ? ", stack truncated at the depth limit" : "");
+        }
         if (!l->nframes) fputs("    (stack not recorded)\n", out);
         for (size_t k = 0; k < l->nframes; k++) print_frame(out, &l->frames[k], k == 0);
     }
@@ -314,7 +378,35 @@ void lt_output_report_json(FILE *out, const lt_report_t *r)
     lt_json_u64(&j, "live_bytes", rp->tot.live_bytes);
     lt_json_u64(&j, "leaked_bytes", r->leak_bytes);
     lt_json_u64(&j, "leaked_blocks", r->leak_blocks);
+    lt_json_begin_obj(&j, "by_kind");
+    for (int k = 0; k < LT_LEAK_NKINDS; k++) {
+        if (k == LT_LEAK_NOT_FREED ? !r->kind_blocks[k] && r->have_kinds : !r->have_kinds) continue;
+        lt_json_begin_obj(&j, lt_leak_kind_name(k));
+        lt_json_u64(&j, "bytes", r->kind_bytes[k]);
+        lt_json_u64(&j, "blocks", r->kind_blocks[k]);
+        lt_json_bool(&j, "counted", k == LT_LEAK_NOT_FREED || (r->kinds & LT_KINDS_MASK(k)));
+        lt_json_bool(&j, "listed", k == LT_LEAK_NOT_FREED || (r->show & LT_KINDS_MASK(k)));
+        lt_json_end_obj(&j);
+    }
     lt_json_end_obj(&j);
+    lt_json_end_obj(&j);
+
+    {
+        static const char *const st[] = { "ran", "disabled", "not_at_exit", "failed" };
+        const lt_reach_summary_t *sc = &rp->reach;
+        char e[256];
+        lt_json_begin_obj(&j, "reachability");
+        lt_json_bool(&j, "scanned", r->have_kinds);
+        lt_json_str(&j, "status", !sc->have ? "absent" : sc->status < 4 ? st[sc->status] : "unknown");
+        lt_json_str(&j, "detail", lt_output_scan_text(rp, e, sizeof e));
+        lt_json_u64(&j, "blocks", sc->blocks);
+        lt_json_u64(&j, "root_bytes", sc->root_bytes);
+        lt_json_u64(&j, "heap_bytes", sc->heap_bytes);
+        lt_json_f64(&j, "time_ms", (double)sc->time_ns / 1e6);
+        lt_json_u64(&j, "threads_stopped", sc->threads_stopped);
+        lt_json_u64(&j, "threads_not_stopped", sc->threads_not_stopped);
+        lt_json_end_obj(&j);
+    }
 
     lt_json_begin_obj(&j, "suppressed");
     lt_json_u64(&j, "bytes", r->supp_bytes);
@@ -328,6 +420,9 @@ void lt_output_report_json(FILE *out, const lt_report_t *r)
         lt_json_begin_obj(&j, NULL);
         lt_json_u64(&j, "bytes", l->bytes);
         lt_json_u64(&j, "blocks", l->blocks);
+        lt_json_str(&j, "kind", lt_leak_kind_name(l->kind));
+        lt_json_bool(&j, "counted", lt_report_counts(r, l));
+        if (l->kind == LT_KIND_DEFINITE) lt_json_u64(&j, "indirect_bytes", l->indirect_bytes);
         lt_json_bool(&j, "truncated", l->truncated);
         lt_json_begin_arr(&j, "stack");
         for (size_t k = 0; k < l->nframes; k++) lt_output_symframe_json(&j, &l->frames[k]);

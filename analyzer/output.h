@@ -51,4 +51,7 @@ struct lt_supp;
 void lt_output_supp_text(FILE *out, const struct lt_supp *s, unsigned mask);
 void lt_output_supp_json(struct lt_json *j, const struct lt_supp *s, unsigned mask);
 
+/* One line on the exit-time reachability scan: "scanned", or why not. */
+const char *lt_output_scan_text(const lt_replay_t *rp, char *buf, size_t n);
+
 #endif

@@ -47,6 +47,9 @@ struct lt_replay_priv {
     size_t capmarks, capticks, capthreads;
     uint64_t thread_records;    /* THREAD records seen */
     uint64_t last_threads;      /* of the last tick applied */
+    struct rkind { uint64_t addr, indirect; int kind; } *kinds;   /* REACHBLK entries */
+    size_t nkinds, capkinds;
+    int kinds_unsorted;
     lt_mark_hook_fn mark_hook;  /* lt_replay_set_mark_hook */
     void *mark_ctx;
 };
@@ -766,6 +769,52 @@ static int on_thread(lt_replay_t *rp, const lt_rec_t *r, lt_err_t *err)
     return 0;
 }
 
+static int on_reach(lt_replay_t *rp, const lt_rec_t *r, lt_err_t *err)
+{
+    rd_t d = { r->payload, r->payload + r->len, 0 };
+    lt_reach_summary_t s = { 0 };
+    s.have = 1;
+    s.status = (unsigned)rd_num(&d);
+    s.how = (int)rd_num(&d);
+    s.blocks = rd_num(&d);
+    s.root_bytes = rd_num(&d);
+    s.heap_bytes = rd_num(&d);
+    s.time_ns = rd_num(&d);
+    s.threads_stopped = rd_num(&d);
+    s.threads_not_stopped = rd_num(&d);
+    for (int k = 0; k < 4; k++) { s.kind_blocks[k] = rd_num(&d); s.kind_bytes[k] = rd_num(&d); }
+    if (d.bad) LT_RETURN_ERROR(err, LT_E_CORRUPT, r->offset, "chunk at byte %lld: malformed reachability summary", (long long)r->offset);
+    if (s.status != LT_SCAN_RAN) rp->priv->nkinds = 0; /* kinds of an earlier image (failed exec) no longer hold */
+    rp->reach = s;
+    return 0;
+}
+
+static int on_reachblk(lt_replay_t *rp, const lt_rec_t *r, lt_err_t *err)
+{
+    struct lt_replay_priv *p = rp->priv;
+    rd_t d = { r->payload, r->payload + r->len, 0 };
+    uint64_t n = rd_num(&d), addr = 0;
+    if (d.bad || n > r->len) LT_RETURN_ERROR(err, LT_E_CORRUPT, r->offset, "chunk at byte %lld: malformed reachability record", (long long)r->offset);
+    if (p->nkinds + n > p->capkinds) {
+        size_t nc = p->capkinds ? p->capkinds : 1024;
+        while (nc < p->nkinds + n) nc *= 2;
+        struct rkind *nk = realloc(p->kinds, nc * sizeof *nk);
+        if (!nk) LT_RETURN_ERROR(err, LT_E_NOMEM, r->offset, "out of memory for %zu block kinds", nc);
+        p->kinds = nk;
+        p->capkinds = nc;
+    }
+    for (uint64_t i = 0; i < n; i++) {
+        uint64_t v = rd_num(&d), ind = 0;
+        int kind = (int)(v & 3);
+        if (kind == LT_KIND_DEFINITE) ind = rd_num(&d);
+        addr += v >> 2;
+        if (d.bad) LT_RETURN_ERROR(err, LT_E_CORRUPT, r->offset, "chunk at byte %lld: reachability record ends early", (long long)r->offset);
+        if (p->nkinds && p->kinds[p->nkinds - 1].addr >= addr) p->kinds_unsorted = 1;
+        p->kinds[p->nkinds++] = (struct rkind){ addr, ind, kind };
+    }
+    return 0;
+}
+
 static int on_end(lt_replay_t *rp, const lt_rec_t *r, lt_err_t *err)
 {
     rd_t d = { r->payload, r->payload + r->len, 0 };
@@ -817,6 +866,8 @@ int lt_replay_record(lt_replay_t *rp, const lt_rec_t *r, lt_err_t *err)
     case LT_REC_MARK: return on_mark(rp, r, err);
     case LT_REC_TICK: return on_tick(rp, r, err);
     case LT_REC_THREAD: return on_thread(rp, r, err);
+    case LT_REC_REACH: return on_reach(rp, r, err);
+    case LT_REC_REACHBLK: return on_reachblk(rp, r, err);
     default: return 0; /* WARN: not used by these reports yet */
     }
 }
@@ -833,9 +884,36 @@ static int tick_by_seq(const void *x, const void *y)
     return (a->seq > b->seq) - (a->seq < b->seq);
 }
 
+static int kind_by_addr(const void *x, const void *y)
+{
+    const struct rkind *a = x, *b = y;
+    return (a->addr > b->addr) - (a->addr < b->addr);
+}
+
+int lt_replay_has_kinds(const lt_replay_t *rp)
+{
+    return rp->reach.have && rp->reach.status == LT_SCAN_RAN;
+}
+
+int lt_replay_block_kind(const lt_replay_t *rp, uint64_t addr, uint64_t *indirect)
+{
+    const struct lt_replay_priv *p = rp->priv;
+    if (!lt_replay_has_kinds(rp)) return -1;
+    size_t lo = 0, hi = p->nkinds;
+    while (lo < hi) {
+        size_t m = lo + (hi - lo) / 2;
+        if (p->kinds[m].addr < addr) lo = m + 1;
+        else hi = m;
+    }
+    if (lo == p->nkinds || p->kinds[lo].addr != addr) return -1;
+    if (indirect) *indirect = p->kinds[lo].indirect;
+    return p->kinds[lo].kind;
+}
+
 void lt_replay_finish(lt_replay_t *rp)
 {
     struct lt_replay_priv *p = rp->priv;
+    if (p->kinds_unsorted) { qsort(p->kinds, p->nkinds, sizeof *p->kinds, kind_by_addr); p->kinds_unsorted = 0; }
     while (p->nheap) {
         ev_t x = heap_pop(p);
         apply(rp, &x);
@@ -1036,6 +1114,6 @@ void lt_replay_free(lt_replay_t *rp)
     free(rp->threads);
     series_free(rp->series);
     free(rp->snap.st);
-    if (rp->priv) { free(rp->priv->heap); free(rp->priv->live); free(rp->priv->moment_label); free(rp->priv); }
+    if (rp->priv) { free(rp->priv->kinds); free(rp->priv->heap); free(rp->priv->live); free(rp->priv->moment_label); free(rp->priv); }
     free(rp);
 }

@@ -142,8 +142,19 @@ typedef struct lt_snapshot {
     uint64_t threads;              /* from the last tick before the moment (0: none) */
 } lt_snapshot_t;
 
+/* The exit-time reachability scan (LT_REC_REACH), when the trace has one. */
+typedef struct lt_reach_summary {
+    int have;                      /* a REACH record was read */
+    unsigned status;               /* LT_SCAN_* */
+    int how;                       /* LT_END_* the process ended with */
+    uint64_t blocks, root_bytes, heap_bytes, time_ns;
+    uint64_t threads_stopped, threads_not_stopped;
+    uint64_t kind_blocks[4], kind_bytes[4];   /* as the tracer counted them, by LT_KIND_* */
+} lt_reach_summary_t;
+
 typedef struct lt_replay {
     lt_process_t proc;
+    lt_reach_summary_t reach;
     int have_process;
     /* How the trace ended. */
     int complete;                  /* an END record closed it */
@@ -231,6 +242,15 @@ int lt_replay_live_since(const lt_replay_t *rp, uint64_t since_seq, lt_live_site
 void lt_replay_each_live(const lt_replay_t *rp,
                          void (*fn)(void *ctx, uint64_t addr, uint64_t size, uint32_t stack, uint64_t ts),
                          void *ctx);
+/* The reachability kind (LT_KIND_*) the exit scan gave the block at
+ * addr, with *indirect (may be NULL) the bytes its clique holds when it is
+ * definitely lost; -1 when the trace has no kind for it (no scan, or a
+ * block the scan did not see). After lt_replay_finish. */
+int lt_replay_block_kind(const lt_replay_t *rp, uint64_t addr, uint64_t *indirect);
+/* 1 when the trace holds the kinds of the blocks live at the end (the
+ * scan ran). */
+int lt_replay_has_kinds(const lt_replay_t *rp);
+
 /* The stack with this id, or the "none" stack for LT_STACK_NONE / unknown ids. */
 const lt_stack_t *lt_replay_stack(const lt_replay_t *rp, uint32_t id);
 

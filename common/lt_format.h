@@ -129,7 +129,34 @@ enum {
      *        serial numbers threads made by pthread_create from 1 (0 is the
      *        main thread); handles and kernel tids are reused, serials not. */
     LT_REC_THREAD   = 0x88,
-    LT_REC_LAST_KNOWN = LT_REC_THREAD,
+    /* REACH (format 1.2): the exit-time reachability scan's summary:
+     *        varint status (LT_SCAN_*), varint how (LT_END_* the process
+     *        ended with), varint blocks classified, varint root_bytes,
+     *        varint heap_bytes scanned, varint time_ns, varint threads
+     *        stopped, varint threads not stopped, then for each kind
+     *        LT_KIND_* 0..3: varint blocks, varint bytes. Readers ignore
+     *        bytes past what they know. At most one per process image, just
+     *        before END. */
+    LT_REC_REACH    = 0x89,
+    /* REACHBLK (format 1.2): the kinds of a run of live blocks: varint n,
+     *        then n entries: varint v: addr = previous addr (0 at the
+     *        record's start) + (v >> 2), kind = v & 3 (LT_KIND_*); for
+     *        LT_KIND_DEFINITE one more varint: the bytes of the indirectly
+     *        lost blocks of its clique. Addresses ascending. Written before the REACH summary that counts them. */
+    LT_REC_REACHBLK = 0x8A,
+    LT_REC_LAST_KNOWN = LT_REC_REACHBLK,
+};
+
+/* Reachability kinds (LT_REC_REACHBLK), valgrind memcheck's categories. */
+enum { LT_KIND_REACHABLE = 0, LT_KIND_POSSIBLE = 1, LT_KIND_INDIRECT = 2, LT_KIND_DEFINITE = 3 };
+
+/* LT_REC_REACH status. */
+enum {
+    LT_SCAN_RAN = 0,          /* the scan ran; the kinds are in REACHBLK records */
+    LT_SCAN_DISABLED = 1,     /* LEAKTRACE_SCAN=0 */
+    LT_SCAN_NOT_AT_EXIT = 2,  /* the process did not end through exit(): _exit, fatal signal, exec */
+    LT_SCAN_FAILED = 3,       /* out of memory, live set lost, /proc unreadable, memory changed under the scan */
+    LT_SCAN_SAMPLED = 4,      /* sampled trace (LEAKTRACE_SAMPLE): the tracer knows only the sampled blocks */
 };
 
 enum { LT_THR_CREATE = 0, LT_THR_START, LT_THR_EXIT, LT_THR_JOIN, LT_THR_DETACH, LT_THR_NAME };

@@ -135,6 +135,7 @@ void lt_config_load(void)
     lt_cfg.unwind_cache = bool_var("LEAKTRACE_UNWIND_CACHE", 1);
     lt_cfg.level = int_var("LEAKTRACE_COMPRESSION", -7, 19, 1);
     lt_cfg.verbose = bool_var("LEAKTRACE_VERBOSE", 0);
+    lt_cfg.scan = bool_var("LEAKTRACE_SCAN", 1);
     lt_cfg.mark_signal = signal_var("LEAKTRACE_MARK_SIGNAL");
     lt_cfg.interval_ms = int_var("LEAKTRACE_INTERVAL", 0, 3600000, 100);
     if (lt_cfg.interval_ms > 0 && lt_cfg.interval_ms < 10) {

@@ -23,6 +23,7 @@
 
 #include "../common/lt_format.h"
 #include "rebind.h"
+#include "reach_rt.h"
 #include "tracer.h"
 
 /* ---- real functions and the bootstrap arena ------------------------------- */
@@ -470,10 +471,22 @@ LT_EXPORT int dlclose(void *h)
 typedef int (*main_fn)(int, char **, char **);
 static main_fn real_main;
 
+/* Where the process starts to exit, for the reachability scan: main's
+ * frame is gone once it returned (as valgrind sees it), but the frames of
+ * a function calling exit() are still live. noinline: the frame address
+ * must be this function's own. */
+static __attribute__((noinline)) void note_exit_point(void)
+{
+    uint64_t regs[LT_REACH_NREGS];
+    LT_REACH_SAVE_REGS(regs);
+    lt_reach_note_exit((uint64_t)(uintptr_t)__builtin_frame_address(0), regs);
+}
+
 static int main_wrapper(int argc, char **argv, char **envp)
 {
     int st = real_main(argc, argv, envp);
     lt_note_exit(LT_END_EXIT, st);
+    note_exit_point();
     return st;
 }
 
@@ -490,6 +503,7 @@ LT_EXPORT void exit(int status)
 {
     ready();
     lt_note_exit(LT_END_EXIT, status);
+    note_exit_point();
     real.exit(status);
 }
 

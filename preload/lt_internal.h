@@ -56,6 +56,7 @@ typedef struct lt_config {
     int verbose;         /* LEAKTRACE_VERBOSE=1: say where the trace goes */
     int mark_signal;     /* LEAKTRACE_MARK_SIGNAL: signal number, 0 = none */
     int interval_ms;     /* LEAKTRACE_INTERVAL: ms between samples, 0 = none; default 100 */
+    int scan;            /* LEAKTRACE_SCAN: reachability scan at exit, default 1 */
 } lt_config_t;
 /* Parses a LEAKTRACE_SAMPLE value: a whole number of bytes with an optional
  * K, M or G suffix (powers of 1024; KB/KiB, MB/MiB, GB/GiB too, any case),
@@ -135,6 +136,12 @@ int lt_fd_move_high(int fd);
 void *lt_mem_alloc(size_t n);
 void lt_mem_free(void *p);
 void *lt_mem_realloc(void *p, size_t n);
+/* Calls fn for every mapping tmem holds now. Returns 0, or -1 when some
+ * were not listed (table full). Call with no other thread in tmem. */
+int lt_mem_ranges(void (*fn)(void *arg, uintptr_t lo, uintptr_t hi), void *arg);
+/* 1 while some thread holds tmem's lock (for the reachability scan: a
+ * thread stopped there would deadlock the scanner). */
+int lt_mem_busy(void);
 /* fork support: hold the lock across fork(), release in parent and child. */
 void lt_mem_fork_prepare(void);
 void lt_mem_fork_parent(void);
@@ -316,6 +323,9 @@ extern _Atomic int lt_state;
 extern _Atomic uint64_t lt_seq;
 extern uint64_t lt_t0_ns;     /* CLOCK_MONOTONIC at start */
 extern pid_t lt_pid;
+/* Turns tracing off without a message (the exit scan, once the other
+ * threads are stopped: nothing they do after that is recorded). */
+void lt_tracing_off(void);
 /* Stops tracing after an error: one line on stderr, the program goes on. */
 void lt_disable(const char *why);
 uint64_t lt_now_ns(void);

@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "../common/lt_format.h"
+#include "reach_rt.h"
 #include "tracer.h"
 
 static const int fatal_sigs[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT };
@@ -86,6 +87,7 @@ static int install(int sig, const struct sigaction *a)
 static void on_fatal(int sig, siginfo_t *si, void *uc)
 {
     int saved = errno;
+    if (sig == SIGSEGV || sig == SIGBUS) lt_reach_fault(sig); /* returns unless the exit scan faulted */
     int i = fatal_index(sig);
     struct sigaction app = st[i].app;
     /* A fault raised by the CPU (si_code > 0) cannot be ignored: the kernel

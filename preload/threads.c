@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "../common/lt_format.h"
+#include "reach_rt.h"
 #include "tracer.h"
 
 static struct {
@@ -56,7 +57,9 @@ static inline void need_real(void) { pthread_once(&resolve_once, resolve); }
 
 static _Atomic uint64_t next_serial = 1;
 static LT_TLS __thread uint64_t my_serial;     /* 0: main thread, or not created through us */
-static LT_TLS __thread int my_exit_called;     /* pthread_exit was called: unwinding is not a cancel */
+static LT_TLS __thread int my_exit_called;
+static LT_TLS __thread int my_reach_slot = -1;   /* reach.c's record of where this thread started */
+static LT_TLS __thread uint64_t my_cfa;     /* pthread_exit was called: unwinding is not a cancel */
 
 typedef struct ent { pthread_t th; uint64_t serial; int detached; } ent_t;
 static pthread_mutex_t map_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -161,6 +164,7 @@ typedef struct start {
 
 static void thread_ended(uint64_t how)
 {
+    lt_reach_thread_ended(my_reach_slot, my_cfa);
     record(LT_THR_EXIT, my_serial, gettid_u(), how, 0);
     /* A detached thread's handle may be reused once it is gone. */
     pthread_mutex_lock(&map_mu);
@@ -180,6 +184,8 @@ static void *thread_start(void *p)
     start_t s = *(start_t *)p;
     lt_mem_free(p);
     my_serial = s.serial;
+    my_cfa = (uint64_t)(uintptr_t)__builtin_dwarf_cfa();
+    my_reach_slot = lt_reach_thread_started(my_cfa);
     record(LT_THR_START, s.serial, gettid_u(), 0, 0);
     void *ret;
     pthread_cleanup_push(on_unwind, NULL);

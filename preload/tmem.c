@@ -26,10 +26,34 @@ typedef struct blk { struct blk *next; } blk_t;
 
 static blk_t *free_list[NCLASS];
 static unsigned char *slab_cur, *slab_end;
-static atomic_flag lock = ATOMIC_FLAG_INIT;
+static _Atomic int lock;   /* a spinlock that can be read (lt_mem_busy) */
 
-static void lock_take(void) { while (atomic_flag_test_and_set_explicit(&lock, memory_order_acquire)) __builtin_ia32_pause(); }
-static void lock_drop(void) { atomic_flag_clear_explicit(&lock, memory_order_release); }
+static void lock_take(void)
+{
+    while (atomic_exchange_explicit(&lock, 1, memory_order_acquire)) __builtin_ia32_pause();
+}
+static void lock_drop(void) { atomic_store_explicit(&lock, 0, memory_order_release); }
+
+/* Every mapping tmem holds, so the reachability scan can leave the
+ * tracer's own memory (rings full of block addresses) out of its roots.
+ * Under the lock. When the table is full the range is not listed and
+ * lt_mem_ranges reports the overflow. */
+#define NRANGES 4096
+static struct { uintptr_t lo, hi; } ranges[NRANGES];
+static unsigned nranges;
+static int ranges_overflow;
+
+static void range_add(void *p, size_t n)
+{
+    if (nranges < NRANGES) ranges[nranges++].lo = (uintptr_t)p, ranges[nranges - 1].hi = (uintptr_t)p + n;
+    else ranges_overflow = 1;
+}
+
+static void range_del(void *p)
+{
+    for (unsigned i = 0; i < nranges; i++)
+        if (ranges[i].lo == (uintptr_t)p) { ranges[i] = ranges[--nranges]; return; }
+}
 
 static void *map(size_t n)
 {
@@ -37,12 +61,23 @@ static void *map(size_t n)
     return p == MAP_FAILED ? NULL : p;
 }
 
+int lt_mem_ranges(void (*fn)(void *arg, uintptr_t lo, uintptr_t hi), void *arg)
+{
+    for (unsigned i = 0; i < nranges; i++) fn(arg, ranges[i].lo, ranges[i].hi);
+    return ranges_overflow ? -1 : 0;
+}
+
+int lt_mem_busy(void) { return atomic_load_explicit(&lock, memory_order_acquire); }
+
 void *lt_mem_alloc(size_t n)
 {
     if (n > ((size_t)1 << MAX_SHIFT) - HDR) {
         size_t total = (n + HDR + 4095) & ~(size_t)4095;
         unsigned char *p = map(total);
         if (!p) return NULL;
+        lock_take();
+        range_add(p, total);
+        lock_drop();
         memcpy(p, &total, sizeof total);
         p[8] = BIG_CLASS;
         return p + HDR;
@@ -58,6 +93,7 @@ void *lt_mem_alloc(size_t n)
         if (slab_cur == NULL || (size_t)(slab_end - slab_cur) < sz) {
             unsigned char *s = map(SLAB);
             if (!s) { lock_drop(); return NULL; }
+            range_add(s, SLAB);
             slab_cur = s; slab_end = s + SLAB;
         }
         p = slab_cur;
@@ -76,6 +112,9 @@ void lt_mem_free(void *ptr)
     if (p[8] == BIG_CLASS) {
         size_t total;
         memcpy(&total, p, sizeof total);
+        lock_take();
+        range_del(p);
+        lock_drop();
         munmap(p, total);
         return;
     }

@@ -30,6 +30,7 @@ LT_TLS __thread int lt_tls_busy;
 LT_TLS __thread lt_thread_t *lt_tls_thr;
 
 static pthread_key_t thr_key;
+static _Atomic int finishing;   /* lt_finish ran (once per process image) */
 static int exit_how = LT_END_EXIT, exit_status;
 
 void lt_busy_enter(void) { lt_tls_busy++; }
@@ -529,10 +530,20 @@ void lt_finish(int how, int status)
      * not end the parent's trace); a raw clone() child shares the file
      * offset (it must not write its copy of our buffers into it). */
     if (getpid() != lt_pid) return;
-    int expect = LT_ST_ACTIVE;
-    if (!atomic_compare_exchange_strong(&lt_state, &expect, LT_ST_OFF)) return;
+    if (atomic_load(&lt_state) != LT_ST_ACTIVE) return;
+    int zero = 0;
+    if (!atomic_compare_exchange_strong(&finishing, &zero, 1)) return;
     lt_tls_busy++;
-    lt_writer_finish(how, status);
+    if (how == LT_END_EXIT && lt_cfg.scan && !lt_sample_rate) {
+        /* Tracing stays on until the exit scan has stopped the other
+         * threads (lt_tracing_off): what they allocate and free until then
+         * must reach the live set the scan classifies. */
+        lt_writer_finish(how, status);
+        atomic_store(&lt_state, LT_ST_OFF);
+    } else {
+        int expect = LT_ST_ACTIVE;
+        if (atomic_compare_exchange_strong(&lt_state, &expect, LT_ST_OFF)) lt_writer_finish(how, status);
+    }
     if (lt_cfg.verbose && !lt_cfg.unwind_cache) {
         lt_log("unwind cache: off (LEAKTRACE_UNWIND_CACHE=0)");
     } else if (lt_cfg.verbose) {
@@ -544,6 +555,12 @@ void lt_finish(int how, int status)
         lt_log("unwind cache: %llu of %llu stacks taken from the cache, %llu unwound", hits, hits + misses, misses);
     }
     lt_tls_busy--;
+}
+
+void lt_tracing_off(void)
+{
+    int expect = LT_ST_ACTIVE;
+    atomic_compare_exchange_strong(&lt_state, &expect, LT_ST_OFF);
 }
 
 __attribute__((destructor(101))) static void lt_destructor(void)

@@ -32,6 +32,7 @@
 #include "../common/lt_format.h"
 #include "encode.h"
 #include "liveset.h"
+#include "reach_rt.h"
 #include "lt_internal.h"
 #include "tracer.h"
 
@@ -64,6 +65,7 @@ static _Atomic int running;
 static _Atomic uint32_t kick_word, progress_word;
 static _Atomic int sleeping, waiters;
 static pthread_t writer_thread;
+static _Atomic int writer_tid;
 
 static long futex(_Atomic uint32_t *w, int op, uint32_t val, const struct timespec *ts)
 {
@@ -280,9 +282,11 @@ static void ensure_room(size_t need)
 
 static int in_signal; /* finishing from a fatal-signal handler: never block */
 
+static int in_scan; /* the exit scan stopped the other threads: never wait for a lock */
+
 static void drain_side(void)
 {
-    if (in_signal) {
+    if (in_signal || in_scan) {
         if (pthread_mutex_trylock(&side_mu) != 0) return;
     } else {
         pthread_mutex_lock(&side_mu);
@@ -387,6 +391,8 @@ static void *writer_main(void *arg)
     (void)arg;
     lt_busy_enter(); /* anything libc allocates for us here is not traced */
     prctl(PR_SET_NAME, "leaktrace-wr", 0, 0, 0);
+    atomic_store(&writer_tid, (int)syscall(SYS_gettid));
+    lt_reach_note_writer((uint64_t)(uintptr_t)__builtin_frame_address(0));
     for (;;) {
         uint32_t seen = atomic_load(&kick_word);
         atomic_store(&sleeping, 1);
@@ -431,6 +437,19 @@ int lt_writer_start(void)
 }
 
 int lt_writer_running(void) { return atomic_load(&running); }
+
+int lt_writer_tid(void)
+{
+    /* A process that exits at once may not have let the writer run yet:
+     * give it up to 20 ms to say who it is (it takes no lock for that);
+     * after that it is counted as a thread the scan could not stop (its
+     * stack, holding nothing yet, is scanned whole). */
+    for (int i = 0; i < 200 && atomic_load(&running) && !atomic_load(&writer_tid); i++) {
+        struct timespec t = { 0, 100 * 1000 };
+        nanosleep(&t, NULL);
+    }
+    return atomic_load(&running) ? atomic_load(&writer_tid) : 0;
+}
 
 void lt_writer_kick(void)
 {
@@ -515,15 +534,38 @@ void lt_writer_finish(int how, int status)
         pthread_mutex_lock(&wlock);
     }
     if (!finished && fd >= 0) {
+        /* The program's end: the scan below is the tracer's time, not the
+         * program's (durations and timelines end here). */
+        uint64_t end_ts = lt_now_ns();
         drain_all();
         if (how != LT_END_SIGNAL && how != LT_END_EXEC) { /* exec: the threads run on; a fatal signal: no waiting */
             wait_inflight();
             drain_all();
         }
+        if (how == LT_END_EXIT && lt_cfg.scan && !lt_sample_rate) {
+            lt_reach_result_t res;
+            in_scan = 1;
+            lt_reach_at_exit(drain_all, emit_direct, &res);
+            in_scan = 0;
+            if (lt_cfg.verbose)
+                lt_log("reachability scan: %llu blocks, %llu KiB of roots, %llu KiB of heap, %.1f ms (%.1f ms CPU), "
+                       "%llu threads stopped, %llu not; definitely lost %llu blocks, indirectly %llu, possibly %llu, reachable %llu",
+                       (unsigned long long)res.blocks, (unsigned long long)res.root_bytes / 1024,
+                       (unsigned long long)res.heap_bytes / 1024, (double)res.time_ns / 1e6, (double)res.cpu_ns / 1e6,
+                       (unsigned long long)res.threads_stopped, (unsigned long long)res.threads_not_stopped,
+                       (unsigned long long)res.kind_blocks[3], (unsigned long long)res.kind_blocks[2],
+                       (unsigned long long)res.kind_blocks[1], (unsigned long long)res.kind_blocks[0]);
+        } else if (how != LT_END_EXEC) {
+            /* A sampled trace's live set holds only the sampled blocks: a
+             * pointer through an unsampled one would be missed and its
+             * targets called lost. */
+            lt_reach_not_run(emit_direct, how != LT_END_EXIT ? LT_SCAN_NOT_AT_EXIT :
+                                          lt_cfg.scan ? LT_SCAN_SAMPLED : LT_SCAN_DISABLED, how);
+        }
         unsigned char rec[64], *p = rec;
         p += lt_put_varint(p, (uint64_t)how);
         p += lt_put_varint(p, lt_zigzag(status));
-        p += lt_put_varint(p, lt_now_ns());
+        p += lt_put_varint(p, end_ts);
         p += lt_put_varint(p, atomic_load(&lt_seq));
         p += lt_put_varint(p, 0);
         ensure_room((size_t)(p - rec) + 16);

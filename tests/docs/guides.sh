@@ -42,8 +42,8 @@ printf '# the interned keys live as long as the process: known, accepted\nleak:i
 check cat guide-leaks-at-exit.md "# the interned keys" leaky.supp
 "$LT" report --suppressions leaky.supp leaktrace.leaky.*.trace > le_supp.txt 2>&1
 check supp guide-leaks-at-exit.md '$ build/leaktrace report --suppressions' le_supp.txt
-"$LT" report --no-default-suppressions --top 1 leaktrace.leaky.*.trace > le_nodef.txt 2>&1
-check nodef guide-leaks-at-exit.md '$ build/leaktrace report --no-default-suppressions' le_nodef.txt
+"$LT" report --no-default-suppressions --show-reachable leaktrace.leaky.*.trace > le_nodef.txt 2>&1
+check nodef guide-leaks-at-exit.md '$ build/leaktrace report --no-default-suppressions --show-reachable' le_nodef.txt
 t_end
 
 t_begin guide_threads

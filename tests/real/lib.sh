@@ -63,12 +63,14 @@ same_run() {
 no_notices() {
     ! grep -q '^leaktrace: ' "$1.err" || bad "the tracer printed notices: $(grep '^leaktrace: ' "$1.err" | head -n 3 | tr '\n' '|')"
 }
+# Every block live at exit is listed (--leak-kinds all): these tests check
+# what is traced and symbolized, not reachability (tests/reach/ does).
 # rep TRACE [ARGS...]: analyzer JSON report in TRACE.json, stderr in
 # TRACE.json.err, exit status in REP_RC.
 rep() {
     local tr=$1
     shift
-    { timeout -k 5 120 "$LT" report --format json "$@" "$tr" >"$tr.json" 2>"$tr.json.err" </dev/null; REP_RC=$?; } 2>/dev/null
+    { timeout -k 5 120 "$LT" report --leak-kinds all --format json "$@" "$tr" >"$tr.json" 2>"$tr.json.err" </dev/null; REP_RC=$?; } 2>/dev/null
 }
 # jget JSON PATH...: the values in array J (see trace_tool.py get).
 jget() {

@@ -1012,6 +1012,219 @@ START_TEST(test_report_json_incomplete_trace)
 }
 END_TEST
 
+
+/* ---- reachability kinds (REACH / REACHBLK records from the exit scan) ---- */
+
+static void feed_kinds(lt_replay_t *rp, const uint64_t *addr, const int *kind, const uint64_t *ind, size_t n)
+{
+    ut_buf_t b = { 0 };
+    ut_buf_varint(&b, n);
+    uint64_t prev = 0;
+    for (size_t i = 0; i < n; i++) {
+        ut_buf_varint(&b, (addr[i] - prev) << 2 | (uint64_t)kind[i]);
+        if (kind[i] == LT_KIND_DEFINITE) ut_buf_varint(&b, ind[i]);
+        prev = addr[i];
+    }
+    lt_rec_t r = { .type = LT_REC_REACHBLK, .payload = b.p, .len = b.len };
+    feed(rp, r);
+    ut_buf_free(&b);
+}
+
+static void feed_summary(lt_replay_t *rp, unsigned status, int how)
+{
+    ut_buf_t b = { 0 };
+    ut_buf_varint(&b, status);
+    ut_buf_varint(&b, (uint64_t)how);
+    for (int i = 0; i < 6 + 8; i++) ut_buf_varint(&b, 100 + (uint64_t)i);
+    lt_rec_t r = { .type = LT_REC_REACH, .payload = b.p, .len = b.len };
+    feed(rp, r);
+    ut_buf_free(&b);
+}
+
+#define BLK(k) (0x10000ull + 0x1000ull * (k))
+
+/* Stack 0: two blocks (50 each): one definitely lost holding 80 bytes
+ * indirectly, one still reachable. Stack 1: three blocks (20 each): two
+ * indirectly lost, one possibly lost. Stack 2: one block (80): the scan
+ * has no kind for it. */
+static lt_replay_t *kinds_replay(lt_symbolizer_t **sym, int with_summary)
+{
+    *sym = lt_sym_open(NULL, 0, 0, NULL, NULL);
+    ck_assert_ptr_nonnull(*sym);
+    lt_replay_t *rp = replay_begin();
+    uint64_t a[1] = { 0x401000 }, b[1] = { 0x402000 }, c[1] = { 0x403000 };
+    def_stack(rp, 0, 0, a, 1);
+    def_stack(rp, 1, 0, b, 1);
+    def_stack(rp, 2, 0, c, 1);
+    blocks(rp, 0, 2, 50);            /* BLK(1), BLK(2); BLK(3) freed */
+    blocks(rp, 1, 3, 20);            /* BLK(4..6); BLK(7) freed */
+    blocks(rp, 2, 1, 80);            /* BLK(8); BLK(9) freed */
+    static const uint64_t addr[] = { BLK(1), BLK(2), BLK(4), BLK(5), BLK(6) };
+    static const int kind[] = { LT_KIND_DEFINITE, LT_KIND_REACHABLE, LT_KIND_INDIRECT, LT_KIND_INDIRECT, LT_KIND_POSSIBLE };
+    static const uint64_t ind[] = { 40, 0, 0, 0, 0 };
+    feed_kinds(rp, addr, kind, ind, 2);          /* two records, as the tracer splits them */
+    feed_kinds(rp, addr + 2, kind + 2, ind + 2, 3);
+    if (with_summary) feed_summary(rp, LT_SCAN_RAN, LT_END_EXIT);
+    lt_replay_finish(rp);
+    return rp;
+}
+
+START_TEST(test_report_kinds_default)
+{
+    lt_symbolizer_t *sym;
+    lt_replay_t *rp = kinds_replay(&sym, 1);
+    ck_assert(lt_replay_has_kinds(rp));
+    uint64_t ind = 0;
+    ck_assert_int_eq(lt_replay_block_kind(rp, BLK(1), &ind), LT_KIND_DEFINITE);
+    ck_assert_uint_eq(ind, 40);
+    ck_assert_int_eq(lt_replay_block_kind(rp, BLK(6), NULL), LT_KIND_POSSIBLE);
+    ck_assert_int_eq(lt_replay_block_kind(rp, BLK(8), NULL), -1);
+    ck_assert_int_eq(lt_replay_block_kind(rp, BLK(3), NULL), -1);
+    ck_assert_uint_eq(rp->reach.blocks, 100);
+    ck_assert_uint_eq(rp->reach.kind_bytes[3], 113);   /* the 14th number after status and how */
+
+    lt_report_t *r = build(rp, sym, 0);
+    ck_assert(r->have_kinds);
+    /* Listed: definite (stack 0), indirect (stack 1), and the unclassified
+     * block (stack 2, "not freed": always a leak). */
+    ck_assert_uint_eq(r->nleaks, 3);
+    ck_assert_int_eq(r->leaks[0].kind, LT_KIND_DEFINITE);
+    ck_assert_uint_eq(r->leaks[0].bytes, 50);
+    ck_assert_uint_eq(r->leaks[0].blocks, 1);
+    ck_assert_uint_eq(r->leaks[0].indirect_bytes, 40);
+    ck_assert_int_eq(r->leaks[1].kind, LT_KIND_INDIRECT);
+    ck_assert_uint_eq(r->leaks[1].bytes, 40);
+    ck_assert_uint_eq(r->leaks[1].blocks, 2);
+    ck_assert_int_eq(r->leaks[2].kind, LT_LEAK_NOT_FREED);
+    ck_assert_uint_eq(r->leaks[2].bytes, 80);
+    ck_assert_uint_eq(r->leak_bytes, 170);
+    ck_assert_uint_eq(r->leak_blocks, 4);
+    ck_assert_uint_eq(r->kind_bytes[LT_KIND_REACHABLE], 50);
+    ck_assert_uint_eq(r->kind_blocks[LT_KIND_POSSIBLE], 1);
+    ck_assert_uint_eq(r->kind_bytes[LT_KIND_POSSIBLE], 20);
+    ck_assert_uint_eq(r->kind_blocks[LT_LEAK_NOT_FREED], 1);
+
+    memout_t m;
+    mo_open(&m);
+    lt_text_opts_t to = { 0 };
+    lt_output_report_text(m.f, r, &to);
+    mo_close(&m);
+    ck_assert_msg(strstr(m.buf, "90 (50 direct, 40 indirect) bytes in 1 block is definitely lost"), "%s", m.buf);
+    ck_assert_msg(strstr(m.buf, "40 bytes in 2 blocks are indirectly lost"), "%s", m.buf);
+    ck_assert_msg(strstr(m.buf, "  still reachable: 50 bytes in 1 block (not listed; --show-reachable lists them)"), "%s", m.buf);
+    ck_assert_msg(strstr(m.buf, "unclassified: 80 bytes in 1 block the scan did not see"), "%s", m.buf);
+    ck_assert_msg(!strstr(m.buf, "possibly lost\n"), "%s", m.buf);
+    const char *d = strstr(m.buf, "definitely lost ("), *i = strstr(m.buf, "indirectly lost (");
+    ck_assert_msg(d && i && d < i, "definitely lost is not listed first:\n%s", m.buf);
+    free(m.buf);
+
+    mo_open(&m);
+    lt_output_report_json(m.f, r);
+    mo_close(&m);
+    size_t at;
+    ck_assert_msg(json_invalid(m.buf, m.len, &at) == NULL, "the JSON report does not parse at %zu", at);
+    ck_assert_msg(strstr(m.buf, "\"kind\": \"definitely_lost\""), "%s", m.buf);
+    ck_assert_msg(strstr(m.buf, "\"indirect_bytes\": 40"), "%s", m.buf);
+    ck_assert_msg(strstr(m.buf, "\"kind\": \"not_freed\""), "%s", m.buf);
+    ck_assert_msg(strstr(m.buf, "\"by_kind\": {"), "%s", m.buf);
+    ck_assert_msg(strstr(m.buf, "\"status\": \"ran\""), "%s", m.buf);
+    free(m.buf);
+    lt_report_free(r);
+    lt_replay_free(rp);
+    lt_sym_close(sym);
+}
+END_TEST
+
+START_TEST(test_report_kinds_options)
+{
+    lt_symbolizer_t *sym;
+    lt_replay_t *rp = kinds_replay(&sym, 1);
+    lt_err_t err = { 0 };
+    lt_report_opts_t o = { 0 };
+    o.show = LT_KINDS_ALL;
+    lt_report_t *r;
+    ck_assert_int_eq(lt_report_build(rp, sym, &o, &r, &err), 0);
+    ck_assert_uint_eq(r->nleaks, 5);            /* every kind listed */
+    ck_assert_uint_eq(r->leak_bytes, 170);      /* still only definite + indirect + unclassified count */
+    ck_assert_int_eq(r->leaks[2].kind, LT_KIND_POSSIBLE);
+    ck_assert_int_eq(r->leaks[3].kind, LT_KIND_REACHABLE);
+    ck_assert(!lt_report_counts(r, &r->leaks[3]));
+    lt_report_free(r);
+
+    unsigned mask = 0;
+    ck_assert_int_eq(lt_leak_kinds_parse("possible,reachable", &mask), 0);
+    ck_assert_uint_eq(mask, LT_KINDS_MASK(LT_KIND_POSSIBLE) | LT_KINDS_MASK(LT_KIND_REACHABLE));
+    ck_assert_int_eq(lt_leak_kinds_parse("definitely_lost,indirect", &mask), 0);
+    ck_assert_uint_eq(mask, LT_KINDS_DEFAULT);
+    ck_assert_int_eq(lt_leak_kinds_parse("all", &mask), 0);
+    ck_assert_uint_eq(mask, LT_KINDS_ALL);
+    ck_assert_int_eq(lt_leak_kinds_parse("definite,", &mask), -1);
+    ck_assert_int_eq(lt_leak_kinds_parse("lost", &mask), -1);
+    ck_assert_int_eq(lt_leak_kinds_parse("", &mask), -1);
+
+    o.show = 0;
+    o.kinds = LT_KINDS_MASK(LT_KIND_REACHABLE);
+    ck_assert_int_eq(lt_report_build(rp, sym, &o, &r, &err), 0);
+    ck_assert_uint_eq(r->nleaks, 2);            /* reachable, and the unclassified block */
+    ck_assert_uint_eq(r->leak_bytes, 130);
+    lt_report_free(r);
+    lt_replay_free(rp);
+    lt_sym_close(sym);
+}
+END_TEST
+
+/* Kinds without a summary saying the scan ran (a trace cut before it), or
+ * with one saying it did not: every live block is "not freed". */
+START_TEST(test_report_kinds_need_a_scan)
+{
+    lt_symbolizer_t *sym;
+    lt_replay_t *rp = kinds_replay(&sym, 0);
+    ck_assert(!lt_replay_has_kinds(rp));
+    lt_report_t *r = build(rp, sym, 0);
+    ck_assert(!r->have_kinds);
+    ck_assert_uint_eq(r->leak_bytes, 100 + 60 + 80);
+    for (size_t i = 0; i < r->nleaks; i++) ck_assert_int_eq(r->leaks[i].kind, LT_LEAK_NOT_FREED);
+    lt_report_free(r);
+    lt_replay_free(rp);
+    lt_sym_close(sym);
+
+    sym = lt_sym_open(NULL, 0, 0, NULL, NULL);
+    rp = replay_begin();
+    uint64_t a[1] = { 0x401000 };
+    def_stack(rp, 0, 0, a, 1);
+    blocks(rp, 0, 2, 50);
+    feed_summary(rp, LT_SCAN_NOT_AT_EXIT, LT_END_UNDERSCORE_EXIT);
+    lt_replay_finish(rp);
+    r = build(rp, sym, 0);
+    ck_assert_uint_eq(r->leak_bytes, 100);
+    memout_t m;
+    mo_open(&m);
+    lt_text_opts_t to = { 0 };
+    lt_output_report_text(m.f, r, &to);
+    mo_close(&m);
+    ck_assert_msg(strstr(m.buf, "reachability at exit: not scanned: the process did not end through exit() (it called _exit())"),
+                  "%s", m.buf);
+    free(m.buf);
+    lt_report_free(r);
+    lt_replay_free(rp);
+    lt_sym_close(sym);
+}
+END_TEST
+
+START_TEST(test_report_kinds_corrupt)
+{
+    lt_replay_t *rp = replay_begin();
+    static const unsigned char bad[] = { 5, 0x84 };   /* 5 entries promised, a cut varint */
+    lt_rec_t r = { .type = LT_REC_REACHBLK, .payload = bad, .len = sizeof bad };
+    lt_err_t err = { 0 };
+    ck_assert_int_eq(lt_replay_record(rp, &r, &err), -LT_E_CORRUPT);
+    static const unsigned char bad2[] = { 0 };        /* a summary cut short */
+    lt_rec_t s = { .type = LT_REC_REACH, .payload = bad2, .len = sizeof bad2 };
+    ck_assert_int_eq(lt_replay_record(rp, &s, &err), -LT_E_CORRUPT);
+    lt_replay_free(rp);
+}
+END_TEST
+
 Suite *report_suite(void)
 {
     Suite *s = suite_create("report");
@@ -1040,6 +1253,10 @@ Suite *report_suite(void)
     tcase_add_test(tc, test_json_structure);
     tcase_add_test(tc, test_report_json_output);
     tcase_add_test(tc, test_report_json_incomplete_trace);
+    tcase_add_test(tc, test_report_kinds_default);
+    tcase_add_test(tc, test_report_kinds_options);
+    tcase_add_test(tc, test_report_kinds_need_a_scan);
+    tcase_add_test(tc, test_report_kinds_corrupt);
     suite_add_tcase(s, tc);
     return s;
 }
