@@ -239,11 +239,29 @@ LT_EXPORT int pthread_create(pthread_t *th, const pthread_attr_t *attr, void *(*
     return 0;
 }
 
-static int joined(pthread_t th, int rc)
+/* Forgets th if it still stands for thread serial s. */
+static void forget(pthread_t th, uint64_t s)
 {
-    if (rc == 0 && atomic_load_explicit(&lt_state, memory_order_relaxed) == LT_ST_ACTIVE) {
-        uint64_t s = serial_of(th, 1, 0);
-        if (s) record(LT_THR_JOIN, s, gettid_u(), my_serial, 0);
+    pthread_mutex_lock(&map_mu);
+    ent_t *e = map_find_locked(th);
+    if (e && e->serial == s) map_remove_locked(e);
+    pthread_mutex_unlock(&map_mu);
+}
+
+/* The serial is looked up before the real join: once it returns, glibc may
+ * hand the same pthread_t to a thread another thread is creating, and a
+ * lookup then would credit the join to that new thread. */
+static uint64_t joining(pthread_t th)
+{
+    return pthread_equal(th, pthread_self()) ? 0 : serial_of(th, 0, 0);
+}
+
+static int joined(pthread_t th, uint64_t s, int rc)
+{
+    if (rc == 0 && s) {
+        forget(th, s);
+        if (atomic_load_explicit(&lt_state, memory_order_relaxed) == LT_ST_ACTIVE)
+            record(LT_THR_JOIN, s, gettid_u(), my_serial, 0);
     }
     return rc;
 }
@@ -251,26 +269,30 @@ static int joined(pthread_t th, int rc)
 LT_EXPORT int pthread_join(pthread_t th, void **ret)
 {
     need_real();
-    return joined(th, real.join(th, ret));
+    uint64_t s = joining(th);
+    return joined(th, s, real.join(th, ret));
 }
 
 LT_EXPORT int pthread_tryjoin_np(pthread_t th, void **ret)
 {
     need_real();
-    return joined(th, real.tryjoin(th, ret));
+    uint64_t s = joining(th);
+    return joined(th, s, real.tryjoin(th, ret));
 }
 
 LT_EXPORT int pthread_timedjoin_np(pthread_t th, void **ret, const struct timespec *abstime)
 {
     need_real();
-    return joined(th, real.timedjoin(th, ret, abstime));
+    uint64_t s = joining(th);
+    return joined(th, s, real.timedjoin(th, ret, abstime));
 }
 
 LT_EXPORT int pthread_clockjoin_np(pthread_t th, void **ret, clockid_t clk, const struct timespec *abstime)
 {
     need_real();
     if (!real.clockjoin) return ENOSYS;
-    return joined(th, real.clockjoin(th, ret, clk, abstime));
+    uint64_t s = joining(th);
+    return joined(th, s, real.clockjoin(th, ret, clk, abstime));
 }
 
 LT_EXPORT int pthread_detach(pthread_t th)

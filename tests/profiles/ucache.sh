@@ -24,8 +24,8 @@ for variant in fp nofp; do
         on=$(LEAKTRACE_VERBOSE=1 trace_run "$d/on" "$d/ucache_prog")
         off=$(LEAKTRACE_UNWIND_CACHE=0 trace_run "$d/off" "$d/ucache_prog")
         if [ -n "$on" ] && [ -n "$off" ]; then
-            "$LT" report --format json "$on" > "$d/on.json" 2> "$d/on.report.err" || t_fail "report failed on $on"
-            "$LT" report --format json "$off" > "$d/off.json" 2> "$d/off.report.err" || t_fail "report failed on $off"
+            "$LT" report --leak-kinds all --format json "$on" > "$d/on.json" 2> "$d/on.report.err" || t_fail "report failed on $on"
+            "$LT" report --leak-kinds all --format json "$off" > "$d/off.json" 2> "$d/off.report.err" || t_fail "report failed on $off"
             msg=$("$PY" - "$d/on.json" "$d/off.json" "$d/on.err" 2>&1 <<'PYEOF'
 import json, re, sys
 def load(p):
