@@ -141,6 +141,15 @@ typedef struct lt_replay {
     uint64_t end_ts, last_ts;
     int cut_short;                 /* the file ends inside a chunk */
     char cut_msg[512];
+    /* Flight-recorder ring (docs/ring.md). */
+    int wrapped;                   /* the oldest data was overwritten */
+    int from_checkpoint;           /* the replay started from a checkpoint */
+    uint64_t window_ts;            /* from_checkpoint: its time (ns since start) */
+    uint64_t window_seq;           /* from_checkpoint: its base sequence number */
+    uint64_t ckpt_blocks, ckpt_bytes; /* blocks live at the checkpoint (allocated before the window) */
+    uint64_t ring_max_size;        /* LEAKTRACE_MAX_SIZE of the run (0: unknown/unbounded) */
+    uint64_t damaged;              /* damaged chunks or holes skipped: data lost */
+    char damaged_msg[512];         /* the first of them */
     lt_totals_t tot;
     /* Oddities counted, reported as warnings. */
     uint64_t unknown_frees;        /* frees of blocks the trace never saw allocated */
