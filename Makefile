@@ -48,7 +48,7 @@ UNIT_SRC := $(wildcard tests/unit/*.c)
 # The unit tests link the analyzer's layers (not its main) and the tracer's
 # pure parts directly, without LD_PRELOAD.
 UNIT_DEPS := $(filter-out $(BUILD)/analyzer/main.o,$(ANALYZER_OBJ)) \
-             $(BUILD)/preload/encode.o $(BUILD)/preload/stacks.o $(BUILD)/preload/tmem.o \
+             $(BUILD)/preload/encode.o $(BUILD)/preload/stacks.o $(BUILD)/preload/tmem.o $(BUILD)/preload/liveset.o \
              $(BUILD)/preload/log.o
 $(BUILD)/unit-tests: $(UNIT_SRC) $(UNIT_DEPS)
 	@echo "  CC $@"; $(CC) $(CFLAGS_COMMON) -O1 -Ianalyzer -Ipreload -Icommon -o $@ $(UNIT_SRC) $(UNIT_DEPS) \
@@ -61,7 +61,7 @@ unit: $(BUILD)/unit-tests
 # AddressSanitizer + UndefinedBehaviorSanitizer, leak checking on: any
 # report fails the run.
 SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
-UNIT_SRCS_SAN := $(filter-out analyzer/main.c,$(ANALYZER_SRC)) preload/encode.c preload/stacks.c preload/tmem.c preload/log.c
+UNIT_SRCS_SAN := $(filter-out analyzer/main.c,$(ANALYZER_SRC)) preload/encode.c preload/stacks.c preload/tmem.c preload/liveset.c preload/log.c
 $(BUILD)/asan/unit-tests: $(UNIT_SRC) $(UNIT_SRCS_SAN) analyzer/*.h preload/*.h common/*.h tests/unit/*.h
 	@mkdir -p $(dir $@)
 	@echo "  CC $@ (ASan+UBSan)"; $(CC) $(CSTD) $(WARN) $(SAN_FLAGS) -D_GNU_SOURCE -Ianalyzer -Ipreload -Icommon -o $@ \

@@ -31,6 +31,7 @@
 
 #include "../common/lt_format.h"
 #include "encode.h"
+#include "liveset.h"
 #include "lt_internal.h"
 
 #define LT_FLUSH_NS   (50ull * 1000 * 1000)  /* <= 100 ms between flushes */
@@ -181,6 +182,9 @@ int lt_writer_open(void)
     enc.in_segment = 0;
     chunk_index = 0;
     finished = 0;
+    /* The live set feeds the exit-time reachability scan and the ring's
+     * checkpoints. Without memory for it those are skipped, tracing goes on. */
+    if (lt_liveset_enable() != 0) lt_log("out of memory for the live set; tracing without it");
 
     char text[1024];
     int tl = snprintf(text, sizeof text,
@@ -314,6 +318,7 @@ static void drain_thread(lt_thread_t *t)
         if (enc.cap - enc.len < LT_ENC_MAX_RECORD + 16) { flush_chunk(0); seg = 0; }
         if (!seg || !enc.in_segment) { lt_enc_segment(&enc, (uint32_t)t->tid); seg = 1; }
         const uint64_t *w = &t->ring[tl & (LT_RING_WORDS - 1)];
+        lt_liveset_apply(w, (uint32_t)t->tid);
         unsigned n = lt_enc_ring_record(&enc, w);
         if (n == 0) n = 1; /* a zero-length record would loop forever */
         tl += n;
@@ -332,6 +337,25 @@ static void reap(lt_thread_t *t)
     atomic_store(&t->state, LT_TS_FREE);
 }
 
+/* Tombstones in the live set (frees seen before their allocation) can go
+ * once no older event can still arrive. An event's sequence number is
+ * taken a few instructions before the event enters its thread's ring, so
+ * anything numbered before the counter's value of a second ago is in a
+ * ring by now and drained: prune below that, when tombstones pile up. */
+static uint64_t prune_mark_seq, prune_mark_ns, prune_safe_seq;
+
+static void prune_liveset(void)
+{
+    uint64_t now = lt_now_ns();
+    if (now - prune_mark_ns >= 1000000000ull) {
+        prune_safe_seq = prune_mark_seq;
+        prune_mark_seq = atomic_load_explicit(&lt_seq, memory_order_relaxed);
+        prune_mark_ns = now;
+    }
+    size_t nt = lt_liveset_tombstones();
+    if (nt > 4096 && nt > lt_liveset_count()) lt_liveset_prune(prune_safe_seq);
+}
+
 static void drain_all(void)
 {
     enc.tsc0 = lt_ts_tsc0;
@@ -343,6 +367,7 @@ static void drain_all(void)
         drain_thread(t);
         reap(t);
     }
+    prune_liveset();
     atomic_fetch_add(&progress_word, 1);
     if (atomic_load(&waiters)) futex(&progress_word, FUTEX_WAKE, INT32_MAX, NULL);
 }
@@ -471,6 +496,10 @@ void lt_writer_finish(int how, int status)
         ensure_room((size_t)(p - rec) + 16);
         lt_enc_side(&enc, LT_REC_END, rec, (size_t)(p - rec));
         flush_chunk(LT_CHUNK_F_FINAL);
+        if (lt_cfg.verbose && !in_signal)
+            lt_log("at the end: %zu blocks (%llu bytes) live, live set %zu KiB%s", lt_liveset_count(),
+                   (unsigned long long)lt_liveset_bytes(), lt_liveset_memory() / 1024,
+                   lt_liveset_lost() ? " (gave up: out of memory)" : "");
         if (how != LT_END_EXEC) {
             finished = 1;
             if (fd >= 0 && fd_is_ours() == 0) close(fd);
@@ -505,6 +534,8 @@ void lt_writer_fork_child(void)
     side_len = 0;
     enc.len = 0;
     enc.in_segment = 0;
+    lt_liveset_clear();
+    prune_mark_seq = prune_mark_ns = prune_safe_seq = 0;
     atomic_store(&running, 0);
     atomic_store(&sleeping, 0);
     atomic_store(&waiters, 0);

@@ -1,0 +1,83 @@
+/*
+ * liveset.h - the writer's exact view of the live heap.
+ *
+ * The writer thread drains every thread's ring in turn, so it sees one
+ * thread's events in order but the threads interleaved arbitrarily: a free
+ * made in thread B can reach it before the allocation made in thread A. The
+ * set is keyed by address and keeps, per address, the event with the
+ * highest sequence number seen so far ("latest wins"). Events on one
+ * address alternate allocation/free in sequence order, so once every ring
+ * is drained the state of every address is exact, whatever order the
+ * events came in. A free seen before (or without) its allocation leaves a
+ * tombstone carrying its sequence number, so that the late allocation is
+ * recognised as already freed; tombstones are pruned once no older event
+ * can still be in flight (lt_liveset_prune).
+ *
+ * Used by the exit-time reachability scan (the live blocks and their
+ * sizes) and by ring checkpoints (the live blocks with their stacks and
+ * allocation times). Single-threaded: the writer thread, or any thread once
+ * the writer has stopped. Memory comes from tmem.c: 48 bytes per entry
+ * (live block or tombstone) at a load factor of at most 0.7.
+ */
+#ifndef LT_LIVESET_H
+#define LT_LIVESET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct lt_live {
+    uint64_t addr;      /* block address (never 0)                          */
+    uint64_t size;      /* requested size                                   */
+    uint64_t stack;     /* stack id (LT_REC_STACK) of the allocation        */
+    uint64_t ts;        /* raw ring timestamp of the allocation (see
+                         * writer.c: the encoder's tsc0/ns_per_tick turn it
+                         * into ns); for a tombstone, of nothing            */
+    uint64_t seq;       /* sequence number of the latest event seen here    */
+    uint32_t tid;       /* thread that allocated                            */
+    uint8_t fn;         /* LT_FN_* of the allocation                        */
+    uint8_t freed;      /* 1: tombstone (latest event is a free)            */
+    uint16_t pad;
+} lt_live_t;
+
+/* Turns the set on with an initial table. Returns 0, or -1 when out of
+ * memory (the set then stays off and every other call is a no-op).
+ * Calling it again when on does nothing. */
+int lt_liveset_enable(void);
+/* 1 when lt_liveset_enable succeeded. */
+int lt_liveset_enabled(void);
+
+/* Applies one ring record (lt_internal.h LT_R_*; header word first) made
+ * by thread tid. ALLOC, FREE and REALLOC change the set; other records are
+ * ignored. When the table cannot grow (out of memory) the set turns itself
+ * off and lt_liveset_lost() says so. */
+void lt_liveset_apply(const uint64_t *w, uint32_t tid);
+
+/* The same for decoded events (tests, and callers that are not the ring). */
+void lt_liveset_alloc(uint64_t addr, uint64_t size, uint64_t stack, uint64_t ts,
+                      uint64_t seq, uint32_t tid, unsigned fn);
+void lt_liveset_free(uint64_t addr, uint64_t seq);
+
+/* Drops tombstones whose sequence number is below before_seq: the caller
+ * guarantees no event older than before_seq can still arrive. */
+void lt_liveset_prune(uint64_t before_seq);
+
+/* Calls fn for every live block (tombstones skipped) in table order until
+ * fn returns non-zero; returns that value or 0. The set must not change
+ * during the walk. with_tombstones = 1 visits tombstones too. */
+int lt_liveset_foreach(int with_tombstones, int (*fn)(const lt_live_t *e, void *arg), void *arg);
+
+size_t lt_liveset_count(void);       /* live blocks               */
+size_t lt_liveset_tombstones(void);  /* tombstones                */
+uint64_t lt_liveset_bytes(void);     /* sum of live blocks' sizes */
+size_t lt_liveset_memory(void);      /* bytes of table held       */
+int lt_liveset_lost(void);           /* 1 if the set gave up (out of memory) */
+
+/* Forgets every entry; the set stays on if it was. The child of a fork
+ * calls it: its trace starts afresh (sequence numbers from 0) and knows
+ * nothing of the blocks inherited from the parent, so neither does the
+ * set. */
+void lt_liveset_clear(void);
+/* Forgets everything and turns the set off (tests). */
+void lt_liveset_reset(void);
+
+#endif

@@ -1,0 +1,203 @@
+/*
+ * test_liveset.c - unit tests of preload/liveset.c, the writer's live set.
+ *
+ * The property that matters: whatever order the writer drains the threads'
+ * rings in, once every event has been applied the set holds exactly the
+ * blocks that are live, with the size, stack and thread of their latest
+ * allocation. The tests build random multi-thread histories with heavy
+ * address reuse (the case that breaks naive "free removes, alloc inserts"),
+ * deliver them thread by thread in random interleavings and compare with
+ * the truth computed in sequence order.
+ *
+ * Exports liveset_suite().
+ */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "liveset.h"
+#include "lt_internal.h"
+#include "../common/lt_format.h"
+
+Suite *liveset_suite(void);
+
+enum { NTHR = 4, NADDR = 64, NEV = 4000 };
+
+typedef struct ev { uint64_t w[8]; uint32_t tid; } ev_t;
+
+static uint64_t rng;
+static uint64_t next_rand(void)
+{
+    rng ^= rng << 13; rng ^= rng >> 7; rng ^= rng << 17;
+    return rng;
+}
+
+/* A history in sequence order: blocks move between threads (allocated in
+ * one, freed or realloc'd in any), addresses are reused all the time. */
+static size_t make_history(ev_t *evs, uint64_t *truth_size, uint64_t *truth_stack)
+{
+    memset(truth_size, 0, NADDR * sizeof *truth_size);
+    uint64_t seq = 1;
+    size_t n = 0;
+    while (n < NEV) {
+        unsigned a = (unsigned)(next_rand() % NADDR);
+        uint64_t addr = 0x10000 + (uint64_t)a * 16;
+        uint32_t tid = 100 + (uint32_t)(next_rand() % NTHR);
+        ev_t *e = &evs[n++];
+        memset(e, 0, sizeof *e);
+        e->tid = tid;
+        if (!truth_size[a]) {
+            uint64_t size = 1 + next_rand() % 1000, stack = 1 + next_rand() % 50;
+            e->w[0] = LT_R_HDR(LT_R_ALLOC, 6, LT_FN_MALLOC);
+            e->w[1] = seq++; e->w[2] = 1000 + seq; e->w[3] = addr; e->w[4] = size; e->w[5] = stack;
+            truth_size[a] = size;
+            truth_stack[a] = stack;
+        } else if (next_rand() % 3) {
+            e->w[0] = LT_R_HDR(LT_R_FREE, 4, 0);
+            e->w[1] = seq++; e->w[2] = 1000 + seq; e->w[3] = addr;
+            truth_size[a] = 0;
+        } else {
+            /* realloc to a free address (or in place) */
+            unsigned b = (unsigned)(next_rand() % NADDR);
+            if (b != a && truth_size[b]) b = a;
+            uint64_t size = 1 + next_rand() % 1000, stack = 1 + next_rand() % 50;
+            e->w[0] = LT_R_HDR(LT_R_REALLOC, 8, LT_FN_REALLOC);
+            e->w[1] = seq++; e->w[2] = seq++; e->w[3] = 1000 + seq;
+            e->w[4] = addr; e->w[5] = 0x10000 + (uint64_t)b * 16; e->w[6] = size; e->w[7] = stack;
+            truth_size[a] = 0;
+            truth_size[b] = size;
+            truth_stack[b] = stack;
+        }
+    }
+    return n;
+}
+
+/* Delivers the events of each thread in order, threads interleaved at
+ * random in runs of random length: what the writer's drain loop does. */
+static void deliver(const ev_t *evs, size_t n)
+{
+    size_t pos[NTHR] = { 0 };
+    for (;;) {
+        int left = 0;
+        for (int t = 0; t < NTHR; t++) if (pos[t] < n) left = 1;
+        if (!left) break;
+        int t = (int)(next_rand() % NTHR);
+        size_t run = 1 + next_rand() % 40;
+        while (run && pos[t] < n) {
+            const ev_t *e = &evs[pos[t]++];
+            if (e->tid != (uint32_t)(100 + t)) continue;
+            lt_liveset_apply(e->w, e->tid);
+            run--;
+        }
+    }
+}
+
+typedef struct { uint64_t size[NADDR], stack[NADDR]; size_t seen; } got_t;
+
+static int collect(const lt_live_t *e, void *arg)
+{
+    got_t *g = arg;
+    unsigned a = (unsigned)((e->addr - 0x10000) / 16);
+    ck_assert_uint_lt(a, NADDR);
+    ck_assert_uint_eq(e->freed, 0);
+    g->size[a] = e->size;
+    g->stack[a] = e->stack;
+    g->seen++;
+    return 0;
+}
+
+START_TEST(any_drain_order_gives_the_exact_live_set)
+{
+    static ev_t evs[NEV];
+    uint64_t truth_size[NADDR], truth_stack[NADDR];
+    rng = 0x9E3779B97F4A7C15ull + (uint64_t)_i * 7919;
+    size_t n = make_history(evs, truth_size, truth_stack);
+    lt_liveset_reset();
+    ck_assert_int_eq(lt_liveset_enable(), 0);
+    deliver(evs, n);
+
+    got_t g;
+    memset(&g, 0, sizeof g);
+    lt_liveset_foreach(0, collect, &g);
+    size_t want = 0;
+    uint64_t want_bytes = 0;
+    for (unsigned a = 0; a < NADDR; a++) {
+        ck_assert_msg(g.size[a] == truth_size[a], "round %d addr %u: size %llu, want %llu", _i, a,
+                      (unsigned long long)g.size[a], (unsigned long long)truth_size[a]);
+        if (truth_size[a]) {
+            ck_assert_uint_eq(g.stack[a], truth_stack[a]);
+            want++;
+            want_bytes += truth_size[a];
+        }
+    }
+    ck_assert_uint_eq(g.seen, want);
+    ck_assert_uint_eq(lt_liveset_count(), want);
+    ck_assert_uint_eq(lt_liveset_bytes(), want_bytes);
+
+    /* Everything is delivered: every tombstone can go, the live set stays. */
+    lt_liveset_prune(UINT64_MAX);
+    ck_assert_uint_eq(lt_liveset_tombstones(), 0);
+    ck_assert_uint_eq(lt_liveset_count(), want);
+    memset(&g, 0, sizeof g);
+    lt_liveset_foreach(0, collect, &g);
+    ck_assert_uint_eq(g.seen, want);
+    lt_liveset_reset();
+}
+END_TEST
+
+/* A free that arrives before its allocation must win over it. */
+START_TEST(late_allocation_of_a_freed_block_stays_freed)
+{
+    lt_liveset_reset();
+    ck_assert_int_eq(lt_liveset_enable(), 0);
+    lt_liveset_free(0x5000, 8);
+    ck_assert_uint_eq(lt_liveset_tombstones(), 1);
+    lt_liveset_alloc(0x5000, 64, 3, 0, 5, 1, LT_FN_MALLOC);
+    ck_assert_uint_eq(lt_liveset_count(), 0);
+    lt_liveset_alloc(0x5000, 32, 4, 0, 9, 1, LT_FN_MALLOC);   /* reuse after the free */
+    ck_assert_uint_eq(lt_liveset_count(), 1);
+    ck_assert_uint_eq(lt_liveset_bytes(), 32);
+    ck_assert_uint_eq(lt_liveset_tombstones(), 0);
+    lt_liveset_reset();
+}
+END_TEST
+
+/* Growth, prune with backward shifts and wrap-around clusters: insert many,
+ * free every other one, prune part of the tombstones, check everything is
+ * still found. */
+START_TEST(growth_and_prune_keep_every_entry_findable)
+{
+    lt_liveset_reset();
+    ck_assert_int_eq(lt_liveset_enable(), 0);
+    enum { N = 100000 };
+    for (uint64_t i = 0; i < N; i++)
+        lt_liveset_alloc(0x100000 + i * 48, i + 1, i % 7, 0, i + 1, 1, LT_FN_MALLOC);
+    ck_assert_uint_eq(lt_liveset_count(), N);
+    for (uint64_t i = 0; i < N; i += 2) lt_liveset_free(0x100000 + i * 48, N + i + 1);
+    ck_assert_uint_eq(lt_liveset_count(), N / 2);
+    ck_assert_uint_eq(lt_liveset_tombstones(), N / 2);
+    lt_liveset_prune(N + N / 2);      /* drops the tombstones of the first half */
+    ck_assert_uint_eq(lt_liveset_tombstones(), N / 4);
+    /* A late allocation older than a surviving tombstone is still refused... */
+    lt_liveset_alloc(0x100000 + (N - 2) * 48, 5, 0, 0, 3, 1, LT_FN_MALLOC);
+    ck_assert_uint_eq(lt_liveset_count(), N / 2);
+    /* ... and every live block can still be freed by address. */
+    for (uint64_t i = 1; i < N; i += 2) lt_liveset_free(0x100000 + i * 48, 3 * N + i);
+    ck_assert_uint_eq(lt_liveset_count(), 0);
+    ck_assert_uint_eq(lt_liveset_bytes(), 0);
+    lt_liveset_prune(UINT64_MAX);
+    ck_assert_uint_eq(lt_liveset_tombstones(), 0);
+    lt_liveset_reset();
+}
+END_TEST
+
+Suite *liveset_suite(void)
+{
+    Suite *s = suite_create("liveset");
+    TCase *tc = tcase_create("order");
+    tcase_add_loop_test(tc, any_drain_order_gives_the_exact_live_set, 0, 25);
+    tcase_add_test(tc, late_allocation_of_a_freed_block_stays_freed);
+    tcase_add_test(tc, growth_and_prune_keep_every_entry_findable);
+    suite_add_tcase(s, tc);
+    return s;
+}
