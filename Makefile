@@ -26,7 +26,7 @@ ANALYZER_LIBS := -ldw -lelf -lzstd -lz -lstdc++ -lm
 LIB := $(BUILD)/libleaktrace.so
 CLI := $(BUILD)/leaktrace
 
-.PHONY: all test unit sanitize programs bench install clean example
+.PHONY: all test unit sanitize programs bench soak install clean example
 all: $(LIB) $(CLI)
 
 $(BUILD)/preload/%.o: preload/%.c preload/*.h common/*.h
@@ -76,6 +76,11 @@ programs: all
 test: all unit sanitize programs
 	tests/run_profile_tests.sh $(LIB) $(CLI)
 	tests/run_real_programs.sh $(LIB) $(CLI)
+
+# Flight-recorder soak run (10 minutes; SOAK_SECONDS, SOAK_MAX_SIZE... in
+# tests/soak/ring.sh). Not part of `make test`.
+soak: all
+	tests/soak/ring.sh $(LIB) $(CLI)
 
 bench: all
 	tests/bench/bench.sh

@@ -96,6 +96,7 @@ void lt_output_growth_json(FILE *out, const lt_replay_t *rp, const lt_growth_t *
     lt_json_i64(&j, "pid", rp->proc.pid);
     lt_json_str(&j, "exe", rp->proc.exe);
     lt_json_bool(&j, "complete", rp->complete && !rp->cut_short);
+    lt_output_window_json(&j, rp);
     lt_json_begin_obj(&j, "window");
     lt_json_f64(&j, "from_s", (double)g->first * (double)g->slice_ns / 1e9);
     lt_json_f64(&j, "to_s", (double)(g->last + 1) * (double)g->slice_ns / 1e9);

@@ -11,6 +11,7 @@
 
 #include "../common/lt_format.h"
 #include "dump.h"
+#include "output.h"
 #include "profile_build.h"
 #include "source.h"
 
@@ -53,6 +54,9 @@ static void say(lt_sym_warn_fn warn, void *ctx, const char *fmt, ...)
 
 void lt_source_warn_replay(const lt_replay_t *rp, const char *path, lt_sym_warn_fn warn, void *ctx)
 {
+    char w[1024];
+    if (lt_output_window_text(rp, w, sizeof w)) say(warn, ctx, "%s: %s", path, w);
+    if (lt_output_damage_text(rp, w, sizeof w)) say(warn, ctx, "%s: %s", path, w);
     if (!rp->complete) {
         if (rp->cut_short)
             say(warn, ctx, "%s: %s; reporting what was written before (complete: false)", path, rp->cut_msg);

@@ -74,6 +74,41 @@ static int signal_var(const char *name)
     return (int)v;
 }
 
+#define LT_MAX_SIZE_MIN (1ull << 20)
+
+/* A size with an optional K, M, G or T suffix (powers of 1024, an optional
+ * trailing "B" or "iB"), or 0. */
+static uint64_t size_var(const char *name, uint64_t dflt)
+{
+    const char *s = getenv(name);
+    if (!s) return dflt;
+    char *end;
+    unsigned long long v = strtoull(s, &end, 10);
+    unsigned shift = 0;
+    if (end != s) {
+        switch (*end) {
+        case 'k': case 'K': shift = 10; end++; break;
+        case 'm': case 'M': shift = 20; end++; break;
+        case 'g': case 'G': shift = 30; end++; break;
+        case 't': case 'T': shift = 40; end++; break;
+        default: break;
+        }
+        if (shift && end[0] == 'i' && end[1] == 'B') end += 2;
+        else if (end[0] == 'B') end++;
+    }
+    if (end == s || *end || s[0] == '-' || (shift && v > (~0ull >> shift))) {
+        lt_log("%s='%s' is not a size (use bytes or a number with K, M or G, e.g. 64M; 0 = unbounded); using %lluM", name, s,
+               (unsigned long long)(dflt >> 20));
+        return dflt;
+    }
+    uint64_t b = (uint64_t)v << shift;
+    if (b && b < LT_MAX_SIZE_MIN) {
+        lt_log("%s='%s' is below the 1M minimum; using 1M", name, s);
+        b = LT_MAX_SIZE_MIN;
+    }
+    return b;
+}
+
 void lt_config_load(void)
 {
     const char *dflt = "leaktrace.%e.%p.trace";
@@ -92,6 +127,7 @@ void lt_config_load(void)
     lt_cfg.verbose = bool_var("LEAKTRACE_VERBOSE", 0);
     lt_cfg.mark_signal = signal_var("LEAKTRACE_MARK_SIGNAL");
     lt_cfg.interval_ms = int_var("LEAKTRACE_INTERVAL", 0, 3600000, 100);
+    lt_cfg.max_size = size_var("LEAKTRACE_MAX_SIZE", 1ull << 30);
     if (lt_cfg.interval_ms > 0 && lt_cfg.interval_ms < 10) {
         lt_log("LEAKTRACE_INTERVAL=%d is below the 10 ms minimum; using 10", lt_cfg.interval_ms);
         lt_cfg.interval_ms = 10;

@@ -53,6 +53,7 @@ typedef struct lt_config {
     int verbose;         /* LEAKTRACE_VERBOSE=1: say where the trace goes */
     int mark_signal;     /* LEAKTRACE_MARK_SIGNAL: signal number, 0 = none */
     int interval_ms;     /* LEAKTRACE_INTERVAL: ms between samples, 0 = none; default 100 */
+    uint64_t max_size;   /* LEAKTRACE_MAX_SIZE: ring size in bytes, 0 = unbounded; default 1 GiB */
 } lt_config_t;
 extern lt_config_t lt_cfg;
 /* Reads the environment (getenv only, no allocation). Bad values get one
@@ -151,6 +152,9 @@ void lt_stacks_reset(void);
 void lt_stacks_fork_prepare(void);
 void lt_stacks_fork_parent(void);
 uint32_t lt_stacks_count(void);
+/* The stack with this id, or NULL. Takes the table mutex (cold: the
+ * writer's ring checkpoints). */
+const lt_stack_ent_t *lt_stacks_get(uint32_t id);
 
 /* ---- unwind.c ---------------------------------------------------------- */
 /* Sets libunwind's caching and learns the tracer's own code range. */
