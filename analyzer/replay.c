@@ -935,9 +935,10 @@ static int on_ckpt_end(lt_replay_t *rp, const lt_rec_t *r, lt_err_t *err)
     if (d.bad) LT_RETURN_ERROR(err, LT_E_CORRUPT, r->offset, "chunk at byte %lld: malformed checkpoint end", (long long)r->offset);
     if (p->ckpt_state == CK_LOADING) {
         if (no != p->ckpt_no || nlive != p->ckpt_live || rp->ckpt_blocks != nlive)
-            LT_RETURN_ERROR(err, LT_E_CORRUPT, r->offset, "chunk at byte %lld: checkpoint %llu ends with %llu of %llu blocks",
-                            (long long)r->offset, (unsigned long long)no, (unsigned long long)rp->ckpt_blocks,
-                            (unsigned long long)p->ckpt_live);
+            LT_RETURN_ERROR(err, LT_E_CORRUPT, r->offset,
+                            "chunk at byte %lld: checkpoint %llu ends saying %llu blocks; it opened saying %llu and listed %llu",
+                            (long long)r->offset, (unsigned long long)no, (unsigned long long)nlive,
+                            (unsigned long long)p->ckpt_live, (unsigned long long)rp->ckpt_blocks);
         rp->tot.peak_bytes = rp->tot.live_bytes;
         rp->tot.peak_ts = rp->window_ts;
         rp->tot.peak_seq = rp->window_seq;
