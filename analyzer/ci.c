@@ -581,6 +581,15 @@ static int analyze_one(const char *path, const lt_ci_opts_t *o, ci_proc_t *p, lt
         return 0;
     }
     if (copy_process(p, rp) < 0) goto oom;
+    char wtext[1024], wline[1200];
+    if (o->warn && lt_output_window_text(rp, wtext, sizeof wtext)) {
+        snprintf(wline, sizeof wline, "%s: %s", path, wtext);
+        o->warn(o->warn_ctx, wline);
+    }
+    if (o->warn && lt_output_damage_text(rp, wtext, sizeof wtext)) {
+        snprintf(wline, sizeof wline, "%s: %s", path, wtext);
+        o->warn(o->warn_ctx, wline);
+    }
     p->complete = rp->complete;
     p->cut_short = rp->cut_short;
     p->end_how = rp->end_how;
