@@ -282,7 +282,13 @@ static int cmd_events(int argc, char **argv)
     if (lt_file_open(argv[1], &f, &err) < 0) return fail(&err);
     lt_rec_t r;
     int rc;
-    while ((rc = lt_file_next(f, &r, &err)) == 1) {
+    for (;;) {
+        rc = lt_file_next(f, &r, &err);
+        if (rc == -LT_E_CORRUPT) {   /* a damaged chunk: skipped, say so, go on */
+            fprintf(stderr, "%s: warning: %s: skipped\n", prog, err.msg);
+            continue;
+        }
+        if (rc != 1) break;
         switch (r.type) {
         case LT_REC_ALLOC:
             printf("alloc seq=%llu tid=%u ts=%llu addr=0x%llx size=%llu stack=%u fn=%u\n", (unsigned long long)r.seq, r.tid,

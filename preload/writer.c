@@ -690,6 +690,7 @@ void lt_writer_flush_sync(void)
     if (!finished && fd >= 0) {
         drain_all();
         flush_chunk(0);
+        maybe_checkpoint();   /* no writer thread: the ring still needs them */
     }
     pthread_mutex_unlock(&wlock);
 }
