@@ -954,7 +954,7 @@ static int growth_follow(const char *path, uint64_t res_ns, const lt_growth_opts
         lt_symbolizer_t *sym = lt_sym_open(rp->mods, rp->nmods, symflags, NULL, NULL);
         lt_growth_t *g = NULL;
         if (sym && rp->series->nslices && lt_growth_build(rp, sym, go, &g, &err) == 0) {
-            double at = (double)rp->series->nslices * (double)rp->series->slice_ns / 1e9;
+            double at = (double)(rp->series->origin_ns + rp->series->nslices * rp->series->slice_ns) / 1e9;
             for (size_t i = 0; i < g->nsuspects; i++) {
                 const lt_psite_t *site = &g->prof->sites[g->suspects[i].site];
                 char *key = lt_diff_site_key(g->prof, site);

@@ -316,6 +316,7 @@ static void series_close(lt_replay_t *rp)
 static void series_advance(lt_replay_t *rp, uint64_t ts)
 {
     lt_series_t *se = rp->series;
+    ts = ts > se->origin_ns ? ts - se->origin_ns : 0;
     while (ts >= (se->nslices + 1) * se->slice_ns) {
         size_t before = se->nslices;
         series_close(rp);
@@ -890,6 +891,7 @@ static int on_ckpt(lt_replay_t *rp, const lt_rec_t *r, lt_err_t *err)
     rp->window_seq = base;
     rp->last_ts = ts;
     p->next_seq = base;
+    if (rp->series) rp->series->origin_ns = ts;   /* the series covers the window */
     return 0;
 }
 

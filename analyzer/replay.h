@@ -78,7 +78,7 @@ typedef struct lt_thread_info {
 } lt_thread_info_t;
 
 /* Time series of live memory (lt_replay_enable_series): the run is cut in
- * slices of slice_ns; slice i covers [i * slice_ns, (i + 1) * slice_ns) of
+ * slices of slice_ns; slice i covers [origin + i * slice_ns, origin + (i + 1) * slice_ns) of
  * tracer time. When the slices reach 2 * max_slices, neighbours merge and
  * slice_ns doubles, so a run of any length keeps max_slices to
  * 2 * max_slices of them. Per stack, only changes are stored: a point says
@@ -97,6 +97,7 @@ typedef struct lt_sstack {
 
 typedef struct lt_series {
     uint64_t slice_ns;
+    uint64_t origin_ns;            /* slice 0 starts here: a ring's window start (docs/ring.md), else 0 */
     size_t nslices;                /* slices closed; the last may be partial at the end */
     size_t max_slices;
     uint64_t *tot_bytes, *tot_blocks, *threads;   /* dense, per slice: at its end */

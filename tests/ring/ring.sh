@@ -99,6 +99,10 @@ for c in "dump -o w.dump" "diff $T $T" "growth" "threads" "pprof -o w.pb.gz" "ti
     [ $rc -eq $want ] || t_fail "leaktrace $cmd exited $rc (want $want): $(head -2 "cmd.$cmd.err")"
     grep -q "trace covers" "cmd.$cmd.err" "cmd.$cmd.out" || t_fail "leaktrace $cmd does not say which window it covers"
 done
+# growth and timeline series start at the window, not at the run's start
+"$LT" growth --format json "$T" > wgrowth.json 2>/dev/null
+[ "$(json_get wgrowth.json 'abs(j["window"]["from_s"] - j["trace_window"]["start_s"]) <= j["window"]["slice_s"] + 1e-6')" = True ] ||
+    t_fail "growth's series does not start at the window: $(json_get wgrowth.json '(j["window"], j["trace_window"]["start_s"])')"
 # the dump holds every leaked block (site lines: bytes, blocks, ...; the frame after)
 got=$(awk -F'\t' '$1 == "site" {b = $3} $1 == "frame" && $2 == 0 && $6 == "leak_steady" {n += b} END {print n + 0}' w.dump)
 [ "$got" = "$leaked" ] || t_fail "the dump of the ring has $got blocks from leak_steady, the program leaked $leaked"
