@@ -351,8 +351,8 @@ static int load_chunk(lt_trace_file_t *f, lt_err_t *err)
         uint32_t lo = p->index + 1, hi = c->index - 1;
         f->hole_said = f->cur--;
         int64_t at = (int64_t)(p->off + LT_CHUNK_HDR_LEN + p->zlen);
-        if (lo == hi) LT_RETURN_ERROR(err, LT_E_CORRUPT, at, "chunk %u is missing or damaged (after the chunk at byte %lld)", lo, (long long)p->off);
-        LT_RETURN_ERROR(err, LT_E_CORRUPT, at, "chunks %u to %u are missing or damaged (after the chunk at byte %lld)", lo, hi, (long long)p->off);
+        if (lo == hi) LT_RETURN_ERROR(err, LT_E_CORRUPT, at, "chunk %u (at byte %lld) is missing or damaged", lo, (long long)at);
+        LT_RETURN_ERROR(err, LT_E_CORRUPT, at, "chunks %u to %u (from byte %lld) are missing or damaged", lo, hi, (long long)at);
     }
     if (c->cut) {
         LT_ERR_SET(err, LT_E_CORRUPT, off, "the trace ends inside chunk %u at byte %lld (it was being written)", c->index, (long long)off);

@@ -68,7 +68,8 @@ void lt_source_warn_replay(const lt_replay_t *rp, const char *path, lt_sym_warn_
         say(warn, ctx, "%llu frees of blocks the trace never saw allocated (allocated before tracing started, or in a "
                        "signal handler that interrupted the tracer)", (unsigned long long)rp->unknown_frees);
     if (rp->seq_gaps)
-        say(warn, ctx, "%llu events missing from the trace (lost when the process ended)", (unsigned long long)rp->seq_gaps);
+        say(warn, ctx, "%llu events missing from the trace (lost %s)", (unsigned long long)rp->seq_gaps,
+            rp->damaged ? "in the damaged chunks, or when the process ended" : "when the process ended");
     if (rp->undefined_stacks)
         say(warn, ctx, "%llu stacks were used but never defined (trace cut short?)", (unsigned long long)rp->undefined_stacks);
 }
