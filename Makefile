@@ -90,13 +90,15 @@ example: all
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/share/man/man1 \
-	    $(DESTDIR)$(PREFIX)/share/doc/leaktrace
+	    $(DESTDIR)$(PREFIX)/share/man/man7 $(DESTDIR)$(PREFIX)/share/doc/leaktrace/docs
 	install -m 0755 $(CLI) $(DESTDIR)$(PREFIX)/bin/leaktrace
 	install -m 0755 $(LIB) $(DESTDIR)$(PREFIX)/lib/libleaktrace.so
 	install -m 0755 run-with-tracer.sh $(DESTDIR)$(PREFIX)/bin/run-with-tracer.sh
 	install -m 0644 include/leaktrace.h $(DESTDIR)$(PREFIX)/include/leaktrace.h
-	install -m 0644 docs/*.md README.md $(DESTDIR)$(PREFIX)/share/doc/leaktrace/
-	if [ -f docs/leaktrace.1 ]; then install -m 0644 docs/leaktrace.1 $(DESTDIR)$(PREFIX)/share/man/man1/; fi
+	install -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/leaktrace/
+	install -m 0644 docs/*.md $(DESTDIR)$(PREFIX)/share/doc/leaktrace/docs/
+	install -m 0644 docs/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 0644 docs/*.7 $(DESTDIR)$(PREFIX)/share/man/man7/
 
 clean:
 	rm -rf $(BUILD)

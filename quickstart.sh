@@ -21,7 +21,7 @@ esac
 # traces and the reference tools it compares against.
 pkgs="build-essential pkg-config libunwind-dev libzstd-dev check libdw-dev libelf-dev zlib1g-dev"
 if [ "$mode" = test ]; then
-    pkgs="$pkgs g++ python3 valgrind sqlite3 perl golang-go curl procps"
+    pkgs="$pkgs g++ python3 valgrind sqlite3 perl golang-go curl procps groff-base bsdutils"
 fi
 
 missing=""
@@ -54,13 +54,4 @@ if [ "$mode" = test ]; then
 fi
 
 # The demo: build the example with debug info, trace it, report.
-out=build/example
-rm -rf "$out"
-mkdir -p "$out"
-cc -g -O0 -o "$out/leaky" examples/leaky.c
-echo "\$ LD_PRELOAD=build/libleaktrace.so LEAKTRACE_OUTPUT=$out/leaky.%p.trace $out/leaky"
-LD_PRELOAD="$PWD/build/libleaktrace.so" LEAKTRACE_OUTPUT="$out/leaky.%p.trace" "$out/leaky"
-trace=$(ls "$out"/leaky.*.trace)
-echo
-echo "\$ build/leaktrace report $trace"
-build/leaktrace report "$trace"
+exec examples/run-example.sh

@@ -58,6 +58,7 @@ int lt_payload_next(lt_payload_t *pl, lt_rec_t *r, lt_err_t *err)
             pl->tid = (uint32_t)a;
             pl->prev_seq = pl->prev_ts = pl->prev_addr = 0;
             pl->in_segment = 1;
+            pl->nalloc = 0;
             continue;
         case LT_REC_ALLOC:
             GET(a); GET(b); GET(c); GET(d); GET(e);
@@ -69,24 +70,44 @@ int lt_payload_next(lt_payload_t *pl, lt_rec_t *r, lt_err_t *err)
             r->size = d;
             if (e > UINT32_MAX) LT_RETURN_ERROR(err, LT_E_CORRUPT, rec_off, "stack id %llu out of range", (unsigned long long)e);
             r->stack = (uint32_t)e;
+            pl->hist[pl->nalloc++ % LT_ADDR_HIST] = r->addr;
             break;
         case LT_REC_FREE:
+        case LT_REC_FREE_BACK:
             GET(a); GET(b); GET(c);
+            r->type = LT_REC_FREE;
             r->seq = pl->prev_seq += a;
             r->ts = pl->prev_ts += b;
-            r->addr = pl->prev_addr += (uint64_t)lt_unzigzag(c);
+            if (tag == LT_REC_FREE) {
+                r->addr = pl->prev_addr += (uint64_t)lt_unzigzag(c);
+            } else {
+                if (c == 0 || c > LT_ADDR_HIST || c > pl->nalloc)
+                    LT_RETURN_ERROR(err, LT_E_CORRUPT, rec_off, "free at payload byte %td refers to allocation %llu back, but the segment has %llu",
+                                    rec_off, (unsigned long long)c, (unsigned long long)(pl->nalloc < LT_ADDR_HIST ? pl->nalloc : LT_ADDR_HIST));
+                r->addr = pl->prev_addr = pl->hist[(pl->nalloc - c) % LT_ADDR_HIST];
+            }
             break;
         case LT_REC_REALLOC:
+        case LT_REC_REALLOC_BACK:
             GET(a); GET(b); GET(c); GET(d); GET(e); GET(f);
+            r->type = LT_REC_REALLOC;
             r->seq = pl->prev_seq += a;
             r->seq2 = pl->prev_seq += b;
             r->ts = pl->prev_ts += c;
-            r->addr = pl->prev_addr += (uint64_t)lt_unzigzag(d);
+            if (tag == LT_REC_REALLOC) {
+                r->addr = pl->prev_addr += (uint64_t)lt_unzigzag(d);
+            } else {
+                if (d == 0 || d > LT_ADDR_HIST || d > pl->nalloc)
+                    LT_RETURN_ERROR(err, LT_E_CORRUPT, rec_off, "realloc at payload byte %td refers to allocation %llu back, but the segment has %llu",
+                                    rec_off, (unsigned long long)d, (unsigned long long)(pl->nalloc < LT_ADDR_HIST ? pl->nalloc : LT_ADDR_HIST));
+                r->addr = pl->hist[(pl->nalloc - d) % LT_ADDR_HIST];
+            }
             r->addr2 = pl->prev_addr = r->addr + (uint64_t)lt_unzigzag(e);
             r->size = f;
             GET(a);
             if (a > UINT32_MAX) LT_RETURN_ERROR(err, LT_E_CORRUPT, rec_off, "stack id %llu out of range", (unsigned long long)a);
             r->stack = (uint32_t)a;
+            pl->hist[pl->nalloc++ % LT_ADDR_HIST] = r->addr2;
             break;
         case LT_REC_NOP:
             GET(a);

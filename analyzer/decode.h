@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "../common/lt_format.h"
 #include "error.h"
 
 typedef struct lt_rec {
@@ -33,6 +34,8 @@ typedef struct lt_payload {
     uint32_t tid;
     uint64_t prev_seq, prev_ts, prev_addr;
     int in_segment;
+    uint64_t nalloc;                 /* allocations in the segment (1.2 history) */
+    uint64_t hist[LT_ADDR_HIST];     /* their addresses, by number modulo LT_ADDR_HIST */
 } lt_payload_t;
 
 void lt_payload_init(lt_payload_t *pl, const unsigned char *buf, size_t len);

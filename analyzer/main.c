@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +34,7 @@
 #include "output_threads.h"
 #include "suppress.h"
 #include "ci.h"
+#include "progress.h"
 
 #define VERSION "0.1.0"
 
@@ -48,8 +50,8 @@ static void usage_main(FILE *o)
             "(LD_PRELOAD=libleaktrace.so PROGRAM writes leaktrace.PROGRAM.PID.trace).\n"
             "\n"
             "commands:\n"
-            "  report TRACE        what leaked and where: blocks never freed, by allocation stack\n"
-            "  dump TRACE          the live heap at one moment (--at, --mark, --end), per stack\n"
+            "  report TRACE        what leaked: blocks never freed, by allocation stack\n"
+            "  dump TRACE          the live heap at one moment (--at, --mark, --peak)\n"
             "  diff A B            what grew between two dumps, marks, moments or runs\n"
             "  pprof TRACE|DUMP    a gzip'd pprof profile for go tool pprof, Pyroscope, Parca\n"
             "  flamegraph TRACE|DUMP  an SVG flame graph, or folded stacks (--folded)\n"
@@ -60,6 +62,7 @@ static void usage_main(FILE *o)
             "  ci DIR|TRACE...     one verdict over a traced test run (every process): leaks,\n"
             "                      thread alerts, growth, per-test leaks; exit status 23 when\n"
             "                      findings remain (docs/ci.md)\n"
+            "  events TRACE        every record, one per line (for debugging the tracer)\n"
             "  help [COMMAND]      this text, or a command's options\n"
             "  version             the version and the trace format it reads\n"
             "\n"
@@ -74,7 +77,12 @@ static void usage_main(FILE *o)
             "dump (the message says where), 6 out of memory. A trace cut short (the process\n"
             "was killed) is reported with a warning and exit status 0.\n"
             "\n"
-            "Run 'leaktrace COMMAND --help' for a command's options. See docs/ or leaktrace(1).\n");
+            "Progress: reading a trace shows a progress line on stderr (percent read,\n"
+            "events/s) when stderr is a terminal; -q/--quiet or LEAKTRACE_PROGRESS=0 turns\n"
+            "it off, LEAKTRACE_PROGRESS=1 shows it even when stderr is not a terminal.\n"
+            "\n"
+            "Run 'leaktrace COMMAND --help' for a command's options. Documentation: docs/\n"
+            "(start with docs/getting-started.md) and the man page leaktrace(1).\n");
 }
 
 static void usage_report(FILE *o)
@@ -98,6 +106,7 @@ static void usage_report(FILE *o)
             "                              format, docs/ci.md); the report says what each hid;\n"
             "                              repeatable\n"
             "  -o, --output FILE           write the report to FILE instead of stdout\n"
+            "  -q, --quiet                 no progress line on stderr\n"
             "  -h, --help                  this text\n");
 }
 
@@ -162,6 +171,7 @@ static int common_option(int c, char **argv, void (*usage)(FILE *), int *json, u
         *outpath = optarg;
         return OPT_DONE;
     case 'h': usage(stdout); return 0;
+    case 'q': lt_progress_enable(0, NULL); return OPT_DONE;
     case ':': return usage_error("option '%s' needs a value", argv[optind - 1], usage);
     case '?': return usage_error("unknown option '%s'", argv[optind - 1], usage);
     default: return OPT_NOT_MINE;
@@ -188,6 +198,7 @@ static int report_main(int argc, char **argv, lt_supp_t **supp)
         { "no-demangle", no_argument, NULL, O_NODEM },
         { "suppressions", required_argument, NULL, O_SUPP },
         { "output", required_argument, NULL, 'o' },
+        { "quiet", no_argument, NULL, 'q' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -199,7 +210,7 @@ static int report_main(int argc, char **argv, lt_supp_t **supp)
     int c, r;
     opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":o:hq", opts, NULL)) != -1) {
         int cr = common_option(c, argv, usage_report, &json, &symflags, &outpath);
         if (cr != OPT_NOT_MINE) {
             if (cr >= 0) return cr;
@@ -274,8 +285,22 @@ static int cmd_report(int argc, char **argv)
 
 /* leaktrace events TRACE: every record as the decoder sees it, one per
  * line, in file order. For debugging the tracer and for tests. */
+static void usage_events(FILE *o)
+{
+    fprintf(o,
+            "usage: leaktrace events TRACE\n"
+            "\n"
+            "Prints every record of TRACE as the decoder sees it, one per line, in file\n"
+            "order. For debugging the tracer and for tests: the output is not a stable\n"
+            "format.\n");
+}
+
 static int cmd_events(int argc, char **argv)
 {
+    if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+        usage_events(stdout);
+        return 0;
+    }
     if (argc != 2) return usage_error("%s", "usage: leaktrace events TRACE", NULL);
     lt_err_t err = { 0 };
     lt_trace_file_t *f;
@@ -326,13 +351,14 @@ static void usage_dump(FILE *o)
             "The format is stable and documented in docs/dumps.md.\n"
             "\n"
             "options:\n"
-            "  --at SECONDS          the moment SECONDS after the tracer started (2.5 or 2.5s)\n"
-            "  --mark LABEL          the first mark LABEL (leaktrace_mark, LEAKTRACE_MARK_SIGNAL)\n"
+            "  --at SECONDS          SECONDS after the tracer started (2.5 or 2.5s)\n"
+            "  --mark LABEL          the first mark LABEL (leaktrace_mark or the mark signal)\n"
             "  --peak                when live bytes were at their highest\n"
             "  --end                 the end of the trace (default)\n"
             "  --format text|json    text: tab-separated lines (default); json: one object\n"
             "  --no-demangle         keep C++ names as in the symbol table\n"
             "  -o, --output FILE     write to FILE instead of stdout\n"
+            "  -q, --quiet           no progress line on stderr\n"
             "  -h, --help            this text\n");
 }
 
@@ -357,6 +383,7 @@ static void usage_diff(FILE *o)
             "  --no-default-suppressions   also compare one-time runtime allocations\n"
             "  --no-demangle               keep C++ names as in the symbol table\n"
             "  -o, --output FILE           write to FILE instead of stdout\n"
+            "  -q, --quiet                 no progress line on stderr\n"
             "  -h, --help                  this text\n");
 }
 
@@ -376,6 +403,7 @@ static void usage_pprof(FILE *o)
             "  --at SECONDS | --mark LABEL | --peak | --end   the moment (default: the end)\n"
             "  --no-demangle         keep C++ names as in the symbol table\n"
             "  -o, --output FILE     where to write (required; - for stdout)\n"
+            "  -q, --quiet           no progress line on stderr\n"
             "  -h, --help            this text\n");
 }
 
@@ -399,6 +427,7 @@ static void usage_flame(FILE *o)
             "                        buffers, dynamic loader data, C++ runtime pools)\n"
             "  --no-demangle         keep C++ names as in the symbol table\n"
             "  -o, --output FILE     write to FILE instead of stdout\n"
+            "  -q, --quiet           no progress line on stderr\n"
             "  -h, --help            this text\n");
 }
 
@@ -415,6 +444,7 @@ static void usage_marks(FILE *o)
             "                        live heap, threads and resident set size over time\n"
             "  --format text|json    output format (default text)\n"
             "  -o, --output FILE     write to FILE instead of stdout\n"
+            "  -q, --quiet           no progress line on stderr\n"
             "  -h, --help            this text\n");
 }
 
@@ -474,6 +504,7 @@ static int cmd_dump(int argc, char **argv)
         { "format", required_argument, NULL, O_FORMAT },
         { "no-demangle", no_argument, NULL, O_NODEM },
         { "output", required_argument, NULL, 'o' },
+        { "quiet", no_argument, NULL, 'q' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -483,7 +514,7 @@ static int cmd_dump(int argc, char **argv)
     const char *outpath = NULL;
     opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":o:hq", opts, NULL)) != -1) {
         int cr = common_option(c, argv, usage_dump, &json, &symflags, &outpath);
         if (cr != OPT_NOT_MINE) {
             if (cr >= 0) return cr;
@@ -537,6 +568,7 @@ static int cmd_diff(int argc, char **argv)
         { "no-default-suppressions", no_argument, NULL, O_NODEF },
         { "no-demangle", no_argument, NULL, O_NODEM },
         { "output", required_argument, NULL, 'o' },
+        { "quiet", no_argument, NULL, 'q' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -547,7 +579,7 @@ static int cmd_diff(int argc, char **argv)
     const char *outpath = NULL;
     opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":o:hq", opts, NULL)) != -1) {
         int cr = common_option(c, argv, usage_diff, &json, &symflags, &outpath);
         if (cr != OPT_NOT_MINE) {
             if (cr >= 0) return cr;
@@ -597,6 +629,7 @@ static int cmd_pprof(int argc, char **argv)
         MOMENT_LONGOPTS,
         { "no-demangle", no_argument, NULL, O_NODEM },
         { "output", required_argument, NULL, 'o' },
+        { "quiet", no_argument, NULL, 'q' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -606,7 +639,7 @@ static int cmd_pprof(int argc, char **argv)
     const char *outpath = NULL;
     opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":o:hq", opts, NULL)) != -1) {
         int cr = common_option(c, argv, usage_pprof, NULL, &symflags, &outpath);
         if (cr != OPT_NOT_MINE) {
             if (cr >= 0) return cr;
@@ -643,6 +676,7 @@ static int cmd_flamegraph(int argc, char **argv)
         { "no-default-suppressions", no_argument, NULL, O_NODEF },
         { "no-demangle", no_argument, NULL, O_NODEM },
         { "output", required_argument, NULL, 'o' },
+        { "quiet", no_argument, NULL, 'q' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -652,7 +686,7 @@ static int cmd_flamegraph(int argc, char **argv)
     const char *outpath = NULL, *title = NULL;
     opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":o:hq", opts, NULL)) != -1) {
         int cr = common_option(c, argv, usage_flame, NULL, &symflags, &outpath);
         if (cr != OPT_NOT_MINE) {
             if (cr >= 0) return cr;
@@ -704,6 +738,7 @@ static int cmd_marks(int argc, char **argv)
         { "samples", no_argument, NULL, O_SAMPLES },
         { "format", required_argument, NULL, O_FORMAT },
         { "output", required_argument, NULL, 'o' },
+        { "quiet", no_argument, NULL, 'q' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -711,7 +746,7 @@ static int cmd_marks(int argc, char **argv)
     const char *outpath = NULL;
     opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":o:hq", opts, NULL)) != -1) {
         int cr = common_option(c, argv, usage_marks, &json, NULL, &outpath);
         if (cr != OPT_NOT_MINE) {
             if (cr >= 0) return cr;
@@ -748,16 +783,18 @@ static void usage_threads(FILE *o)
             "Joined threads, and detached threads that finished, are never alerts.\n"
             "\n"
             "options:\n"
-            "  --ignore-thread PATTERN   leave out threads whose start routine or any frame of\n"
-            "                            whose creation stack (function, file or module name)\n"
-            "                            matches the glob PATTERN; repeatable\n"
+            "  --ignore-thread PATTERN   leave out threads whose start routine or any frame\n"
+            "                            of whose creation stack (function, file or module\n"
+            "                            name) matches the glob PATTERN; repeatable\n"
             "  --ignore-running-at-exit  no running_at_exit alerts (programs that exit with\n"
             "                            workers alive on purpose)\n"
             "  --suppressions FILE       thread:PATTERN rules (docs/ci.md); the output says\n"
             "                            what each hid; repeatable\n"
-            "  --format text|json        output format (default text); JSON also has the table\n"
+            "  --format text|json        output format (default text); JSON also has the\n"
+            "                            thread table\n"
             "  --no-demangle             keep C++ names as in the symbol table\n"
             "  -o, --output FILE         write to FILE instead of stdout\n"
+            "  -q, --quiet               no progress line on stderr\n"
             "  -h, --help                this text\n");
 }
 
@@ -771,6 +808,7 @@ static int threads_main(int argc, char **argv, lt_supp_t **supp)
         { "format", required_argument, NULL, O_FORMAT },
         { "no-demangle", no_argument, NULL, O_NODEM },
         { "output", required_argument, NULL, 'o' },
+        { "quiet", no_argument, NULL, 'q' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -783,7 +821,7 @@ static int threads_main(int argc, char **argv, lt_supp_t **supp)
     opterr = 0;
     optind = 1;
     int rc = -1;
-    while (rc < 0 && (c = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
+    while (rc < 0 && (c = getopt_long(argc, argv, ":o:hq", opts, NULL)) != -1) {
         switch (c) {
         case O_IGNORE_THREAD: pats[to.nignore++] = optarg; break;
         case O_IGNORE_RUNNING: to.ignore_running_at_exit = 1; break;
@@ -800,6 +838,7 @@ static int threads_main(int argc, char **argv, lt_supp_t **supp)
         case O_NODEM: symflags |= LT_SYM_NO_DEMANGLE; break;
         case 'o': outpath = optarg; break;
         case 'h': usage_threads(stdout); rc = 0; break;
+        case 'q': lt_progress_enable(0, NULL); break;
         case ':': rc = usage_error("option '%s' needs a value", argv[optind - 1], usage_threads); break;
         default: rc = usage_error("unknown option '%s'", argv[optind - 1], usage_threads); break;
         }
@@ -858,7 +897,7 @@ static void usage_growth(FILE *o)
             "                         (default 0.5)\n"
             "  --resolution S         the shortest time slice, seconds (default 0.01); a run\n"
             "                         is cut in 200 to 400 slices of at least this\n"
-            "  --top N                text: the N fastest-growing suspects (default 10, 0 = all)\n"
+            "  --top N                text: the N fastest growing (default 10, 0 = all)\n"
             "  --follow               the trace is still being written: re-read it as it\n"
             "                         grows, print each suspect when the evidence is there,\n"
             "                         stop when the traced program ends (or on Ctrl-C)\n"
@@ -867,6 +906,7 @@ static void usage_growth(FILE *o)
             "  --format text|json     output format (default text)\n"
             "  --no-demangle          keep C++ names as in the symbol table\n"
             "  -o, --output FILE      write to FILE instead of stdout\n"
+            "  -q, --quiet            no progress line on stderr\n"
             "  -h, --help             this text\n");
 }
 
@@ -1002,6 +1042,7 @@ static int growth_main(int argc, char **argv, lt_supp_t **supp)
         { "format", required_argument, NULL, O_FORMAT },
         { "no-demangle", no_argument, NULL, O_NODEM },
         { "output", required_argument, NULL, 'o' },
+        { "quiet", no_argument, NULL, 'q' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -1014,7 +1055,7 @@ static int growth_main(int argc, char **argv, lt_supp_t **supp)
     const char *outpath = NULL;
     opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":o:hq", opts, NULL)) != -1) {
         switch (c) {
         case O_WINDOW:
             if (parse_window(optarg, &go)) return usage_error("--window wants A..B in seconds (A < B; 10.., ..60), not '%s'", optarg, usage_growth);
@@ -1046,6 +1087,7 @@ static int growth_main(int argc, char **argv, lt_supp_t **supp)
         case O_NODEM: symflags |= LT_SYM_NO_DEMANGLE; break;
         case 'o': outpath = optarg; break;
         case 'h': usage_growth(stdout); return 0;
+        case 'q': lt_progress_enable(0, NULL); break;
         case ':': return usage_error("option '%s' needs a value", argv[optind - 1], usage_growth);
         default: return usage_error("unknown option '%s'", argv[optind - 1], usage_growth);
         }
@@ -1058,6 +1100,7 @@ static int growth_main(int argc, char **argv, lt_supp_t **supp)
     FILE *out = open_out(outpath, "w", "the growth report");
     if (!out) return LT_E_IO;
     if (follow) {
+        lt_progress_enable(0, NULL); /* it re-reads the trace over and over */
         int rc = growth_follow(path, res_ns, &go, symflags, out);
         int rc2 = close_out(out, outpath);
         return rc ? rc : rc2;
@@ -1110,6 +1153,7 @@ static void usage_timeline(FILE *o)
             "  --no-default-suppressions   one-time runtime allocations may be top sites\n"
             "  --no-demangle          keep C++ names as in the symbol table\n"
             "  -o, --output FILE      write to FILE instead of stdout\n"
+            "  -q, --quiet            no progress line on stderr\n"
             "  -h, --help             this text\n");
 }
 
@@ -1123,6 +1167,7 @@ static int cmd_timeline(int argc, char **argv)
         { "no-default-suppressions", no_argument, NULL, O_NODEF },
         { "no-demangle", no_argument, NULL, O_NODEM },
         { "output", required_argument, NULL, 'o' },
+        { "quiet", no_argument, NULL, 'q' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -1133,7 +1178,7 @@ static int cmd_timeline(int argc, char **argv)
     const char *outpath = NULL;
     opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":o:hq", opts, NULL)) != -1) {
         int cr = common_option(c, argv, usage_timeline, NULL, &symflags, &outpath);
         if (cr != OPT_NOT_MINE) {
             if (cr >= 0) return cr;
@@ -1190,7 +1235,8 @@ static void usage_ci(FILE *o)
             "  --suppressions FILE     leak:, thread:, growth: PATTERN lines (LeakSanitizer\n"
             "                          format); the report says what each hid; repeatable\n"
             "  --baseline FILE|DIR     findings listed in FILE (from --write-baseline), or\n"
-            "                          found in the traces of an earlier run in DIR, do not fail\n"
+            "                          found in the traces of an earlier run in DIR, do not\n"
+            "                          fail\n"
             "  --write-baseline FILE   write this run's findings as a baseline\n"
             "  --junit FILE            JUnit XML: a test suite per process, a test case for\n"
             "                          the process and one per marked test\n"
@@ -1206,6 +1252,7 @@ static void usage_ci(FILE *o)
             "  --validate-only         check the options, suppressions and baseline, analyse\n"
             "                          nothing (run-with-tracer.sh does this before the run)\n"
             "  -o, --output FILE       write the text report to FILE instead of stdout\n"
+            "  -q, --quiet             no progress line on stderr\n"
             "  -h, --help              this text\n"
             "\n"
             "exit status: 0 no findings left (none, or all suppressed, known in the\n"
@@ -1235,6 +1282,7 @@ static int ci_main(int argc, char **argv, lt_supp_t **supp, const char ***pats)
         { "no-demangle", no_argument, NULL, C_NODEM },
         { "validate-only", no_argument, NULL, C_VALID },
         { "output", required_argument, NULL, 'o' },
+        { "quiet", no_argument, NULL, 'q' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -1248,7 +1296,7 @@ static int ci_main(int argc, char **argv, lt_supp_t **supp, const char ***pats)
     o.exclude = *pats;
     opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":o:hq", opts, NULL)) != -1) {
         switch (c) {
         case C_FAILON:
             if (lt_ci_parse_fail_on(optarg, &o.fail_on))
@@ -1277,6 +1325,7 @@ static int ci_main(int argc, char **argv, lt_supp_t **supp, const char ***pats)
         case C_VALID: validate = 1; break;
         case 'o': outpath = optarg; break;
         case 'h': usage_ci(stdout); return 0;
+        case 'q': lt_progress_enable(0, NULL); break;
         case ':': return usage_error("option '%s' needs a value", argv[optind - 1], usage_ci);
         default: return usage_error("unknown option '%s'", argv[optind - 1], usage_ci);
         }
@@ -1312,6 +1361,11 @@ int main(int argc, char **argv)
         return LT_E_USAGE;
     }
     const char *cmd = argv[1];
+    /* The progress line of long reads: on a terminal only, unless
+     * LEAKTRACE_PROGRESS says otherwise (0: never; 1: even when stderr is
+     * not a terminal); a command's -q/--quiet turns it off. */
+    const char *pe = getenv("LEAKTRACE_PROGRESS");
+    lt_progress_enable(pe && *pe ? strcmp(pe, "0") != 0 : isatty(STDERR_FILENO), stderr);
     static const struct { const char *name; int (*fn)(int, char **); void (*usage)(FILE *); } cmds[] = {
         { "report", cmd_report, usage_report }, { "dump", cmd_dump, usage_dump },
         { "diff", cmd_diff, usage_diff },       { "pprof", cmd_pprof, usage_pprof },
@@ -1335,6 +1389,10 @@ int main(int argc, char **argv)
                 cmds[i].usage(stdout);
                 return 0;
             }
+        if (argc > 2 && !strcmp(argv[2], "events")) {
+            usage_events(stdout);
+            return 0;
+        }
         usage_main(stdout);
         return 0;
     }

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "../common/lt_format.h"
+#include "progress.h"
 #include "replay.h"
 
 #define REORDER_MAX (1u << 20)      /* events held while waiting for a gap */
@@ -1105,12 +1106,15 @@ static int replay_file(const char *path, const lt_moment_t *m, uint64_t slice_ns
     if (hook) lt_replay_set_mark_hook(rp, hook, hook_ctx);
     lt_rec_t r;
     int rc;
+    uint64_t nrec = 0;
+    lt_progress_begin(path);
     const lt_ring_plan_t *plan = lt_file_plan(f);
     rp->wrapped = plan->wrapped;
     for (;;) {
         rc = lt_file_next(f, &r, err);
         if (rc == 1) {
             if ((rc = lt_replay_record(rp, &r, err)) < 0) break;
+            if ((++nrec & 4095) == 0) lt_progress_update(path, lt_file_pos(f), lt_file_size(f), nrec);
             continue;
         }
         if (rc == -LT_E_CORRUPT) {
@@ -1124,6 +1128,7 @@ static int replay_file(const char *path, const lt_moment_t *m, uint64_t slice_ns
         LT_ERR_SET(err, LT_E_CORRUPT, err->offset, "%s: no chunk of the trace could be read (first problem: %s)", path, rp->damaged_msg);
         rc = -LT_E_CORRUPT;
     }
+    lt_progress_done();
     lt_file_close(f);
     if (rc < 0) { lt_replay_free(rp); return rc; }
     if (rc == 2) {

@@ -32,7 +32,7 @@
 #define LT_FILE_MAGIC      "\x89LTRACE\n"   /* 8 bytes; \x89 catches 7-bit mangling */
 #define LT_FILE_MAGIC_LEN  8
 #define LT_FORMAT_MAJOR    1               /* readers refuse other majors */
-#define LT_FORMAT_MINOR    2               /* readers accept any minor of their major */
+#define LT_FORMAT_MINOR    3               /* readers accept any minor of their major */
 #define LT_FILE_FIXED_LEN  16              /* magic + major + minor + text_len */
 #define LT_FILE_TEXT_MAX   65536           /* header text larger than this is corrupt */
 
@@ -63,7 +63,7 @@
  *
  * Varints are LEB128 (7 bits per byte, low first). "zz" marks zigzag-coded
  * signed deltas. Segment state: prev_seq, prev_ts, prev_addr, all zero at
- * LT_REC_SEGMENT.
+ * LT_REC_SEGMENT, and (since 1.2) the allocation history (LT_ADDR_HIST).
  */
 enum {
     /* SEGMENT: varint tid. Starts a run of one thread's events, resets state. */
@@ -80,6 +80,15 @@ enum {
     /* NOP: varint dseq. A sequence number that carries no event (for
      *        instance a realloc that failed and left the block alone). */
     LT_REC_NOP      = 0x05,
+    /* FREE_BACK (format 1.2): varint dseq, varint dts, varint back. Like
+     *        FREE, for a block returned by one of the last LT_ADDR_HIST
+     *        allocations of this segment: addr is the address of the
+     *        back-th most recent one (1 = the latest). prev_addr = addr. */
+    LT_REC_FREE_BACK = 0x06,
+    /* REALLOC_BACK (format 1.2): varint dseq, varint dseq2, varint dts,
+     *        varint back (the old block, as in FREE_BACK), zz (new - old),
+     *        varint size, varint stack_id. Otherwise as REALLOC. */
+    LT_REC_REALLOC_BACK = 0x07,
 
     /* Length-prefixed records (tag, varint len, payload of len bytes). */
     /* STACK: varint id, varint gen, varint depth, then depth frames: the
@@ -126,7 +135,7 @@ enum {
      *        serial numbers threads made by pthread_create from 1 (0 is the
      *        main thread); handles and kernel tids are reused, serials not. */
     LT_REC_THREAD   = 0x88,
-    /* Flight-recorder checkpoint records (format 1.2, docs/ring.md). */
+    /* Flight-recorder checkpoint records (format 1.3, docs/ring.md). */
     /* CKPT: varint ckpt_no, varint base_seq, varint ts, varint live_blocks,
      *        varint tombstones, varint max_size. Opens a checkpoint: the
      *        heap state after every event written before it. base_seq is
@@ -150,6 +159,12 @@ enum {
 
 enum { LT_THR_CREATE = 0, LT_THR_START, LT_THR_EXIT, LT_THR_JOIN, LT_THR_DETACH, LT_THR_NAME };
 enum { LT_THR_HOW_RETURN = 0, LT_THR_HOW_EXIT, LT_THR_HOW_CANCEL };
+
+/* Segment allocation history (format 1.2): the addresses of the last
+ * LT_ADDR_HIST blocks allocated in the current segment (ALLOC, and the new
+ * block of REALLOC and REALLOC_BACK), which FREE_BACK and REALLOC_BACK
+ * refer to. Empty at each SEGMENT. */
+#define LT_ADDR_HIST 1024u
 
 /* Which allocation function made a block (LT_REC_ALLOC fn byte). */
 enum {

@@ -1,6 +1,6 @@
 /*
  * config.c - the LEAKTRACE_* environment variables (documented in
- * docs/environment.md and libleaktrace(7)). Read once at start with getenv;
+ * docs/tracer.md and libleaktrace(7)). Read once at start with getenv;
  * a bad value is named on stderr and replaced by the default, never fatal.
  */
 #include <signal.h>
@@ -123,6 +123,7 @@ void lt_config_load(void)
     strcpy(lt_cfg.output, out ? out : dflt);
     lt_cfg.depth = int_var("LEAKTRACE_DEPTH", 1, LT_DEPTH_MAX, 64);
     lt_cfg.follow = bool_var("LEAKTRACE_FOLLOW", 1);
+    lt_cfg.unwind_cache = bool_var("LEAKTRACE_UNWIND_CACHE", 1);
     lt_cfg.level = int_var("LEAKTRACE_COMPRESSION", -7, 19, 1);
     lt_cfg.verbose = bool_var("LEAKTRACE_VERBOSE", 0);
     lt_cfg.mark_signal = signal_var("LEAKTRACE_MARK_SIGNAL");

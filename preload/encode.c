@@ -14,6 +14,9 @@ void lt_enc_segment(lt_enc_t *e, uint32_t tid)
     e->len += lt_put_varint(e->buf + e->len, tid);
     e->prev_seq = e->prev_ts = e->prev_addr = 0;
     e->in_segment = 1;
+    /* Forget the history without clearing it: allocation numbers keep
+     * counting, and only those from seg_base on belong to this segment. */
+    e->seg_base = e->nalloc;
 }
 
 static inline void put(lt_enc_t *e, uint64_t v) { e->len += lt_put_varint(e->buf + e->len, v); }
@@ -27,6 +30,7 @@ static inline void put_seq(lt_enc_t *e, uint64_t seq)
 static inline void put_ts(lt_enc_t *e, uint64_t ts)
 {
     if (e->ns_per_tick > 0) ts = (uint64_t)((double)(ts - e->tsc0) * e->ns_per_tick);
+    if (e->ts_quantum > 1) ts -= ts % e->ts_quantum;
     /* Per-thread CLOCK_MONOTONIC never goes back; clamp defensively so a
      * broken clock cannot produce a negative delta. */
     put(e, ts >= e->prev_ts ? ts - e->prev_ts : 0);
@@ -37,6 +41,33 @@ static inline void put_addr(lt_enc_t *e, uint64_t a)
 {
     put(e, lt_zigzag((int64_t)(a - e->prev_addr)));
     e->prev_addr = a;
+}
+
+static inline unsigned amap_slot(uint64_t a)
+{
+    return (unsigned)((a * 0x9e3779b97f4a7c15ull) >> 40) & (LT_ENC_AMAP - 1);
+}
+
+/* Remembers that the segment's next allocation returned a. */
+static inline void hist_push(lt_enc_t *e, uint64_t a)
+{
+    uint64_t k = e->nalloc++;
+    e->hist[k % LT_ADDR_HIST] = a;
+    unsigned s = amap_slot(a);
+    e->amap[s].addr = a;
+    e->amap[s].k = k;
+}
+
+/* How many allocations back (1 = the latest) a was returned in this
+ * segment, or 0 when it is not in the history. */
+static inline uint64_t hist_back(const lt_enc_t *e, uint64_t a)
+{
+    unsigned s = amap_slot(a);
+    uint64_t k = e->amap[s].k;
+    if (e->amap[s].addr != a || k < e->seg_base || e->nalloc - k > LT_ADDR_HIST ||
+        e->hist[k % LT_ADDR_HIST] != a)
+        return 0;
+    return e->nalloc - k;
 }
 
 unsigned lt_enc_ring_record(lt_enc_t *e, const uint64_t *w)
@@ -51,25 +82,39 @@ unsigned lt_enc_ring_record(lt_enc_t *e, const uint64_t *w)
         put(e, w[4]);
         put(e, w[5]);
         e->buf[e->len++] = (unsigned char)LT_R_AUX(w[0]);
+        hist_push(e, w[3]);
         break;
-    case LT_R_FREE:
-        e->buf[e->len++] = LT_REC_FREE;
+    case LT_R_FREE: {
+        uint64_t back = hist_back(e, w[3]);
+        e->buf[e->len++] = back ? LT_REC_FREE_BACK : LT_REC_FREE;
         put_seq(e, w[1]);
         put_ts(e, w[2]);
-        put_addr(e, w[3]);
+        if (back) {
+            put(e, back);
+            e->prev_addr = w[3];
+        } else {
+            put_addr(e, w[3]);
+        }
         break;
-    case LT_R_REALLOC:
-        e->buf[e->len++] = LT_REC_REALLOC;
+    }
+    case LT_R_REALLOC: {
+        uint64_t back = hist_back(e, w[4]);
+        e->buf[e->len++] = back ? LT_REC_REALLOC_BACK : LT_REC_REALLOC;
         put_seq(e, w[1]);
         put(e, w[2] - w[1]);
         e->prev_seq = w[2];
         put_ts(e, w[3]);
-        put_addr(e, w[4]);
+        if (back)
+            put(e, back);
+        else
+            put_addr(e, w[4]);
         put(e, lt_zigzag((int64_t)(w[5] - w[4])));
         e->prev_addr = w[5];
         put(e, w[6]);
         put(e, w[7]);
+        hist_push(e, w[5]);
         break;
+    }
     case LT_R_NOP:
         e->buf[e->len++] = LT_REC_NOP;
         put_seq(e, w[1]);

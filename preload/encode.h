@@ -9,11 +9,24 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../common/lt_format.h"
+
+#define LT_ENC_AMAP 4096u   /* slots of the address -> allocation map, power of two */
+
 typedef struct lt_enc {
     unsigned char *buf;
     size_t len, cap;
     uint64_t prev_seq, prev_ts, prev_addr;
     int in_segment;
+    /* Allocation history of the segment (LT_ADDR_HIST in lt_format.h):
+     * hist[k % LT_ADDR_HIST] is the address of allocation k, nalloc the
+     * allocations so far; amap finds the latest k of an address
+     * (direct-mapped, checked against hist, so stale slots are harmless). */
+    uint64_t nalloc, seg_base;
+    uint64_t hist[LT_ADDR_HIST];
+    struct { uint64_t addr, k; } amap[LT_ENC_AMAP];
+    /* Event times are rounded down to a multiple of this (ns; 0 or 1: exact). */
+    uint64_t ts_quantum;
     /* Timestamp conversion: ns = (ts - tsc0) * ns_per_tick when
      * ns_per_tick > 0, else timestamps are already ns. */
     uint64_t tsc0;

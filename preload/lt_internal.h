@@ -49,6 +49,7 @@ typedef struct lt_config {
     char output[4096];   /* LEAKTRACE_OUTPUT pattern (%p pid, %e exe basename) */
     int depth;           /* LEAKTRACE_DEPTH, 1..256, default 64 */
     int follow;          /* LEAKTRACE_FOLLOW, default 1 */
+    int unwind_cache;    /* LEAKTRACE_UNWIND_CACHE, default 1 (0: unwind every stack) */
     int level;           /* LEAKTRACE_COMPRESSION, zstd level, default 1 */
     int verbose;         /* LEAKTRACE_VERBOSE=1: say where the trace goes */
     int mark_signal;     /* LEAKTRACE_MARK_SIGNAL: signal number, 0 = none */
@@ -104,6 +105,25 @@ enum {
 
 struct lt_stack_ent;
 
+/* Per-thread unwind cache (unwind.c, tracer.c: capture). An entry remembers
+ * one full unwind: the key is the canonical frame address (CFA) and return
+ * address of the tracer function that captured, and the entry lists where
+ * every return address above it, and every frame's saved rbp, were found on
+ * the stack (as offsets from the CFA) and what they were. A later capture with the same key, the same module
+ * generation and every listed return address still in place reuses the
+ * stack id without unwinding. Entries are only made and checked on the
+ * thread's own stack, inside its bounds [stk_lo, stk_hi). */
+#define LT_UCACHE 256              /* entries per thread (2-way sets), power of two */
+#define LT_UCACHE_SLOTS 150        /* stack words an entry can check (2 per frame) */
+typedef struct lt_ucache_ent {
+    uintptr_t cfa, ra;             /* key */
+    uint32_t gen, id, n;           /* n == 0: empty, or pending (key set, not filled yet) */
+    uint32_t tries;                /* failed checks since the last fill */
+    uint32_t nocache;              /* 1: this key's stack cannot be cached (signal frame...) */
+    uint32_t off[LT_UCACHE_SLOTS];  /* word i to check is at cfa - 16 + off[i] */
+    uint64_t val[LT_UCACHE_SLOTS];
+} lt_ucache_ent_t;
+
 typedef struct lt_thread {
     _Atomic uint64_t head;          /* words published by the owner thread */
     char pad0[56];
@@ -116,6 +136,11 @@ typedef struct lt_thread {
     _Atomic int exiting;            /* TLS destructor ran; reclaim when the tid is gone */
     struct lt_thread *next;         /* registry: append-only list */
     struct { uint64_t hash; const struct lt_stack_ent *ent; } cache[LT_SCACHE];
+    lt_ucache_ent_t *ucache;        /* LT_UCACHE entries, made at first capture */
+    uintptr_t stk_lo, stk_hi;       /* this thread's stack; stk_hi == 0: not known yet */
+    uint64_t ucache_hits, ucache_misses; /* for LEAKTRACE_VERBOSE */
+    unsigned ucache_victim;         /* which way of a full set to replace next */
+    int ucache_off;                 /* 1: no cache for this thread (bounds unknown, no memory) */
 } lt_thread_t;
 
 enum { LT_TS_FREE = 0, LT_TS_LIVE = 1 };
@@ -162,6 +187,16 @@ void lt_unwind_init(void);
 /* Stores up to max return addresses, the innermost being the caller of the
  * hooked allocation function (tracer frames skipped). Returns the count. */
 int lt_unwind(uint64_t *ips, int max);
+/* The same, frame by frame, also filling ent (when not NULL) with the
+ * return-address positions above cfa so that the next capture with the same
+ * key can skip unwinding (see lt_ucache_ent_t). ent->n is set to 0 when the
+ * stack cannot be cached (a signal frame, a frame outside [cfa, stk_hi),
+ * more than LT_UCACHE_FRAMES frames). The caller sets the key and id. */
+int lt_unwind_slots(uint64_t *ips, int max, uintptr_t cfa, uintptr_t stk_hi, lt_ucache_ent_t *ent);
+/* Learns the calling thread's stack bounds (pthread_getattr_np). Returns 0,
+ * or -1 when they are unknown. Call inside the tracer's busy section (may
+ * allocate through libc). */
+int lt_stack_bounds(uintptr_t *lo, uintptr_t *hi);
 
 /* ---- modules.c --------------------------------------------------------- */
 extern _Atomic uint32_t lt_module_gen;

@@ -25,6 +25,8 @@ lt_thread_t *lt_thread_new(pid_t tid)
         if (atomic_load_explicit(&t->state, memory_order_relaxed) == LT_TS_FREE &&
             atomic_compare_exchange_strong(&t->state, &expect, LT_TS_LIVE)) {
             t->tid = tid;
+            t->stk_hi = 0; /* another thread, another stack */
+            t->ucache_off = 0;
             atomic_store(&t->exiting, 0);
             t->kick_at = atomic_load(&t->head) + LT_RING_WORDS / 2;
             return t;

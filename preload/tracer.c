@@ -164,12 +164,124 @@ static LT_ALWAYS_INLINE uint32_t intern(lt_thread_t *t, const uint64_t *ips, uin
     return e->id;
 }
 
-static LT_ALWAYS_INLINE uint32_t capture(lt_thread_t *t)
+static LT_COLD void ucache_setup(lt_thread_t *t)
+{
+    if (!lt_cfg.unwind_cache) {
+        t->ucache_off = 1;
+        return;
+    }
+    /* First capture on this thread (the busy flag is held: libc may
+     * allocate inside pthread_getattr_np). */
+    if (lt_stack_bounds(&t->stk_lo, &t->stk_hi) != 0) {
+        t->stk_lo = t->stk_hi = 0;
+        t->ucache_off = 1;
+        return;
+    }
+    if (!t->ucache) t->ucache = lt_mem_alloc(LT_UCACHE * sizeof *t->ucache);
+    if (!t->ucache) t->ucache_off = 1;
+}
+
+static LT_ALWAYS_INLINE unsigned ucache_slot(uintptr_t cfa, uintptr_t ra)
+{
+    uint64_t h = ((uint64_t)ra ^ ((uint64_t)cfa << 7)) * 0x9e3779b97f4a7c15ull;
+    return (unsigned)(h >> 56) & (LT_UCACHE - 2);
+}
+
+/* The unwinds behind a cache miss. Frame by frame (lt_unwind_slots, which
+ * also notes where the return addresses were) is far slower than
+ * unw_backtrace: libunwind takes locks and signal masks (system calls) per
+ * frame. So an entry is only filled for a key seen a second time (the first
+ * miss leaves it "pending"), and a key whose stacks keep changing above it
+ * is refilled only on every eighth failure; other misses take the fast
+ * unwinder. */
+static __attribute__((noinline)) uint32_t capture_miss(lt_thread_t *t, uint32_t gen, uintptr_t cfa,
+                                                        uintptr_t ra, lt_ucache_ent_t *set)
 {
     uint64_t ips[LT_DEPTH_MAX];
+    lt_ucache_ent_t *e = NULL;
+    int depth;
+    if (set) {
+        int m0 = set[0].cfa == cfa && set[0].ra == ra && set[0].gen == gen;
+        int m1 = set[1].cfa == cfa && set[1].ra == ra && set[1].gen == gen;
+        lt_ucache_ent_t *pend = NULL;
+        if (m0 && !set[0].n && !set[0].nocache) e = &set[0];          /* pending: fill */
+        else if (m1 && !set[1].n && !set[1].nocache) e = &set[1];
+        else if ((m0 && set[0].nocache) || (m1 && set[1].nocache)) e = NULL; /* cannot be cached */
+        else if (m0 && m1) {
+            /* Both ways hold this key, with other stacks above it. */
+            lt_ucache_ent_t *v = &set[t->ucache_victim++ & 1];
+            if ((++v->tries & 7) == 0) e = v;
+        } else {
+            /* A way that is not this key's becomes pending for it. */
+            pend = m0 ? &set[1] : m1 ? &set[0] : !set[0].cfa ? &set[0] : !set[1].cfa ? &set[1]
+                                                 : &set[t->ucache_victim++ & 1];
+        }
+        if (pend) {
+            pend->cfa = cfa;
+            pend->ra = ra;
+            pend->gen = gen;
+            pend->n = 0;
+            pend->tries = 0;
+            pend->nocache = 0;
+        }
+    }
+    if (e) {
+        depth = lt_unwind_slots(ips, lt_cfg.depth, cfa, t->stk_hi, e);
+        if (!e->n) e->nocache = 1; /* a signal frame, too deep...: do not try again */
+    } else {
+        depth = lt_unwind(ips, lt_cfg.depth);
+    }
+    uint32_t id = intern(t, ips, (uint32_t)depth, gen);
+    if (e) {
+        e->cfa = cfa;
+        e->ra = ra;
+        e->gen = gen;
+        e->tries = 0;
+        if (id == UINT32_MAX) e->n = 0;
+        e->id = id;
+    }
+    return id;
+}
+
+/* The stack of the hook that inlined this. Fast path: the per-thread unwind
+ * cache (lt_ucache_ent_t): the same caller at the same stack address with
+ * every return address above it unchanged is the same stack. Anything else
+ * (first use, no stack bounds, a stack outside the thread's own, such as a
+ * signal stack or a coroutine) takes the unwinder. */
+static LT_ALWAYS_INLINE uint32_t capture(lt_thread_t *t)
+{
     uint32_t gen = atomic_load_explicit(&lt_module_gen, memory_order_acquire);
-    int depth = lt_unwind(ips, lt_cfg.depth);
-    return intern(t, ips, (uint32_t)depth, gen);
+    uintptr_t cfa = (uintptr_t)__builtin_frame_address(0) + 16;
+    uintptr_t ra = (uintptr_t)__builtin_return_address(0);
+    if (LT_UNLIKELY(t->stk_hi == 0 || t->ucache_off)) {
+        if (!t->ucache_off) ucache_setup(t);
+        if (t->ucache_off) {
+            uint64_t ips[LT_DEPTH_MAX];
+            int depth = lt_unwind(ips, lt_cfg.depth);
+            return intern(t, ips, (uint32_t)depth, gen);
+        }
+    }
+    lt_ucache_ent_t *set = NULL;
+    if (LT_LIKELY(cfa >= t->stk_lo && cfa < t->stk_hi)) {
+        /* Two ways per set: two hot keys that hash alike, or one key with
+         * two stacks above it (a function called from two places at the
+         * same depth), do not evict each other on every call. */
+        set = &t->ucache[ucache_slot(cfa, ra)];
+        for (int way = 0; way < 2; way++) {
+            lt_ucache_ent_t *e = &set[way];
+            if (e->cfa == cfa && e->ra == ra && e->gen == gen && e->n) {
+                uint32_t i = 0;
+                for (; i < e->n; i++)
+                    if (*(const uint64_t *)(cfa - 16 + e->off[i]) != e->val[i]) break;
+                if (LT_LIKELY(i == e->n)) {
+                    t->ucache_hits++;
+                    return e->id;
+                }
+            }
+        }
+    }
+    t->ucache_misses++;
+    return capture_miss(t, gen, cfa, ra, set);
 }
 
 uint32_t lt_capture_stack(lt_thread_t *t) { return capture(t); }
@@ -313,6 +425,8 @@ static void fork_child(void)
     for (lt_thread_t *t = atomic_load(&lt_threads); t; t = t->next) {
         atomic_store(&t->tail, atomic_load(&t->head));
         memset(t->cache, 0, sizeof t->cache);
+        if (t->ucache) memset(t->ucache, 0, LT_UCACHE * sizeof *t->ucache); /* ids restart */
+        t->ucache_hits = t->ucache_misses = 0;
         if (t != lt_tls_thr) {
             atomic_store(&t->exiting, 0);
             atomic_store(&t->state, LT_TS_FREE);
@@ -413,6 +527,16 @@ void lt_finish(int how, int status)
     if (!atomic_compare_exchange_strong(&lt_state, &expect, LT_ST_OFF)) return;
     lt_tls_busy++;
     lt_writer_finish(how, status);
+    if (lt_cfg.verbose && !lt_cfg.unwind_cache) {
+        lt_log("unwind cache: off (LEAKTRACE_UNWIND_CACHE=0)");
+    } else if (lt_cfg.verbose) {
+        unsigned long long hits = 0, misses = 0;
+        for (lt_thread_t *t = atomic_load(&lt_threads); t; t = t->next) {
+            hits += t->ucache_hits;
+            misses += t->ucache_misses;
+        }
+        lt_log("unwind cache: %llu of %llu stacks taken from the cache, %llu unwound", hits, hits + misses, misses);
+    }
     lt_tls_busy--;
 }
 

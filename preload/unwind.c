@@ -9,6 +9,7 @@
  * the caller of malloc/calloc/....
  */
 #include <link.h>
+#include <pthread.h>
 #include <stdint.h>
 #define UNW_LOCAL_ONLY
 #include <libunwind.h>
@@ -47,4 +48,82 @@ LT_ALWAYS_INLINE int lt_unwind(uint64_t *ips, int max)
     int out = 0;
     for (int i = skip; i < n && out < max; i++) ips[out++] = (uint64_t)(uintptr_t)buf[i];
     return out;
+}
+
+/* Adds one check (the 8 bytes at addr must read val) to ent; 0 when full or
+ * outside [cfa - 16, stk_hi). */
+static int add_check(lt_ucache_ent_t *ent, uint32_t *nslot, uintptr_t cfa, uintptr_t stk_hi, uintptr_t addr)
+{
+    if (addr < cfa - 16 || addr + 8 > stk_hi || addr - (cfa - 16) > UINT32_MAX || *nslot == LT_UCACHE_SLOTS)
+        return 0;
+    uint32_t off = (uint32_t)(addr - (cfa - 16));
+    if (*nslot > 0 && ent->off[*nslot - 1] == off) return 1; /* the same save slot again */
+    ent->off[*nslot] = off;
+    ent->val[*nslot] = *(const uint64_t *)addr;
+    (*nslot)++;
+    return 1;
+}
+
+int lt_unwind_slots(uint64_t *ips, int max, uintptr_t cfa, uintptr_t stk_hi, lt_ucache_ent_t *ent)
+{
+    unw_context_t uc;
+    unw_cursor_t c;
+    uint32_t nslot = 0;
+    int ok = ent != NULL, out = 0, top = 1, frames = 0;
+    if (unw_getcontext(&uc) != 0 || unw_init_local(&c, &uc) != 0) {
+        if (ent) ent->n = 0;
+        return 0;
+    }
+    /* The rbp of the previous frame and where a frame below saved it. */
+    unw_word_t prev_rbp = 0;
+    unw_save_loc_t prev_loc = { .type = UNW_SLT_NONE };
+    do {
+        unw_word_t ip = 0, sp = 0;
+        if (unw_get_reg(&c, UNW_REG_IP, &ip) != 0 || unw_get_reg(&c, UNW_REG_SP, &sp) != 0 || ip == 0) break;
+        if (top && ip >= self_lo && ip < self_hi) {
+            /* The tracer's own frames: not kept (those above the key frame
+             * are still checked like the others). */
+        } else {
+            top = 0;
+            ips[out++] = (uint64_t)ip;
+        }
+        if (ok && sp >= cfa) {
+            /* Checks that make the next unwind from the same key come out
+             * the same. This frame's ip was pushed by its call into the
+             * frame below, just under this frame's sp (not so after a
+             * signal frame: the ip is then in a ucontext, the check fails
+             * and the stack is not cached). The previous frame's CFA (this
+             * sp) may have come from its rbp (frame pointers, alloca):
+             * when it is rbp + 16, where a frame below saved that rbp must
+             * hold the same value too (the key frame's own prologue saves
+             * its caller's). */
+            if (*(const uint64_t *)(uintptr_t)(sp - 8) != (uint64_t)ip || !add_check(ent, &nslot, cfa, stk_hi, sp - 8))
+                ok = 0;
+            else if (sp > cfa && prev_rbp + 16 == sp &&
+                     (prev_loc.type != UNW_SLT_MEMORY || !add_check(ent, &nslot, cfa, stk_hi, prev_loc.u.addr)))
+                ok = 0;
+        } else if (ok && !top) {
+            ok = 0; /* a kept frame below the key frame: not the stack we think */
+        }
+        if (out >= max || ++frames >= max + 16) break;
+        if (ok && (unw_get_reg(&c, UNW_X86_64_RBP, &prev_rbp) != 0 ||
+                   unw_get_save_loc(&c, UNW_X86_64_RBP, &prev_loc) != 0))
+            ok = 0;
+    } while (unw_step(&c) > 0);
+    if (ent) ent->n = ok ? nslot : 0;
+    return out;
+}
+
+int lt_stack_bounds(uintptr_t *lo, uintptr_t *hi)
+{
+    pthread_attr_t a;
+    void *addr;
+    size_t size;
+    if (pthread_getattr_np(pthread_self(), &a) != 0) return -1;
+    int rc = pthread_attr_getstack(&a, &addr, &size);
+    pthread_attr_destroy(&a);
+    if (rc != 0 || size == 0) return -1;
+    *lo = (uintptr_t)addr;
+    *hi = (uintptr_t)addr + size;
+    return 0;
 }

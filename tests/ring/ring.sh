@@ -55,7 +55,9 @@ PY
 
 # ---- wrap-around ----------------------------------------------------------------
 t_begin ring_wraps_and_stays_bounded
-T=$(LEAKTRACE_MAX_SIZE=1M trace_run wrap ./ringleak 3 2 100)
+# one leak per 1000 iterations: the live set (and so a checkpoint) stays
+# well under the ring whatever the machine's speed
+T=$(LEAKTRACE_MAX_SIZE=1M trace_run wrap ./ringleak 3 2 1000)
 leaked=$(awk '/^leaked/ {print $2}' wrap.out)
 size=$(stat -c %s "$T" 2>/dev/null || echo 0)
 # bound: 1 MiB + the header + one chunk (the ring's chunks are at most
@@ -68,7 +70,7 @@ size=$(stat -c %s "$T" 2>/dev/null || echo 0)
 t_end
 
 t_begin ring_leaks_exact_in_window
-[ -n "$leaked" ] && [ "$leaked" -gt 1000 ] || t_fail "the program leaked only '$leaked' blocks"
+[ -n "$leaked" ] && [ "$leaked" -gt 100 ] || t_fail "the program leaked only '$leaked' blocks"
 got=$(leak_blocks wrap.json leak_steady)
 [ "$got" = "$leaked" ] || t_fail "report finds $got blocks from leak_steady, the program leaked $leaked"
 [ "$(json_get wrap.json 'j["anomalies"]["sequence_gaps"]')" = 0 ] || t_fail "events missing in the window"
@@ -111,7 +113,7 @@ t_end
 # ---- read while being written -------------------------------------------------------------
 t_begin ring_read_while_written
 rm -f live.*.trace
-LD_PRELOAD=$LIB LEAKTRACE_MAX_SIZE=1M LEAKTRACE_OUTPUT="$WORK/live.%p.trace" ./ringleak 5 2 100 > live.out 2> live.err &
+LD_PRELOAD=$LIB LEAKTRACE_MAX_SIZE=1M LEAKTRACE_OUTPUT="$WORK/live.%p.trace" ./ringleak 5 2 1000 > live.out 2> live.err &
 pid=$!
 sleep 2
 ok=0

@@ -20,6 +20,7 @@ Suite *profiles_suite(void);
 Suite *pprof_suite(void);
 Suite *suppress_suite(void);
 Suite *timeline_suite(void);
+Suite *progress_suite(void);
 Suite *liveset_suite(void);
 Suite *ring_suite(void);
 
@@ -36,6 +37,7 @@ int main(void)
     srunner_add_suite(sr, pprof_suite());
     srunner_add_suite(sr, suppress_suite());
     srunner_add_suite(sr, timeline_suite());
+    srunner_add_suite(sr, progress_suite());
     srunner_add_suite(sr, liveset_suite());
     srunner_add_suite(sr, ring_suite());
     srunner_run_all(sr, CK_NORMAL);

@@ -767,6 +767,124 @@ static void build_random_model(model_t *m, uint64_t seed, size_t nrec)
     }
 }
 
+static int decode_bytes(const unsigned char *p, size_t n, size_t *nrec, lt_err_t *err);
+
+/* Format 1.2: a free (or realloc) of a block allocated among the segment's
+ * last LT_ADDR_HIST allocations is written as a back reference; anything
+ * else keeps the address form; both decode to the same addresses. */
+START_TEST(test_free_and_realloc_refer_back_to_recent_allocations)
+{
+    model_t m;
+    m_init(&m);
+    m_segment(&m, 5);
+    uint64_t seq = 0;
+    m_alloc(&m, seq++, 10, 0x5000, 16, 0, LT_FN_MALLOC);
+    m_alloc(&m, seq++, 20, 0x6000, 32, 0, LT_FN_MALLOC);
+    m_alloc(&m, seq++, 30, 0x7000, 48, 0, LT_FN_MALLOC);
+    size_t at = m.e.len;
+    m_freerec(&m, seq++, 40, 0x6000);                   /* 2 allocations back */
+    ck_assert_uint_eq(m.e.buf[at], LT_REC_FREE_BACK);
+    ck_assert_uint_eq(m.e.buf[at + 3], 2);
+    at = m.e.len;
+    m_realloc(&m, seq, seq + 1, 50, 0x7000, 0x9000, 64, 0, LT_FN_REALLOC);
+    seq += 2;
+    ck_assert_uint_eq(m.e.buf[at], LT_REC_REALLOC_BACK);
+    at = m.e.len;
+    m_freerec(&m, seq++, 60, 0x9000);                   /* the realloc's new block: 1 back */
+    ck_assert_uint_eq(m.e.buf[at], LT_REC_FREE_BACK);
+    at = m.e.len;
+    m_freerec(&m, seq++, 70, 0xabc000);                 /* never allocated here */
+    ck_assert_uint_eq(m.e.buf[at], LT_REC_FREE);
+    at = m.e.len;
+    m_freerec(&m, seq++, 80, 0x7000);                   /* freed again: still just an address */
+    ck_assert_uint_eq(m.e.buf[at], LT_REC_FREE_BACK);
+    ck_assert_uint_eq(m.e.buf[at + 3], 2);              /* 0x7000 was allocation 2 of 4 */
+    /* A new segment forgets the history. */
+    m_segment(&m, 6);
+    at = m.e.len;
+    m_freerec(&m, seq++, 90, 0x5000);
+    ck_assert_uint_eq(m.e.buf[at], LT_REC_FREE);
+    /* Only the last LT_ADDR_HIST allocations can be referred to. */
+    for (uint64_t i = 0; i < LT_ADDR_HIST + 5; i++) {
+        ut_enc_room(&m.e, 4 * LT_ENC_MAX_RECORD);
+        m_alloc(&m, seq++, 100 + i, 0x100000 + 64 * i, 48, 1, LT_FN_MALLOC);
+    }
+    at = m.e.len;
+    m_freerec(&m, seq++, 5000, 0x100000);              /* too old */
+    ck_assert_uint_eq(m.e.buf[at], LT_REC_FREE);
+    at = m.e.len;
+    m_freerec(&m, seq++, 5001, 0x100000 + 64 * 5);     /* exactly LT_ADDR_HIST back */
+    ck_assert_uint_eq(m.e.buf[at], LT_REC_FREE_BACK);
+    at = m.e.len;
+    m_freerec(&m, seq++, 5002, 0x100000 + 64 * (LT_ADDR_HIST + 4));
+    ck_assert_uint_eq(m.e.buf[at], LT_REC_FREE_BACK);
+    check_decodes_to(m.e.buf, m.e.len, &m);
+    m_free(&m);
+}
+END_TEST
+
+START_TEST(test_back_reference_out_of_range_is_corrupt)
+{
+    lt_err_t err;
+    size_t n;
+    for (int realloc_ = 0; realloc_ < 2; realloc_++) {
+        for (uint64_t back = 0; back <= 2; back++) {
+            ut_buf_t b = { 0 };
+            ut_buf_u8(&b, LT_REC_SEGMENT); ut_buf_varint(&b, 1);
+            ut_buf_u8(&b, LT_REC_ALLOC); ut_buf_varint(&b, 0); ut_buf_varint(&b, 0); ut_buf_varint(&b, 0x5000);
+            ut_buf_varint(&b, 8); ut_buf_varint(&b, 0); ut_buf_u8(&b, 0);
+            size_t off = b.len;
+            if (realloc_) {
+                ut_buf_u8(&b, LT_REC_REALLOC_BACK);
+                ut_buf_varint(&b, 1); ut_buf_varint(&b, 1); ut_buf_varint(&b, 0); ut_buf_varint(&b, back);
+                ut_buf_varint(&b, 0); ut_buf_varint(&b, 16); ut_buf_varint(&b, 0);
+            } else {
+                ut_buf_u8(&b, LT_REC_FREE_BACK);
+                ut_buf_varint(&b, 1); ut_buf_varint(&b, 0); ut_buf_varint(&b, back);
+            }
+            int rc = decode_bytes(b.p, b.len, &n, &err);
+            if (back == 1) {
+                ck_assert_int_eq(rc, 0);
+                ck_assert_uint_eq(n, 2);
+            } else {
+                ck_assert_int_eq(rc, -LT_E_CORRUPT);
+                ck_assert_uint_eq(n, 1);
+                ck_assert_int_eq(err.offset, (long long)off);
+                ck_assert_msg(strstr(err.msg, "back") != NULL, "message: %s", err.msg);
+            }
+            ut_buf_free(&b);
+        }
+    }
+}
+END_TEST
+
+START_TEST(test_timestamps_rounded_to_the_quantum)
+{
+    lt_enc_t e;
+    ut_enc_init(&e);
+    e.ts_quantum = 10000;
+    lt_enc_segment(&e, 1);
+    uint64_t w[UT_RING_MAX_WORDS];
+    ut_ring_alloc(w, 0, 123456, 0x5000, 8, 0, LT_FN_MALLOC);
+    lt_enc_ring_record(&e, w);
+    ut_ring_free(w, 1, 129999, 0x5000);
+    lt_enc_ring_record(&e, w);
+    ut_ring_free(w, 2, 130000, 0x6000);
+    lt_enc_ring_record(&e, w);
+    lt_payload_t pl;
+    lt_rec_t r;
+    lt_err_t err = { 0 };
+    lt_payload_init(&pl, e.buf, e.len);
+    static const uint64_t want[] = { 120000, 120000, 130000 };
+    for (int i = 0; i < 3; i++) {
+        ck_assert_int_eq(lt_payload_next(&pl, &r, &err), 1);
+        ck_assert_uint_eq(r.ts, want[i]);
+    }
+    ck_assert_int_eq(lt_payload_next(&pl, &r, &err), 0);
+    ut_enc_free(&e);
+}
+END_TEST
+
 START_TEST(test_roundtrip_random_records)
 {
     model_t m;
@@ -927,7 +1045,7 @@ START_TEST(test_event_record_outside_segment_is_corrupt)
         ck_assert_msg(err.offset == 4, "tag 0x%02x: error at %lld, want 4", tags[i], (long long)err.offset);
     }
     /* unknown event tags (below 0x80) are corrupt, inside a segment too */
-    static const unsigned bad[] = { 0x00, 0x06, 0x42, 0x7f };
+    static const unsigned bad[] = { 0x00, 0x08, 0x42, 0x7f };
     for (size_t i = 0; i < 4; i++) {
         unsigned char b[] = { LT_REC_SEGMENT, 3, (unsigned char)bad[i], 0, 0, 0 };
         ck_assert_int_eq(decode_bytes(b, sizeof b, &n, &err), -LT_E_CORRUPT);
@@ -1370,6 +1488,9 @@ Suite *format_suite(void)
     tcase_add_test(tc, test_timestamp_going_back_is_clamped);
     tcase_add_test(tc, test_tsc_timestamps_converted_to_ns);
     tcase_add_test(tc, test_roundtrip_random_records);
+    tcase_add_test(tc, test_free_and_realloc_refer_back_to_recent_allocations);
+    tcase_add_test(tc, test_back_reference_out_of_range_is_corrupt);
+    tcase_add_test(tc, test_timestamps_rounded_to_the_quantum);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("decoder_robustness");
