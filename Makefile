@@ -200,10 +200,12 @@ test: all unit sanitize programs
 	$(MAKE) --no-print-directory asan-e2e
 	$(MAKE) --no-print-directory fuzz-check
 
-# The long versions (not in CI): redis-server under redis-benchmark 2 x 60 s,
-# the 2-thread storm 1,000 times.
+# The long runs, not in CI: redis-server under redis-benchmark 2 x 60 s, the
+# 2-thread storm 1,000 times, then the flight recorder's 10-minute soak
+# (SOAK_SECONDS, SOAK_MAX_SIZE... in tests/soak/ring.sh).
 soak: all
 	tests/run_matrix.sh --soak $(LIB) $(CLI)
+	tests/soak/ring.sh $(LIB) $(CLI)
 
 bench: all
 	tests/bench/bench.sh

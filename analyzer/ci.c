@@ -160,6 +160,10 @@ typedef struct ci_proc {
     uint64_t sample_rate;          /* LEAKTRACE_SAMPLE: its figures are estimates; 0 = exact */
     char end_text[128];
     double duration_s;
+    int wrapped;                   /* a ring whose oldest data was overwritten */
+    double window_start_s;
+    uint64_t damaged;              /* damaged chunks skipped */
+    char *window_text;             /* lt_output_window_text / damage, or NULL */
     int excluded, empty;
     int error_code;                /* LT_E_* when the trace could not be analysed */
     char *error;
@@ -198,6 +202,7 @@ static void proc_free(ci_proc_t *p)
     for (size_t i = 0; i < p->argc; i++) free(p->argv[i]);
     free(p->argv);
     free(p->error);
+    free(p->window_text);
     for (size_t i = 0; i < p->nf; i++) {
         frames_free(p->f[i].frames, p->f[i].nframes);
         free(p->f[i].start_function);
@@ -589,6 +594,19 @@ static int analyze_one(const char *path, const lt_ci_opts_t *o, ci_proc_t *p, lt
         return 0;
     }
     if (copy_process(p, rp) < 0) goto oom;
+    char wtext[1024], wline[1200];
+    p->wrapped = rp->wrapped;
+    p->window_start_s = rp->from_checkpoint ? rp->window_ts / 1e9 : 0;
+    p->damaged = rp->damaged;
+    if (lt_output_window_text(rp, wtext, sizeof wtext) && !(p->window_text = strdup(wtext))) goto oom;
+    if (o->warn && lt_output_window_text(rp, wtext, sizeof wtext)) {
+        snprintf(wline, sizeof wline, "%s: %s", path, wtext);
+        o->warn(o->warn_ctx, wline);
+    }
+    if (o->warn && lt_output_damage_text(rp, wtext, sizeof wtext)) {
+        snprintf(wline, sizeof wline, "%s: %s", path, wtext);
+        o->warn(o->warn_ctx, wline);
+    }
     p->complete = rp->complete;
     p->cut_short = rp->cut_short;
     p->end_how = rp->end_how;
@@ -1195,6 +1213,12 @@ static void proc_json(lt_json_t *j, const ci_proc_t *p)
     }
     lt_json_str(j, "end_text", p->end_text);
     lt_json_f64(j, "duration_s", p->duration_s);
+    lt_json_begin_obj(j, "trace_window");
+    lt_json_bool(j, "wrapped", p->wrapped);
+    lt_json_f64(j, "start_s", p->window_start_s);
+    lt_json_str(j, "text", p->window_text);
+    lt_json_u64(j, "damaged_chunks", p->damaged);
+    lt_json_end_obj(j);
     lt_json_bool(j, "leaks_checked", p->leaks_checked);
     lt_json_begin_obj(j, "totals");
     lt_json_u64(j, "allocations", p->tot.allocations);

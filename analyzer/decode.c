@@ -121,20 +121,152 @@ int lt_payload_next(lt_payload_t *pl, lt_rec_t *r, lt_err_t *err)
     }
 }
 
+/* ---- chunk order ------------------------------------------------------------------ */
+
+static int by_index(const void *x, const void *y)
+{
+    const lt_chunk_ent_t *a = x, *b = y;
+    if (a->index != b->index) return (a->index > b->index) - (a->index < b->index);
+    return (a->off > b->off) - (a->off < b->off);
+}
+
+size_t lt_ring_plan(lt_chunk_ent_t *v, size_t n, lt_ring_plan_t *plan)
+{
+    memset(plan, 0, sizeof *plan);
+    if (n == 0) return 0;
+    qsort(v, n, sizeof *v, by_index);
+    size_t w = 0;
+    for (size_t i = 0; i < n; i++)
+        if (w == 0 || v[i].index != v[w - 1].index) v[w++] = v[i];
+    n = w;
+    if (v[0].index != 0) {
+        plan->wrapped = 1;
+        plan->no_checkpoint = 1;
+        /* The oldest checkpoint whose chunks (consecutive indexes, FIRST to
+         * LAST, none cut short) all survive. */
+        for (size_t i = 0; i < n && plan->no_checkpoint; i++) {
+            if (!(v[i].flags & LT_CHUNK_F_CKPT_FIRST)) continue;
+            for (size_t j = i; j < n; j++) {
+                if (v[j].cut || v[j].index != v[i].index + (uint32_t)(j - i)) break;
+                if (j > i && (v[j].flags & LT_CHUNK_F_CKPT_FIRST)) break;
+                if (v[j].flags & LT_CHUNK_F_CKPT_LAST) {
+                    plan->start = i;
+                    plan->no_checkpoint = 0;
+                    break;
+                }
+            }
+        }
+    }
+    for (size_t i = plan->start + 1; i < n; i++) plan->missing += v[i].index - v[i - 1].index - 1;
+    return n;
+}
+
 /* ---- file ------------------------------------------------------------------------ */
 
 struct lt_trace_file {
     FILE *fp;
-    uint64_t pos, size;
+    uint64_t pos, size, data_start;
     lt_file_info_t info;
     unsigned char *zbuf, *raw;
     size_t zcap, rawcap;
     lt_payload_t pl;
     int64_t chunk_off;
-    uint32_t next_index;
     int have_chunk, done;
     ZSTD_DCtx *dctx;
+    lt_chunk_ent_t *ch;           /* valid chunk headers, sorted by index */
+    size_t nch, cur;              /* cur: next chunk to load */
+    lt_ring_plan_t plan;
+    int leading_reported;         /* chunks before the first one (index > 0, no checkpoint) said */
+    uint64_t chunks_read;
+    size_t hole_said;             /* cur value whose hole before it was reported */
+    uint64_t tail_garbage;        /* bytes from here to the end hold no chunk (0: none) */
 };
+
+const lt_ring_plan_t *lt_file_plan(const lt_trace_file_t *f) { return &f->plan; }
+uint64_t lt_file_chunks_read(const lt_trace_file_t *f) { return f->chunks_read; }
+
+static int read_at(lt_trace_file_t *f, void *buf, size_t n, uint64_t off)
+{
+    if (fseeko(f->fp, (off_t)off, SEEK_SET) != 0) return 0;
+    return (int)(fread(buf, 1, n, f->fp) == n);
+}
+
+/* A chunk header at h is plausible: magic, check, sizes. */
+static int hdr_ok(const unsigned char *h)
+{
+    if (lt_get_u32(h) != LT_CHUNK_MAGIC || lt_get_u32(h + 20) != lt_fnv1a32(h, 20)) return 0;
+    return lt_get_u32(h + 8) <= LT_CHUNK_RAW_MAX && lt_get_u32(h + 4) <= ZSTD_compressBound(LT_CHUNK_RAW_MAX);
+}
+
+/* Finds the next offset >= from holding a plausible chunk header, or size. */
+static uint64_t resync(lt_trace_file_t *f, uint64_t from)
+{
+    enum { BLK = 1 << 20 };
+    unsigned char *b = malloc(BLK + LT_CHUNK_HDR_LEN);
+    if (!b) return f->size;
+    uint64_t at = from;
+    while (at + LT_CHUNK_HDR_LEN <= f->size) {
+        size_t want = (size_t)(f->size - at < BLK + LT_CHUNK_HDR_LEN ? f->size - at : BLK + LT_CHUNK_HDR_LEN);
+        if (fseeko(f->fp, (off_t)at, SEEK_SET) != 0) break;
+        size_t got = fread(b, 1, want, f->fp);
+        if (got < LT_CHUNK_HDR_LEN) break;
+        for (size_t i = 0; i + LT_CHUNK_HDR_LEN <= got; i++)
+            if (b[i] == 0x4c && b[i + 1] == 0x54 && b[i + 2] == 0x43 && b[i + 3] == 0x4b && hdr_ok(b + i)) {
+                free(b);
+                return at + i;
+            }
+        at += got - LT_CHUNK_HDR_LEN + 1;
+    }
+    free(b);
+    return f->size;
+}
+
+/* Finds every chunk header in the file. */
+static int scan_chunks(lt_trace_file_t *f, lt_err_t *err)
+{
+    size_t cap = 0;
+    uint64_t pos = f->data_start;
+    while (pos < f->size) {
+        unsigned char h[LT_CHUNK_HDR_LEN];
+        lt_chunk_ent_t e = { 0 };
+        e.off = pos;
+        if (f->size - pos < LT_CHUNK_HDR_LEN) {
+            /* A header cut by the end of the file: the newest chunk. */
+            e.cut = 1;
+            e.index = UINT32_MAX;
+        } else if (read_at(f, h, sizeof h, pos) && hdr_ok(h)) {
+            e.zlen = lt_get_u32(h + 4);
+            e.rlen = lt_get_u32(h + 8);
+            e.index = lt_get_u32(h + 12);
+            e.flags = lt_get_u32(h + 16);
+            e.cut = pos + LT_CHUNK_HDR_LEN + e.zlen > f->size;
+        } else {
+            uint64_t from = pos;
+            pos = resync(f, pos + 1);
+            if (pos >= f->size) f->tail_garbage = from;
+            continue;
+        }
+        if (f->nch == cap) {
+            size_t nc = cap ? cap * 2 : 256;
+            lt_chunk_ent_t *n = realloc(f->ch, nc * sizeof *n);
+            if (!n) LT_RETURN_ERROR(err, LT_E_NOMEM, -1, "out of memory for the chunk index");
+            f->ch = n;
+            cap = nc;
+        }
+        f->ch[f->nch++] = e;
+        if (e.cut) break;
+        pos += LT_CHUNK_HDR_LEN + e.zlen;
+    }
+    /* A cut header has no index: it is the newest chunk, after all others. */
+    if (f->nch && f->ch[f->nch - 1].index == UINT32_MAX) {
+        uint32_t mx = 0;
+        for (size_t i = 0; i + 1 < f->nch; i++) if (f->ch[i].index >= mx) mx = f->ch[i].index + 1;
+        f->ch[f->nch - 1].index = mx;
+    }
+    f->nch = lt_ring_plan(f->ch, f->nch, &f->plan);
+    f->cur = f->plan.start;
+    return 0;
+}
 
 int lt_file_open(const char *path, lt_trace_file_t **out, lt_err_t *err)
 {
@@ -178,12 +310,13 @@ int lt_file_open(const char *path, lt_trace_file_t **out, lt_err_t *err)
     text[tl] = '\0';
     f->fp = fp;
     f->size = (uint64_t)st.st_size;
-    f->pos = LT_FILE_FIXED_LEN + tl;
+    f->pos = f->data_start = LT_FILE_FIXED_LEN + tl;
     f->info.major = major;
     f->info.minor = minor;
     f->info.header_text = text;
     f->dctx = ZSTD_createDCtx();
     if (!f->dctx) { lt_file_close(f); LT_RETURN_ERROR(err, LT_E_NOMEM, -1, "out of memory"); }
+    if (scan_chunks(f, err) < 0) { lt_file_close(f); return -err->code; }
     *out = f;
     return 0;
 }
@@ -202,59 +335,84 @@ static int grow(unsigned char **buf, size_t *cap, size_t need)
     return 0;
 }
 
-/* Loads the next chunk. 1: loaded; 0: clean end; 2: cut short; <0 error. */
+/* Loads the next chunk. 1: loaded; 0: clean end; 2: cut short; <0 error
+ * (the chunk is skipped: the next call tries the one after). */
 static int load_chunk(lt_trace_file_t *f, lt_err_t *err)
 {
-    unsigned char h[LT_CHUNK_HDR_LEN];
-    int64_t off = (int64_t)f->pos;
-    size_t n = fread(h, 1, sizeof h, f->fp);
-    if (n == 0) return 0;
-    if (n < sizeof h) {
-        LT_ERR_SET(err, LT_E_CORRUPT, off, "the trace ends inside the header of chunk %u at byte %lld", f->next_index, (long long)off);
+    if (!f->leading_reported) {
+        f->leading_reported = 1;
+        if (f->plan.no_checkpoint && f->nch)
+            LT_RETURN_ERROR(err, LT_E_CORRUPT, (int64_t)f->data_start,
+                            "chunks 0 to %u are missing or damaged, and no complete checkpoint survives: the heap state "
+                            "before chunk %u is unknown", f->ch[0].index - 1, f->ch[0].index);
+        if (!f->nch && f->size > f->data_start)
+            LT_RETURN_ERROR(err, LT_E_CORRUPT, (int64_t)f->data_start, "no readable chunk in bytes %llu to %llu",
+                            (unsigned long long)f->data_start, (unsigned long long)f->size);
+    }
+    if (f->cur >= f->nch) {
+        uint64_t g = f->tail_garbage;
+        f->tail_garbage = 0;
+        if (g && f->nch) {
+            /* In a wrapped ring the bytes after the newest chunk are what
+             * is left of an overwritten one: expected. */
+            const lt_chunk_ent_t *n = &f->ch[f->nch - 1];
+            if (f->plan.wrapped && n->off + LT_CHUNK_HDR_LEN + n->zlen == g) return 0;
+            LT_RETURN_ERROR(err, LT_E_CORRUPT, (int64_t)g, "bytes %llu to %llu, after the last good chunk, are damaged: "
+                            "the end of the trace is lost", (unsigned long long)g, (unsigned long long)f->size);
+        }
+        return 0;
+    }
+    lt_chunk_ent_t *c = &f->ch[f->cur++];
+    int newest = f->cur == f->nch;
+    int64_t off = (int64_t)c->off;
+    f->pos = c->off;
+    if (f->cur > f->plan.start + 1 && c->index != c[-1].index + 1 && f->hole_said != f->cur) {
+        /* Report the hole once; this chunk is loaded by the next call. */
+        const lt_chunk_ent_t *p = &c[-1];
+        uint32_t lo = p->index + 1, hi = c->index - 1;
+        f->hole_said = f->cur--;
+        int64_t at = (int64_t)(p->off + LT_CHUNK_HDR_LEN + p->zlen);
+        if (lo == hi) LT_RETURN_ERROR(err, LT_E_CORRUPT, at, "chunk %u (at byte %lld) is missing or damaged", lo, (long long)at);
+        LT_RETURN_ERROR(err, LT_E_CORRUPT, at, "chunks %u to %u (from byte %lld) are missing or damaged", lo, hi, (long long)at);
+    }
+    if (c->cut) {
+        LT_ERR_SET(err, LT_E_CORRUPT, off, "the trace ends inside chunk %u at byte %lld (it was being written)", c->index, (long long)off);
         return 2;
     }
-    uint32_t magic = lt_get_u32(h), zlen = lt_get_u32(h + 4), rlen = lt_get_u32(h + 8);
-    uint32_t index = lt_get_u32(h + 12), check = lt_get_u32(h + 20);
-    if (magic != LT_CHUNK_MAGIC || check != lt_fnv1a32(h, 20))
-        LT_RETURN_ERROR(err, LT_E_CORRUPT, off, "chunk %u at byte %lld is damaged (bad %s)", f->next_index, (long long)off,
-                        magic != LT_CHUNK_MAGIC ? "magic" : "header checksum");
-    if (rlen > LT_CHUNK_RAW_MAX || zlen > ZSTD_compressBound(LT_CHUNK_RAW_MAX))
-        LT_RETURN_ERROR(err, LT_E_CORRUPT, off, "chunk %u at byte %lld declares implausible sizes (%u/%u bytes)", index, (long long)off, zlen, rlen);
-    /* A chunk longer than what the file has left is cut short: say so
-     * before allocating for it (a damaged length must not cost memory). */
-    struct stat st;
-    if (f->size >= f->pos + LT_CHUNK_HDR_LEN && zlen > f->size - f->pos - LT_CHUNK_HDR_LEN &&
-        fstat(fileno(f->fp), &st) == 0 && S_ISREG(st.st_mode))
-        f->size = (uint64_t)st.st_size;   /* a trace still being written grows */
-    if (f->size >= f->pos + LT_CHUNK_HDR_LEN && zlen > f->size - f->pos - LT_CHUNK_HDR_LEN) {
-        f->pos = f->size;
-        LT_ERR_SET(err, LT_E_CORRUPT, off, "the trace ends inside chunk %u (byte %lld: %llu of %u bytes present)", index,
-                   (long long)off, (unsigned long long)(f->size - (uint64_t)off - LT_CHUNK_HDR_LEN), zlen);
-        return 2;
+    /* zlen fits in the file (scan_chunks), so this allocation is bounded
+     * by the input; the buffer for the decompressed bytes comes once the
+     * frame's own size agrees with the header's. */
+    if (grow(&f->zbuf, &f->zcap, (size_t)c->zlen + LT_CHUNK_HDR_LEN))
+        LT_RETURN_ERROR(err, LT_E_NOMEM, off, "out of memory for chunk %u", c->index);
+    /* Header and payload in one read: a chunk overwritten since the scan
+     * (a ring still being written) shows as a changed header. */
+    if (!read_at(f, f->zbuf, LT_CHUNK_HDR_LEN + c->zlen, c->off) || !hdr_ok(f->zbuf) ||
+        lt_get_u32(f->zbuf + 12) != c->index) {
+        if (newest) {
+            LT_ERR_SET(err, LT_E_CORRUPT, off, "the newest chunk %u at byte %lld is incomplete (being written)", c->index, (long long)off);
+            return 2;
+        }
+        LT_RETURN_ERROR(err, LT_E_CORRUPT, off, "chunk %u at byte %lld was overwritten or truncated while being read", c->index, (long long)off);
     }
-    if (grow(&f->zbuf, &f->zcap, zlen ? zlen : 1))
-        LT_RETURN_ERROR(err, LT_E_NOMEM, off, "out of memory for chunk %u", index);
-    size_t got = fread(f->zbuf, 1, zlen, f->fp);
-    f->pos += LT_CHUNK_HDR_LEN + got;
-    if (got < zlen) {
-        LT_ERR_SET(err, LT_E_CORRUPT, off, "the trace ends inside chunk %u (byte %lld: %zu of %u bytes present)", index, (long long)off, got, zlen);
-        return 2;
-    }
-    /* The decompressed size is checked against the frame's own declaration
-     * (the tracer always writes one) before the buffer for it is allocated. */
-    unsigned long long fcs = ZSTD_getFrameContentSize(f->zbuf, zlen);
-    if (fcs != ZSTD_CONTENTSIZE_UNKNOWN && fcs != ZSTD_CONTENTSIZE_ERROR && fcs != rlen)
+    f->pos = c->off + LT_CHUNK_HDR_LEN + c->zlen;
+    unsigned long long fcs = ZSTD_getFrameContentSize(f->zbuf + LT_CHUNK_HDR_LEN, c->zlen);
+    if (fcs != ZSTD_CONTENTSIZE_UNKNOWN && fcs != ZSTD_CONTENTSIZE_ERROR && fcs != c->rlen)
         LT_RETURN_ERROR(err, LT_E_CORRUPT, off, "chunk %u at byte %lld does not decompress: its frame holds %llu bytes, "
-                        "the chunk header says %u", index, (long long)off, fcs, rlen);
-    if (grow(&f->raw, &f->rawcap, rlen ? rlen : 1))
-        LT_RETURN_ERROR(err, LT_E_NOMEM, off, "out of memory for chunk %u", index);
-    size_t d = ZSTD_decompressDCtx(f->dctx, f->raw, rlen, f->zbuf, zlen);
-    if (ZSTD_isError(d) || d != rlen)
-        LT_RETURN_ERROR(err, LT_E_CORRUPT, off, "chunk %u at byte %lld does not decompress: %s", index, (long long)off,
+                        "the chunk header says %u", c->index, (long long)off, fcs, c->rlen);
+    if (grow(&f->raw, &f->rawcap, c->rlen ? c->rlen : 1))
+        LT_RETURN_ERROR(err, LT_E_NOMEM, off, "out of memory for chunk %u", c->index);
+    size_t d = ZSTD_decompressDCtx(f->dctx, f->raw, c->rlen, f->zbuf + LT_CHUNK_HDR_LEN, c->zlen);
+    if (ZSTD_isError(d) || d != c->rlen) {
+        if (newest && !(c->flags & LT_CHUNK_F_FINAL) && f->plan.wrapped) {
+            LT_ERR_SET(err, LT_E_CORRUPT, off, "the newest chunk %u at byte %lld is incomplete (being written)", c->index, (long long)off);
+            return 2;
+        }
+        LT_RETURN_ERROR(err, LT_E_CORRUPT, off, "chunk %u at byte %lld does not decompress: %s", c->index, (long long)off,
                         ZSTD_isError(d) ? ZSTD_getErrorName(d) : "size differs from the header");
-    lt_payload_init(&f->pl, f->raw, rlen);
+    }
+    lt_payload_init(&f->pl, f->raw, c->rlen);
     f->chunk_off = off;
-    f->next_index = index + 1;
+    f->chunks_read++;
     return 1;
 }
 
@@ -270,12 +428,14 @@ int lt_file_next(lt_trace_file_t *f, lt_rec_t *r, lt_err_t *err)
                 char msg[sizeof err->msg];
                 snprintf(msg, sizeof msg, "chunk at byte %lld: %s", (long long)f->chunk_off, err->msg);
                 LT_ERR_SET(err, LT_E_CORRUPT, f->chunk_off, "%s (decompressed offset %lld)", msg, (long long)in);
+                f->have_chunk = 0;
                 return rc;
             }
             f->have_chunk = 0;
         }
         int rc = load_chunk(f, err);
         if (rc == 1) { f->have_chunk = 1; continue; }
+        if (rc == -LT_E_CORRUPT) return rc;   /* skipped: the caller may go on */
         f->done = 1;
         return rc;
     }
@@ -288,6 +448,7 @@ void lt_file_close(lt_trace_file_t *f)
     ZSTD_freeDCtx(f->dctx);
     free(f->zbuf);
     free(f->raw);
+    free(f->ch);
     free(f->info.header_text);
     free(f);
 }

@@ -43,6 +43,30 @@ void lt_payload_init(lt_payload_t *pl, const unsigned char *buf, size_t len);
  * (err->offset = position inside the payload). */
 int lt_payload_next(lt_payload_t *pl, lt_rec_t *r, lt_err_t *err);
 
+/* ---- chunk order and the retained window (pure; unit tested) ----
+ * A trace file is a header and chunks. A flight-recorder ring
+ * (LEAKTRACE_MAX_SIZE, docs/ring.md) overwrites its oldest chunks, so file
+ * order is not write order: the reader finds every chunk with a valid
+ * header, orders them by index and starts at the oldest checkpoint whose
+ * chunks all survive (or at chunk 0 when it is still there). */
+typedef struct lt_chunk_ent {
+    uint64_t off;          /* file offset of the chunk header */
+    uint32_t zlen, rlen, index, flags;
+    int cut;               /* the file ends inside it */
+} lt_chunk_ent_t;
+
+typedef struct lt_ring_plan {
+    size_t start;          /* first chunk to read (position in the sorted array) */
+    int wrapped;           /* chunk 0 is gone: the oldest data was overwritten */
+    int no_checkpoint;     /* wrapped, and no complete checkpoint survives: the
+                              heap state before the first chunk is unknown */
+    uint64_t missing;      /* chunk indexes missing after start (damaged/lost) */
+} lt_ring_plan_t;
+
+/* Sorts v[0..n) by chunk index, drops duplicate indexes (keeps the first
+ * in file order), fills *plan. Returns the new count. Pure. */
+size_t lt_ring_plan(lt_chunk_ent_t *v, size_t n, lt_ring_plan_t *plan);
+
 /* ---- file level ---- */
 typedef struct lt_trace_file lt_trace_file_t;
 
@@ -56,10 +80,19 @@ typedef struct lt_file_info {
  * damaged or truncated). */
 int lt_file_open(const char *path, lt_trace_file_t **out, lt_err_t *err);
 const lt_file_info_t *lt_file_info(const lt_trace_file_t *f);
-/* Next record of the whole file. Returns 1 with *r, 0 at a clean end of
- * file, 2 when the file ends inside a chunk (cut short: *err describes it,
- * nothing more follows), or a negative error (corrupt chunk). */
+/* Next record of the whole file, in write order from the start of the
+ * retained window (lt_file_plan). Returns 1 with *r, 0 at a clean end of
+ * file, 2 when the newest chunk is incomplete (the file ends inside it, or
+ * it is being written: cut short, *err describes it, nothing more follows),
+ * or a negative error. -LT_E_CORRUPT names a damaged chunk or missing
+ * chunks (err->offset: where); the rest of that chunk is lost but calling
+ * lt_file_next again goes on with the next good chunk. Other errors
+ * (LT_E_NOMEM) are final. */
 int lt_file_next(lt_trace_file_t *f, lt_rec_t *r, lt_err_t *err);
+/* The window found when the file was opened. */
+const lt_ring_plan_t *lt_file_plan(const lt_trace_file_t *f);
+/* Chunks read without error so far. */
+uint64_t lt_file_chunks_read(const lt_trace_file_t *f);
 /* Bytes of the file consumed so far and its size (for progress). */
 uint64_t lt_file_pos(const lt_trace_file_t *f);
 uint64_t lt_file_size(const lt_trace_file_t *f);

@@ -103,24 +103,25 @@ int lt_growth_build(const lt_replay_t *rp, lt_symbolizer_t *sym, const lt_growth
     if (!g || !se) { free(g); LT_RETURN_ERROR(err, LT_E_NOMEM, -1, "out of memory"); }
     g->nslices = se->nslices;
     g->slice_ns = se->slice_ns;
+    g->origin_ns = se->origin_ns;
     g->supp = o->supp;
-    double w = (double)se->slice_ns / 1e9;
+    double w = (double)se->slice_ns / 1e9, org = (double)se->origin_ns / 1e9;
     /* The window, in slices: those whose end lies in [from, to]. */
     size_t first = 0, last = g->nslices ? g->nslices - 1 : 0;
     if (o->window_from > 0) {
-        double f = o->window_from / w - 1;
+        double f = (o->window_from - org) / w - 1;
         first = f <= 0 ? 0 : (size_t)ceil(f);
     }
     if (o->window_to >= 0) {
-        double l = o->window_to / w - 1;
+        double l = (o->window_to - org) / w - 1;
         last = l < 0 ? 0 : (size_t)floor(l);
         if (last >= g->nslices) last = g->nslices ? g->nslices - 1 : 0;
     }
     if (g->nslices == 0 || first > last) {
-        double len = (double)g->nslices * w;
+        double len = org + (double)g->nslices * w;
         free(g);
-        LT_RETURN_ERROR(err, LT_E_USAGE, -1, "the window %.3f..%.3f s holds no part of the run (it lasts %.3f s)",
-                        o->window_from, o->window_to, len);
+        LT_RETURN_ERROR(err, LT_E_USAGE, -1, "the window %.3f..%.3f s holds no part of the %s (%.3f..%.3f s)",
+                        o->window_from, o->window_to, org > 0 ? "trace's window" : "run", org, len);
     }
     g->first = first;
     g->last = last;

@@ -48,6 +48,7 @@ typedef struct lt_growth {
     uint64_t **bseries;             /* per site: live blocks */
     size_t nslices;
     uint64_t slice_ns;
+    uint64_t origin_ns;            /* time of slice 0's start (a ring's window; else 0) */
     size_t first, last;             /* the window: slices first..last */
     double duration;                /* seconds covered by the window */
     lt_suspect_t *suspects;         /* highest rate first */

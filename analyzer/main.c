@@ -328,7 +328,13 @@ static int cmd_events(int argc, char **argv)
     if (lt_file_open(argv[1], &f, &err) < 0) return fail(&err);
     lt_rec_t r;
     int rc;
-    while ((rc = lt_file_next(f, &r, &err)) == 1) {
+    for (;;) {
+        rc = lt_file_next(f, &r, &err);
+        if (rc == -LT_E_CORRUPT) {   /* a damaged chunk: skipped, say so, go on */
+            fprintf(stderr, "%s: warning: %s: skipped\n", prog, err.msg);
+            continue;
+        }
+        if (rc != 1) break;
         switch (r.type) {
         case LT_REC_ALLOC:
             printf("alloc seq=%llu tid=%u ts=%llu addr=0x%llx size=%llu stack=%u fn=%u\n", (unsigned long long)r.seq, r.tid,
@@ -1013,7 +1019,7 @@ static int growth_follow(const char *path, uint64_t res_ns, const lt_growth_opts
         lt_symbolizer_t *sym = lt_sym_open(rp->mods, rp->nmods, symflags, NULL, NULL);
         lt_growth_t *g = NULL;
         if (sym && rp->series->nslices && lt_growth_build(rp, sym, go, &g, &err) == 0) {
-            double at = (double)rp->series->nslices * (double)rp->series->slice_ns / 1e9;
+            double at = (double)(rp->series->origin_ns + rp->series->nslices * rp->series->slice_ns) / 1e9;
             for (size_t i = 0; i < g->nsuspects; i++) {
                 const lt_psite_t *site = &g->prof->sites[g->suspects[i].site];
                 char *key = lt_diff_site_key(g->prof, site);

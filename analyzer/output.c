@@ -5,6 +5,7 @@
 #include <inttypes.h>
 #include <signal.h>
 #include <string.h>
+#include <time.h>
 
 #include "../common/lt_format.h"
 #include "json.h"
@@ -53,6 +54,80 @@ const char *lt_output_end_text(const lt_replay_t *rp, char *buf, size_t n)
         }
     }
     return buf;
+}
+
+static uint64_t run_end_ts(const lt_replay_t *rp)
+{
+    return rp->complete && rp->end_ts > rp->last_ts ? rp->end_ts : rp->last_ts;
+}
+
+/* Wall-clock HH:MM:SS (local time) of ns since the tracer started, or
+ * "+12.345 s" when the start time is unknown. */
+static const char *clock_text(const lt_replay_t *rp, uint64_t ts, char *buf, size_t n)
+{
+    if (rp->proc.start_realtime_ns <= 0) {
+        snprintf(buf, n, "+%.3f s", ts / 1e9);
+        return buf;
+    }
+    time_t t = (time_t)((rp->proc.start_realtime_ns + (long long)ts) / 1000000000LL);
+    struct tm tm;
+    if (!localtime_r(&t, &tm) || !strftime(buf, n, "%H:%M:%S", &tm)) snprintf(buf, n, "+%.3f s", ts / 1e9);
+    return buf;
+}
+
+static const char *span_text(uint64_t ns, char *buf, size_t n)
+{
+    double s = ns / 1e9;
+    if (s >= 3600) snprintf(buf, n, "%.1f h", s / 3600);
+    else if (s >= 60) snprintf(buf, n, "%.1f min", s / 60);
+    else snprintf(buf, n, "%.1f s", s);
+    return buf;
+}
+
+const char *lt_output_window_text(const lt_replay_t *rp, char *buf, size_t n)
+{
+    if (!rp->wrapped) return NULL;
+    char a[32], b[32], c[32], d[32], e[32];
+    uint64_t end = run_end_ts(rp);
+    if (!rp->from_checkpoint) {
+        snprintf(buf, n, "the oldest events were overwritten and no complete checkpoint survives: the trace covers the "
+                         "end of a %s run, and blocks allocated before it are unknown", span_text(end, c, sizeof c));
+        return buf;
+    }
+    snprintf(buf, n, "trace covers %s-%s of a %s run; earlier events were overwritten (%s blocks, %s, allocated before "
+                     "the window are known from the checkpoint)",
+             clock_text(rp, rp->window_ts, a, sizeof a), clock_text(rp, end, b, sizeof b), span_text(end, c, sizeof c),
+             lt_output_num(rp->ckpt_blocks, d, sizeof d), lt_output_human((double)rp->ckpt_bytes, e, sizeof e));
+    return buf;
+}
+
+const char *lt_output_damage_text(const lt_replay_t *rp, char *buf, size_t n)
+{
+    if (!rp->damaged) return NULL;
+    snprintf(buf, n, "%llu damaged chunk%s skipped: data was lost, figures may miss events (first: %s)",
+             (unsigned long long)rp->damaged, rp->damaged == 1 ? " was" : "s were", rp->damaged_msg);
+    return buf;
+}
+
+void lt_output_window_json(lt_json_t *j, const lt_replay_t *rp)
+{
+    char a[32];
+    uint64_t end = run_end_ts(rp);
+    lt_json_begin_obj(j, "trace_window");
+    lt_json_bool(j, "wrapped", rp->wrapped);
+    lt_json_bool(j, "from_checkpoint", rp->from_checkpoint);
+    lt_json_f64(j, "start_s", rp->from_checkpoint ? rp->window_ts / 1e9 : 0.0);
+    lt_json_f64(j, "end_s", end / 1e9);
+    lt_json_f64(j, "run_s", end / 1e9);
+    lt_json_str(j, "start_time", clock_text(rp, rp->from_checkpoint ? rp->window_ts : 0, a, sizeof a));
+    lt_json_str(j, "end_time", clock_text(rp, end, a, sizeof a));
+    lt_json_u64(j, "blocks_before_window", rp->ckpt_blocks);
+    lt_json_u64(j, "bytes_before_window", rp->ckpt_bytes);
+    lt_json_u64(j, "max_size", rp->ring_max_size);
+    lt_json_u64(j, "damaged_chunks", rp->damaged);
+    if (rp->damaged) lt_json_str(j, "damage", rp->damaged_msg);
+    else lt_json_null(j, "damage");
+    lt_json_end_obj(j);
 }
 
 static const char *base_name(const char *p)
@@ -163,6 +238,9 @@ void lt_output_report_text(FILE *out, const lt_report_t *r, const lt_text_opts_t
     fprintf(out, "heap: %s allocations, %s frees, %s bytes allocated, peak %s live\n",
             lt_output_num(rp->tot.allocations, a, sizeof a), lt_output_num(rp->tot.frees, b, sizeof b),
             lt_output_num(rp->tot.bytes_allocated, c, sizeof c), human(rp->tot.peak_bytes, d, sizeof d));
+    char wtext[1024];
+    if (lt_output_window_text(rp, wtext, sizeof wtext)) fprintf(out, "window: %s\n", wtext);
+    if (lt_output_damage_text(rp, wtext, sizeof wtext)) fprintf(out, "WARNING: %s\n", wtext);
     if (!rp->complete)
         fprintf(out, "WARNING: incomplete trace (%s): figures cover what was written before the end\n",
                 rp->cut_short ? rp->cut_msg : "the process ended without exit(), e.g. killed or crashed");
@@ -366,6 +444,7 @@ void lt_output_report_json(FILE *out, const lt_report_t *r)
     }
     lt_json_f64(&j, "duration_s", (double)(rp->complete ? rp->end_ts : rp->last_ts) / 1e9);
     lt_json_end_obj(&j);
+    lt_output_window_json(&j, rp);
 
     lt_output_sampling_json(&j, rp->proc.sample_rate);
 

@@ -20,6 +20,17 @@ void lt_output_report_text(FILE *out, const lt_report_t *r, const lt_text_opts_t
 void lt_output_report_json(FILE *out, const lt_report_t *r);
 /* "exit status 3", "killed by signal 11 (SIGSEGV)", ... for the end of a process. */
 const char *lt_output_end_text(const lt_replay_t *rp, char *buf, size_t n);
+/* The window a flight-recorder ring kept (docs/ring.md): "trace covers
+ * 12:00:05-12:42:17 of a 3.0 h run; earlier events were overwritten (...)"
+ * in buf, or NULL when the trace holds the whole run. */
+const char *lt_output_window_text(const lt_replay_t *rp, char *buf, size_t n);
+/* Damaged chunks skipped: "2 damaged chunks were skipped: data was lost
+ * (first: ...)" in buf, or NULL when none were. */
+const char *lt_output_damage_text(const lt_replay_t *rp, char *buf, size_t n);
+/* A "trace_window" member of an open JSON object: wrapped, from_checkpoint,
+ * start_s, end_s, run_s, start/end wall-clock times, blocks and bytes live
+ * from before the window, damaged_chunks and the first damage message. */
+void lt_output_window_json(lt_json_t *j, const lt_replay_t *rp);
 /* 1234567 -> "1,234,567" in buf. */
 const char *lt_output_num(uint64_t v, char *buf, size_t n);
 /* 12345 -> "12.1 KiB" (B, KiB, MiB, GiB; negative values keep their sign). */

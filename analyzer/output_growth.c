@@ -35,7 +35,7 @@ void lt_output_growth_text(FILE *out, const lt_replay_t *rp, const lt_growth_t *
     fprintf(out, "leaktrace growth: %s (pid %lld)\n", rp->proc.exe ? rp->proc.exe : "?", rp->proc.pid);
     lt_output_sample_line(out, rp->proc.sample_rate);
     fprintf(out, "window: %.3f to %.3f s (%.3f s in slices of %.0f ms), %zu sites changed\n",
-            (double)g->first * (double)g->slice_ns / 1e9, (double)(g->last + 1) * (double)g->slice_ns / 1e9, g->duration,
+            (double)(g->origin_ns + g->first * g->slice_ns) / 1e9, (double)(g->origin_ns + (g->last + 1) * g->slice_ns) / 1e9, g->duration,
             (double)g->slice_ns / 1e6, g->sites_considered);
     if (g->suppressed) fprintf(out, "growth suspects suppressed by --suppressions: %zu\n", g->suppressed);
     if (!g->nsuspects) {
@@ -98,9 +98,10 @@ void lt_output_growth_json(FILE *out, const lt_replay_t *rp, const lt_growth_t *
     lt_json_str(&j, "exe", rp->proc.exe);
     lt_json_bool(&j, "complete", rp->complete && !rp->cut_short);
     lt_output_sampling_json(&j, rp->proc.sample_rate);
+    lt_output_window_json(&j, rp);
     lt_json_begin_obj(&j, "window");
-    lt_json_f64(&j, "from_s", (double)g->first * (double)g->slice_ns / 1e9);
-    lt_json_f64(&j, "to_s", (double)(g->last + 1) * (double)g->slice_ns / 1e9);
+    lt_json_f64(&j, "from_s", (double)(g->origin_ns + g->first * g->slice_ns) / 1e9);
+    lt_json_f64(&j, "to_s", (double)(g->origin_ns + (g->last + 1) * g->slice_ns) / 1e9);
     lt_json_f64(&j, "slice_s", (double)g->slice_ns / 1e9);
     lt_json_u64(&j, "sites_changed", g->sites_considered);
     lt_json_end_obj(&j);

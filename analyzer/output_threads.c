@@ -135,6 +135,7 @@ void lt_output_threads_json(FILE *out, const lt_replay_t *rp, const lt_thread_re
     lt_json_str(&j, "exe", rp->proc.exe);
     lt_json_bool(&j, "complete", rp->complete && !rp->cut_short);
     lt_output_sampling_json(&j, rp->proc.sample_rate);
+    lt_output_window_json(&j, rp);
     lt_output_thread_members_json(&j, t, "alerts");
     lt_json_begin_arr(&j, "table");
     for (size_t i = 0; i < rp->nthreads; i++) {

@@ -52,6 +52,11 @@ struct lt_replay_priv {
     int kinds_unsorted;
     lt_mark_hook_fn mark_hook;  /* lt_replay_set_mark_hook */
     void *mark_ctx;
+    /* Flight-recorder checkpoints (docs/ring.md). */
+    int ckpt_state;             /* CK_* */
+    uint64_t ckpt_no, ckpt_live, ckpt_tombs;
+    live_t *tomb;               /* frees whose allocation may still arrive: addr, seq */
+    size_t tombcap, tombcount;
 };
 
 void lt_sample_weight(uint64_t rate, uint64_t size, uint64_t seq, uint64_t *bytes, uint64_t *count)
@@ -82,6 +87,7 @@ static inline void weigh(const lt_replay_t *rp, uint64_t size, uint64_t seq, uin
     }
     lt_sample_weight(rp->proc.sample_rate, size, seq, bytes, count);
 }
+enum { CK_NONE = 0, CK_LOADING, CK_DONE, CK_IGNORING };
 
 /* ---- live set: open addressing, linear probing, backward-shift delete ---- */
 
@@ -134,6 +140,60 @@ static void live_remove(struct lt_replay_priv *p, live_t *e)
         }
     }
     p->livecount--;
+}
+
+/* ---- tombstones (replay from a checkpoint): addr -> seq of its last free ---- */
+
+static live_t *tomb_find(struct lt_replay_priv *p, uint64_t addr)
+{
+    if (!p->tombcap) return NULL;
+    size_t mask = p->tombcap - 1;
+    for (size_t i = live_slot(addr, mask);; i = (i + 1) & mask) {
+        if (p->tomb[i].addr == addr) return &p->tomb[i];
+        if (!p->tomb[i].addr) return NULL;
+    }
+}
+
+static void tomb_put(struct lt_replay_priv *p, uint64_t addr, uint64_t seq)
+{
+    live_t *t = tomb_find(p, addr);
+    if (t) { if (seq > t->seq) t->seq = seq; return; }
+    if ((p->tombcount + 1) * 4 > p->tombcap * 3) {
+        size_t nc = p->tombcap ? p->tombcap * 2 : 1u << 12;
+        live_t *n = calloc(nc, sizeof *n);
+        if (!n) return;
+        for (size_t i = 0; i < p->tombcap; i++) {
+            if (!p->tomb[i].addr) continue;
+            size_t j = live_slot(p->tomb[i].addr, nc - 1);
+            while (n[j].addr) j = (j + 1) & (nc - 1);
+            n[j] = p->tomb[i];
+        }
+        free(p->tomb);
+        p->tomb = n;
+        p->tombcap = nc;
+    }
+    size_t mask = p->tombcap - 1, i = live_slot(addr, mask);
+    while (p->tomb[i].addr) i = (i + 1) & mask;
+    p->tomb[i] = (live_t){ addr, 0, 0, seq, 0 };
+    p->tombcount++;
+}
+
+static void tomb_remove(struct lt_replay_priv *p, live_t *e)
+{
+    /* Same backward-shift deletion as the live set, on the tomb table. */
+    size_t mask = p->tombcap - 1, i = (size_t)(e - p->tomb), j = i;
+    p->tomb[i].addr = 0;
+    for (;;) {
+        j = (j + 1) & mask;
+        if (!p->tomb[j].addr) break;
+        size_t k = live_slot(p->tomb[j].addr, mask);
+        if ((j > i && (k <= i || k > j)) || (j < i && (k <= i && k > j))) {
+            p->tomb[i] = p->tomb[j];
+            p->tomb[j].addr = 0;
+            i = j;
+        }
+    }
+    p->tombcount--;
 }
 
 /* ---- stacks ---- */
@@ -294,6 +354,7 @@ static void series_close(lt_replay_t *rp)
 static void series_advance(lt_replay_t *rp, uint64_t ts)
 {
     lt_series_t *se = rp->series;
+    ts = ts > se->origin_ns ? ts - se->origin_ns : 0;
     while (ts >= (se->nslices + 1) * se->slice_ns) {
         size_t before = se->nslices;
         series_close(rp);
@@ -367,6 +428,90 @@ static void apply(lt_replay_t *rp, const ev_t *e)
     apply_event(rp, e);
 }
 
+/* ---- events of a replay that started from a checkpoint ----
+ * Events numbered below the checkpoint's base that come after it were in
+ * flight when it was taken: they arrive late, after events with higher
+ * numbers. Per address the event with the highest number decides the
+ * state (the allocator orders the events of one address), so: a block
+ * live or a free recorded (tombstone) with a higher number than an event
+ * makes that event part of an earlier life of the address, already over. */
+
+static void live_put(lt_replay_t *rp, uint64_t addr, uint64_t size, uint64_t ts, uint64_t seq, uint32_t stack, int count_alloc)
+{
+    struct lt_replay_priv *p = rp->priv;
+    if ((p->livecount + 1) * 4 > p->livecap * 3 && live_grow(p) < 0) return;
+    size_t mask = p->livecap - 1, i = live_slot(addr, mask);
+    while (p->live[i].addr) i = (i + 1) & mask;
+    p->live[i] = (live_t){ addr, size, ts, seq, stack };
+    p->livecount++;
+    if (rp->series) series_touch(rp, stack);
+    lt_stack_t *s = stack_at(rp, stack);
+    if (count_alloc) {
+        s->st.allocs++;
+        s->st.bytes_alloc += size;
+        rp->tot.allocations++;
+        rp->tot.bytes_allocated += size;
+    }
+    s->st.live_blocks++;
+    s->st.live_bytes += size;
+    rp->tot.live_blocks++;
+    rp->tot.live_bytes += size;
+    if (rp->tot.live_bytes > rp->tot.peak_bytes) {
+        rp->tot.peak_bytes = rp->tot.live_bytes;
+        rp->tot.peak_ts = ts > rp->window_ts ? ts : rp->window_ts;
+        rp->tot.peak_seq = seq;
+    }
+}
+
+static void live_del(lt_replay_t *rp, live_t *l)
+{
+    if (rp->series) series_touch(rp, l->stack);
+    lt_stack_t *s = stack_at(rp, l->stack);
+    s->st.frees++;
+    s->st.live_blocks--;
+    s->st.live_bytes -= l->size;
+    rp->tot.frees++;
+    rp->tot.live_blocks--;
+    rp->tot.live_bytes -= l->size;
+    live_remove(rp->priv, l);
+}
+
+static void apply_ring_event(lt_replay_t *rp, const ev_t *e)
+{
+    struct lt_replay_priv *p = rp->priv;
+    live_t *l = live_find(p, e->addr);
+    live_t *t = tomb_find(p, e->addr);
+    if (e->kind == EV_ALLOC) {
+        if ((t && t->seq > e->seq) || (l && l->seq > e->seq)) {
+            /* A life of this address that ended before the newer event:
+             * allocated and freed, inside the window. */
+            lt_stack_t *s = stack_at(rp, e->stack);
+            s->st.allocs++;
+            s->st.bytes_alloc += e->size;
+            s->st.frees++;
+            rp->tot.allocations++;
+            rp->tot.bytes_allocated += e->size;
+            rp->tot.frees++;
+            return;
+        }
+        if (t) tomb_remove(p, t);
+        if (l) {
+            /* Its free is lost (not late: numbered above the base). */
+            if (l->seq >= rp->window_seq) rp->replaced++;
+            live_del(rp, l);
+        }
+        live_put(rp, e->addr, e->size, e->ts, e->seq, e->stack, 1);
+        return;
+    }
+    if (l && l->seq < e->seq) {
+        live_del(rp, l);
+        tomb_put(p, e->addr, e->seq);
+    } else if (!l && !(t && t->seq > e->seq)) {
+        /* Its allocation is late, or was before the trace: remember the free. */
+        tomb_put(p, e->addr, e->seq);
+    }
+}
+
 static void apply_event(lt_replay_t *rp, const ev_t *e)
 {
     struct lt_replay_priv *p = rp->priv;
@@ -395,6 +540,7 @@ static void apply_event(lt_replay_t *rp, const ev_t *e)
      * an event naming it is damage: ignored. */
     if (!e->addr) return;
     rp->events++;
+    if (rp->from_checkpoint) { apply_ring_event(rp, e); return; }
     if (e->kind == EV_ALLOC) {
         live_t *old = live_find(p, e->addr);
         if (old) {
@@ -484,6 +630,11 @@ static int submit(lt_replay_t *rp, const ev_t *e, lt_err_t *err)
     struct lt_replay_priv *p = rp->priv;
     if ((e->kind == EV_ALLOC || e->kind == EV_FREE) && !stack_get(rp, e->stack, err, -1)) return -err->code;
     if (e->seq == p->next_seq && p->nheap == 0) { apply(rp, e); return 0; }
+    if (rp->from_checkpoint && e->seq < rp->window_seq) {
+        /* In flight at the checkpoint: exact by the highest-number rule. */
+        apply_event(rp, e);
+        return 0;
+    }
     if (e->seq < p->next_seq) {
         /* Older than what was applied: only possible when a gap was given
          * up on; apply it now rather than lose it. */
@@ -815,6 +966,88 @@ static int on_reachblk(lt_replay_t *rp, const lt_rec_t *r, lt_err_t *err)
     return 0;
 }
 
+/* ---- checkpoints ---- */
+
+static int on_ckpt(lt_replay_t *rp, const lt_rec_t *r, lt_err_t *err)
+{
+    struct lt_replay_priv *p = rp->priv;
+    rd_t d = { r->payload, r->payload + r->len, 0 };
+    uint64_t no = rd_num(&d), base = rd_num(&d), ts = rd_num(&d), nlive = rd_num(&d), ntomb = rd_num(&d), max = rd_num(&d);
+    if (d.bad) LT_RETURN_ERROR(err, LT_E_CORRUPT, r->offset, "chunk at byte %lld: malformed checkpoint record", (long long)r->offset);
+    if (max) rp->ring_max_size = max;
+    /* Only a checkpoint that opens the replay is used: later ones repeat
+     * what the events already said. */
+    if (p->ckpt_state != CK_NONE || rp->events || p->next_seq || p->nheap || rp->nmarks || rp->nticks) {
+        p->ckpt_state = CK_IGNORING;
+        return 0;
+    }
+    p->ckpt_state = CK_LOADING;
+    p->ckpt_no = no;
+    p->ckpt_live = nlive;
+    p->ckpt_tombs = ntomb;
+    rp->from_checkpoint = 1;
+    rp->window_ts = ts;
+    rp->window_seq = base;
+    rp->last_ts = ts;
+    p->next_seq = base;
+    if (rp->series) rp->series->origin_ns = ts;   /* the series covers the window */
+    return 0;
+}
+
+static int on_live(lt_replay_t *rp, const lt_rec_t *r, lt_err_t *err)
+{
+    struct lt_replay_priv *p = rp->priv;
+    if (p->ckpt_state != CK_LOADING) return 0;
+    rd_t d = { r->payload, r->payload + r->len, 0 };
+    while (d.p < d.end && !d.bad) {
+        uint64_t addr = rd_num(&d), size = rd_num(&d), stack = rd_num(&d), ts = rd_num(&d), seq = rd_num(&d);
+        (void)rd_num(&d); /* tid */
+        if (d.bad || d.p >= d.end || !addr || stack > UINT32_MAX) { d.bad = 1; break; }
+        d.p++;            /* fn */
+        if (!stack_get(rp, (uint32_t)stack, err, r->offset)) return -err->code;
+        live_t *old = live_find(p, addr);
+        if (old) continue;
+        live_put(rp, addr, size, ts, seq, (uint32_t)stack, 0);
+        rp->ckpt_blocks++;
+        rp->ckpt_bytes += size;
+    }
+    if (d.bad) LT_RETURN_ERROR(err, LT_E_CORRUPT, r->offset, "chunk at byte %lld: malformed checkpoint block list", (long long)r->offset);
+    return 0;
+}
+
+static int on_tomb(lt_replay_t *rp, const lt_rec_t *r, lt_err_t *err)
+{
+    struct lt_replay_priv *p = rp->priv;
+    if (p->ckpt_state != CK_LOADING) return 0;
+    rd_t d = { r->payload, r->payload + r->len, 0 };
+    while (d.p < d.end && !d.bad) {
+        uint64_t addr = rd_num(&d), seq = rd_num(&d);
+        if (!d.bad && addr) tomb_put(p, addr, seq);
+    }
+    if (d.bad) LT_RETURN_ERROR(err, LT_E_CORRUPT, r->offset, "chunk at byte %lld: malformed checkpoint free list", (long long)r->offset);
+    return 0;
+}
+
+static int on_ckpt_end(lt_replay_t *rp, const lt_rec_t *r, lt_err_t *err)
+{
+    struct lt_replay_priv *p = rp->priv;
+    rd_t d = { r->payload, r->payload + r->len, 0 };
+    uint64_t no = rd_num(&d), nlive = rd_num(&d);
+    if (d.bad) LT_RETURN_ERROR(err, LT_E_CORRUPT, r->offset, "chunk at byte %lld: malformed checkpoint end", (long long)r->offset);
+    if (p->ckpt_state == CK_LOADING) {
+        if (no != p->ckpt_no || nlive != p->ckpt_live || rp->ckpt_blocks != nlive)
+            LT_RETURN_ERROR(err, LT_E_CORRUPT, r->offset,
+                            "chunk at byte %lld: checkpoint %llu ends saying %llu blocks; it opened saying %llu and listed %llu",
+                            (long long)r->offset, (unsigned long long)no, (unsigned long long)nlive,
+                            (unsigned long long)p->ckpt_live, (unsigned long long)rp->ckpt_blocks);
+        rp->tot.peak_bytes = rp->tot.live_bytes;
+        rp->tot.peak_ts = rp->window_ts;
+        rp->tot.peak_seq = rp->window_seq;
+    }
+    p->ckpt_state = CK_DONE;
+    return 0;
+}
+
 static int on_end(lt_replay_t *rp, const lt_rec_t *r, lt_err_t *err)
 {
     rd_t d = { r->payload, r->payload + r->len, 0 };
@@ -842,6 +1075,7 @@ lt_replay_t *lt_replay_new(void)
 int lt_replay_record(lt_replay_t *rp, const lt_rec_t *r, lt_err_t *err)
 {
     ev_t e = { 0 };
+    if (rp->priv->ckpt_state == CK_IGNORING && r->type != LT_REC_CKPT_END) return 0; /* a later checkpoint: nothing new */
     if (r->type < 0x80 && rp->complete && rp->end_how == LT_END_EXEC) rp->complete = 0; /* exec failed, went on */
     switch (r->type) {
     case LT_REC_ALLOC:
@@ -868,6 +1102,10 @@ int lt_replay_record(lt_replay_t *rp, const lt_rec_t *r, lt_err_t *err)
     case LT_REC_THREAD: return on_thread(rp, r, err);
     case LT_REC_REACH: return on_reach(rp, r, err);
     case LT_REC_REACHBLK: return on_reachblk(rp, r, err);
+    case LT_REC_CKPT: return on_ckpt(rp, r, err);
+    case LT_REC_LIVE: return on_live(rp, r, err);
+    case LT_REC_TOMB: return on_tomb(rp, r, err);
+    case LT_REC_CKPT_END: return on_ckpt_end(rp, r, err);
     default: return 0; /* WARN: not used by these reports yet */
     }
 }
@@ -997,9 +1235,25 @@ static int replay_file(const char *path, const lt_moment_t *m, uint64_t slice_ns
     int rc;
     uint64_t nrec = 0;
     lt_progress_begin(path);
-    while ((rc = lt_file_next(f, &r, err)) == 1) {
-        if ((rc = lt_replay_record(rp, &r, err)) < 0) break;
-        if ((++nrec & 4095) == 0) lt_progress_update(path, lt_file_pos(f), lt_file_size(f), nrec);
+    const lt_ring_plan_t *plan = lt_file_plan(f);
+    rp->wrapped = plan->wrapped;
+    for (;;) {
+        rc = lt_file_next(f, &r, err);
+        if (rc == 1) {
+            if ((rc = lt_replay_record(rp, &r, err)) < 0) break;
+            if ((++nrec & 4095) == 0) lt_progress_update(path, lt_file_pos(f), lt_file_size(f), nrec);
+            continue;
+        }
+        if (rc == -LT_E_CORRUPT) {
+            /* A damaged chunk (or a hole) is skipped: say so, read on. */
+            if (!rp->damaged++) snprintf(rp->damaged_msg, sizeof rp->damaged_msg, "%s", err->msg);
+            continue;
+        }
+        break;
+    }
+    if (rc >= 0 && rp->damaged && lt_file_chunks_read(f) == 0) {
+        LT_ERR_SET(err, LT_E_CORRUPT, err->offset, "%s: no chunk of the trace could be read (first problem: %s)", path, rp->damaged_msg);
+        rc = -LT_E_CORRUPT;
     }
     lt_progress_done();
     lt_file_close(f);
@@ -1114,6 +1368,6 @@ void lt_replay_free(lt_replay_t *rp)
     free(rp->threads);
     series_free(rp->series);
     free(rp->snap.st);
-    if (rp->priv) { free(rp->priv->kinds); free(rp->priv->heap); free(rp->priv->live); free(rp->priv->moment_label); free(rp->priv); }
+    if (rp->priv) { free(rp->priv->kinds); free(rp->priv->heap); free(rp->priv->live); free(rp->priv->tomb); free(rp->priv->moment_label); free(rp->priv); }
     free(rp);
 }

@@ -88,7 +88,7 @@ typedef struct lt_thread_info {
 } lt_thread_info_t;
 
 /* Time series of live memory (lt_replay_enable_series): the run is cut in
- * slices of slice_ns; slice i covers [i * slice_ns, (i + 1) * slice_ns) of
+ * slices of slice_ns; slice i covers [origin + i * slice_ns, origin + (i + 1) * slice_ns) of
  * tracer time. When the slices reach 2 * max_slices, neighbours merge and
  * slice_ns doubles, so a run of any length keeps max_slices to
  * 2 * max_slices of them. Per stack, only changes are stored: a point says
@@ -107,6 +107,7 @@ typedef struct lt_sstack {
 
 typedef struct lt_series {
     uint64_t slice_ns;
+    uint64_t origin_ns;            /* slice 0 starts here: a ring's window start (docs/ring.md), else 0 */
     size_t nslices;                /* slices closed; the last may be partial at the end */
     size_t max_slices;
     uint64_t *tot_bytes, *tot_blocks, *threads;   /* dense, per slice: at its end */
@@ -162,6 +163,15 @@ typedef struct lt_replay {
     uint64_t end_ts, last_ts;
     int cut_short;                 /* the file ends inside a chunk */
     char cut_msg[512];
+    /* Flight-recorder ring (docs/ring.md). */
+    int wrapped;                   /* the oldest data was overwritten */
+    int from_checkpoint;           /* the replay started from a checkpoint */
+    uint64_t window_ts;            /* from_checkpoint: its time (ns since start) */
+    uint64_t window_seq;           /* from_checkpoint: its base sequence number */
+    uint64_t ckpt_blocks, ckpt_bytes; /* blocks live at the checkpoint (allocated before the window) */
+    uint64_t ring_max_size;        /* LEAKTRACE_MAX_SIZE of the run (0: unknown/unbounded) */
+    uint64_t damaged;              /* damaged chunks or holes skipped: data lost */
+    char damaged_msg[512];         /* the first of them */
     lt_totals_t tot;
     /* Oddities counted, reported as warnings. */
     uint64_t unknown_frees;        /* frees of blocks the trace never saw allocated */

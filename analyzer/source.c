@@ -11,6 +11,7 @@
 
 #include "../common/lt_format.h"
 #include "dump.h"
+#include "output.h"
 #include "profile_build.h"
 #include "source.h"
 
@@ -53,6 +54,9 @@ static void say(lt_sym_warn_fn warn, void *ctx, const char *fmt, ...)
 
 void lt_source_warn_replay(const lt_replay_t *rp, const char *path, lt_sym_warn_fn warn, void *ctx)
 {
+    char w[1024];
+    if (lt_output_window_text(rp, w, sizeof w)) say(warn, ctx, "%s: %s", path, w);
+    if (lt_output_damage_text(rp, w, sizeof w)) say(warn, ctx, "%s: %s", path, w);
     if (!rp->complete) {
         if (rp->cut_short)
             say(warn, ctx, "%s: %s; reporting what was written before (complete: false)", path, rp->cut_msg);
@@ -64,7 +68,8 @@ void lt_source_warn_replay(const lt_replay_t *rp, const char *path, lt_sym_warn_
         say(warn, ctx, "%llu frees of blocks the trace never saw allocated (allocated before tracing started, or in a "
                        "signal handler that interrupted the tracer)", (unsigned long long)rp->unknown_frees);
     if (rp->seq_gaps)
-        say(warn, ctx, "%llu events missing from the trace (lost when the process ended)", (unsigned long long)rp->seq_gaps);
+        say(warn, ctx, "%llu events missing from the trace (lost %s)", (unsigned long long)rp->seq_gaps,
+            rp->damaged ? "in the damaged chunks, or when the process ended" : "when the process ended");
     if (rp->undefined_stacks)
         say(warn, ctx, "%llu stacks were used but never defined (trace cut short?)", (unsigned long long)rp->undefined_stacks);
 }

@@ -383,11 +383,11 @@ static int tl_build(tl_t *m, const lt_replay_t *rp, lt_symbolizer_t *sym, const 
 
     /* The time at the end of each slice; the last ends with the trace. */
     if (!(m->t = malloc(n * sizeof *m->t))) return -1;
-    double w = (double)se->slice_ns / 1e9;
-    for (size_t i = 0; i < n; i++) m->t[i] = (double)(i + 1) * w;
+    double w = (double)se->slice_ns / 1e9, org = (double)se->origin_ns / 1e9;
+    for (size_t i = 0; i < n; i++) m->t[i] = org + (double)(i + 1) * w;
     uint64_t end_ns = rp->complete && rp->end_ts > rp->last_ts ? rp->end_ts : rp->last_ts;
     double te = (double)end_ns / 1e9;
-    if (te < (double)(n - 1) * w) te = (double)(n - 1) * w;
+    if (te < org + (double)(n - 1) * w) te = org + (double)(n - 1) * w;
     if (te < m->t[n - 1]) m->t[n - 1] = te;
     if (n > 1 && m->t[n - 1] <= m->t[n - 2]) m->t[n - 1] = m->t[n - 2] + w / 1000;
     m->t_end = m->t[n - 1];
@@ -764,6 +764,7 @@ static double nice_125(double x, int allow_25)
 
 typedef struct axis {
     double top;            /* the axis ends there (its unit: bytes, seconds, threads) */
+    double bot;            /* and starts there (time: a ring's window start; else 0) */
     double step;           /* between ticks, same unit */
     double unit;           /* label divisor */
     const char *uname;     /* label suffix ("" for none) */
@@ -787,10 +788,12 @@ static axis_t bytes_axis(uint64_t max)
     return a;
 }
 
-/* Time: µs, ms, s, min or h by the run's length; 3 to 8 intervals. */
-static axis_t time_axis(double t)
+/* Time: µs, ms, s, min or h by the length shown; 3 to 8 intervals. The
+ * axis starts at the tick at or before t0 (0 unless a ring's window). */
+static axis_t time_axis(double t0, double t1)
 {
     axis_t a = { 0 };
+    double t = t1 - t0;
     if (t <= 0) t = 1e-3;
     if (t < 1e-3) { a.unit = 1e-6; a.uname = "µs"; }
     else if (t < 1) { a.unit = 1e-3; a.uname = "ms"; }
@@ -812,7 +815,8 @@ static axis_t time_axis(double t)
     } else {
         a.step = nice_125(x, 0) * a.unit;
     }
-    a.top = t;
+    a.bot = t0 > 0 ? floor(t0 / a.step) * a.step : 0;
+    a.top = t1 > a.bot ? t1 : a.bot + t;
     return a;
 }
 
@@ -824,7 +828,10 @@ typedef struct svg {
     double thr_top;           /* threads axis top, 0: no threads axis */
 } svg_t;
 
-static double sx(const svg_t *g, double t) { return g->pl + (g->pr - g->pl) * (t / g->xa.top); }
+static double sx(const svg_t *g, double t)
+{
+    return g->pl + (g->pr - g->pl) * ((t - g->xa.bot) / (g->xa.top - g->xa.bot));
+}
 static double sy(const svg_t *g, double v) { return g->pb - (g->pb - g->pt) * (v / g->ya.top); }
 
 static void svg_head(FILE *out, int h, const char *title)
@@ -935,7 +942,7 @@ static void svg_axes(const svg_t *g)
             "<text transform=\"translate(16 %.1f) rotate(-90)\" text-anchor=\"middle\" fill=\"#333333\">live heap</text>\n",
             (g->pt + g->pb) / 2);
     /* Time ticks. */
-    for (double t = 0; t <= g->xa.top * (1 + 1e-9); t += g->xa.step) {
+    for (double t = g->xa.bot; t <= g->xa.top * (1 + 1e-9); t += g->xa.step) {
         double x = sx(g, t);
         fprintf(out, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#888888\"/>\n", x, g->pb, x, g->pb + 5);
         fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" fill=\"#333333\">%s%s%s</text>\n", x, g->pb + 18,
@@ -985,6 +992,7 @@ static mark_pos_t *place_marks(const svg_t *g, int *rows, size_t *unlabelled, in
         const lt_mark_t *mk = &rp->marks[i];
         double ts = (double)mk->ts / 1e9;
         if (ts > g->xa.top) ts = g->xa.top;
+        if (ts < g->xa.bot) ts = g->xa.bot;
         p[i].x = sx(g, ts);
         size_t len = 0;
         if (sb_add(&p[i].label, &len, mk->label ? mk->label : "") < 0) {
@@ -1101,7 +1109,7 @@ int lt_timeline_svg(const lt_replay_t *rp, lt_symbolizer_t *sym, const lt_timeli
     g.pt = PLOT_T;
     g.pb = PLOT_T + PLOT_H;
     g.ya = bytes_axis(ymax);
-    g.xa = time_axis(m.t_end);
+    g.xa = time_axis((double)se->origin_ns / 1e9, m.t_end);
     if (thr_max) {
         double nint = round(g.ya.top / g.ya.step);
         g.thr_top = nice_125((double)thr_max / nint, 0);

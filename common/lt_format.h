@@ -32,7 +32,7 @@
 #define LT_FILE_MAGIC      "\x89LTRACE\n"   /* 8 bytes; \x89 catches 7-bit mangling */
 #define LT_FILE_MAGIC_LEN  8
 #define LT_FORMAT_MAJOR    1               /* readers refuse other majors */
-#define LT_FORMAT_MINOR    2               /* readers accept any minor of their major */
+#define LT_FORMAT_MINOR    3               /* readers accept any minor of their major */
 #define LT_FILE_FIXED_LEN  16              /* magic + major + minor + text_len */
 #define LT_FILE_TEXT_MAX   65536           /* header text larger than this is corrupt */
 
@@ -48,6 +48,12 @@
 #define LT_CHUNK_HDR_LEN   24
 #define LT_CHUNK_RAW_MAX   (64u << 20)     /* a reader refuses larger chunks */
 #define LT_CHUNK_F_FINAL   1u              /* last chunk, written at exit */
+/* Flight-recorder ring (LEAKTRACE_MAX_SIZE, docs/ring.md): a checkpoint is
+ * written as its own run of consecutive chunks holding only checkpoint
+ * records; the first has CKPT_FIRST, the last CKPT_LAST (one chunk: both).
+ * A reader starts at the oldest checkpoint whose chunks all survive. */
+#define LT_CHUNK_F_CKPT_FIRST 2u
+#define LT_CHUNK_F_CKPT_LAST  4u
 
 /* ---- records -------------------------------------------------------------
  * Each record starts with a one-byte tag. Tags below 0x80 are the hot event
@@ -144,7 +150,26 @@ enum {
      *        LT_KIND_DEFINITE one more varint: the bytes of the indirectly
      *        lost blocks of its clique. Addresses ascending. Written before the REACH summary that counts them. */
     LT_REC_REACHBLK = 0x8A,
-    LT_REC_LAST_KNOWN = LT_REC_REACHBLK,
+    /* Flight-recorder checkpoint records (format 1.3, docs/ring.md). */
+    /* CKPT: varint ckpt_no, varint base_seq, varint ts, varint live_blocks,
+     *        varint tombstones, varint max_size. Opens a checkpoint: the
+     *        heap state after every event written before it. base_seq is
+     *        one above the highest sequence number of those events; events
+     *        numbered below it that come after the checkpoint were still in
+     *        flight (another thread's buffer) and are not in the state. */
+    LT_REC_CKPT     = 0x8B,
+    /* LIVE: repeated until the payload ends: varint addr, varint size,
+     *        varint stack_id, varint ts, varint seq, varint tid, u8 fn.
+     *        Blocks live at the checkpoint, with their allocating event. */
+    LT_REC_LIVE     = 0x8C,
+    /* TOMB: repeated: varint addr, varint seq. Frees already applied whose
+     *        allocation was still in flight: an allocation of addr numbered
+     *        below seq that arrives later is already freed. */
+    LT_REC_TOMB     = 0x8D,
+    /* CKPT_END: varint ckpt_no, varint live_blocks, varint tombstones.
+     *        Closes the checkpoint (the counts must match CKPT's). */
+    LT_REC_CKPT_END = 0x8E,
+    LT_REC_LAST_KNOWN = LT_REC_CKPT_END,
 };
 
 /* Reachability kinds (LT_REC_REACHBLK), valgrind memcheck's categories. */

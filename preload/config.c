@@ -118,6 +118,27 @@ static void sample_vars(void)
     }
 }
 
+#define LT_MAX_SIZE_MIN (1ull << 20)
+
+/* LEAKTRACE_MAX_SIZE: a size as lt_config_parse_bytes reads it, 0 for
+ * unbounded, at least 1M otherwise. */
+static uint64_t size_var(const char *name, uint64_t dflt)
+{
+    const char *s = getenv(name);
+    uint64_t b;
+    if (!s) return dflt;
+    if (lt_config_parse_bytes(s, &b) < 0) {
+        lt_log("%s='%s' is not a size (bytes, or a number with K, M or G, up to 1T, e.g. 64M; 0 = unbounded); using %lluM",
+               name, s, (unsigned long long)(dflt >> 20));
+        return dflt;
+    }
+    if (b && b < LT_MAX_SIZE_MIN) {
+        lt_log("%s='%s' is below the 1M minimum; using 1M", name, s);
+        b = LT_MAX_SIZE_MIN;
+    }
+    return b;
+}
+
 void lt_config_load(void)
 {
     const char *dflt = "leaktrace.%e.%p.trace";
@@ -138,6 +159,7 @@ void lt_config_load(void)
     lt_cfg.scan = bool_var("LEAKTRACE_SCAN", 1);
     lt_cfg.mark_signal = signal_var("LEAKTRACE_MARK_SIGNAL");
     lt_cfg.interval_ms = int_var("LEAKTRACE_INTERVAL", 0, 3600000, 100);
+    lt_cfg.max_size = size_var("LEAKTRACE_MAX_SIZE", 1ull << 30);
     if (lt_cfg.interval_ms > 0 && lt_cfg.interval_ms < 10) {
         lt_log("LEAKTRACE_INTERVAL=%d is below the 10 ms minimum; using 10", lt_cfg.interval_ms);
         lt_cfg.interval_ms = 10;

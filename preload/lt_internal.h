@@ -57,6 +57,7 @@ typedef struct lt_config {
     int mark_signal;     /* LEAKTRACE_MARK_SIGNAL: signal number, 0 = none */
     int interval_ms;     /* LEAKTRACE_INTERVAL: ms between samples, 0 = none; default 100 */
     int scan;            /* LEAKTRACE_SCAN: reachability scan at exit, default 1 */
+    uint64_t max_size;   /* LEAKTRACE_MAX_SIZE: ring size in bytes, 0 = unbounded; default 1 GiB */
 } lt_config_t;
 /* Parses a LEAKTRACE_SAMPLE value: a whole number of bytes with an optional
  * K, M or G suffix (powers of 1024; KB/KiB, MB/MiB, GB/GiB too, any case),
@@ -241,6 +242,9 @@ void lt_stacks_reset(void);
 void lt_stacks_fork_prepare(void);
 void lt_stacks_fork_parent(void);
 uint32_t lt_stacks_count(void);
+/* The stack with this id, or NULL. Takes the table mutex (cold: the
+ * writer's ring checkpoints). */
+const lt_stack_ent_t *lt_stacks_get(uint32_t id);
 
 /* ---- unwind.c ---------------------------------------------------------- */
 /* Sets libunwind's caching and learns the tracer's own code range. */

@@ -25,6 +25,8 @@ static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static size_t used;
 static uint32_t next_id;
 static unsigned char *arena, *arena_end;
+static const lt_stack_ent_t **by_id;   /* id -> entry (under mu): ring checkpoints */
+static size_t by_id_cap;
 
 uint64_t lt_stack_hash(uint32_t gen, const uint64_t *ips, uint32_t depth)
 {
@@ -121,7 +123,15 @@ const lt_stack_ent_t *lt_stacks_intern(uint64_t hash, uint32_t gen, const uint64
     n->hash = hash;
     n->gen = gen;
     n->depth = depth;
+    if (next_id >= by_id_cap) {
+        size_t nc = by_id_cap ? by_id_cap * 2 : 4096;
+        const lt_stack_ent_t **nb = lt_mem_realloc(by_id, nc * sizeof *nb);
+        if (!nb) { pthread_mutex_unlock(&mu); return NULL; }
+        by_id = nb;
+        by_id_cap = nc;
+    }
     n->id = next_id++;
+    by_id[n->id] = n;
     memcpy(n->ips, ips, depth * sizeof *ips);
     put(t, n);
     used++;
@@ -132,6 +142,14 @@ const lt_stack_ent_t *lt_stacks_intern(uint64_t hash, uint32_t gen, const uint64
 
 uint32_t lt_stacks_count(void) { return next_id; }
 
+const lt_stack_ent_t *lt_stacks_get(uint32_t id)
+{
+    pthread_mutex_lock(&mu);
+    const lt_stack_ent_t *e = id < next_id ? by_id[id] : NULL;
+    pthread_mutex_unlock(&mu);
+    return e;
+}
+
 void lt_stacks_reset(void)
 {
     /* Fork child: single-threaded, the old tables are abandoned. */
@@ -139,6 +157,8 @@ void lt_stacks_reset(void)
     atomic_store(&cur, NULL);
     used = 0;
     next_id = 0;
+    by_id = NULL;
+    by_id_cap = 0;
     arena = arena_end = NULL;
 }
 

@@ -10,6 +10,16 @@
  * Any write error stops tracing with one line on stderr (lt_disable); the
  * program itself is never affected.
  *
+ * Flight recorder (LEAKTRACE_MAX_SIZE, docs/ring.md): chunks go to a
+ * circular region after the file header. When the next chunk would pass
+ * the end of the region, the file is cut where the chunk would start and
+ * writing starts again at the beginning of the region, over the oldest
+ * chunks. Every eighth of the region (or twice the last checkpoint's size,
+ * if that is more) the writer writes a checkpoint: the live set, the
+ * tombstones, the module map, the process record, the threads still known
+ * and every stack those refer to, in chunks of their own, so that the
+ * oldest surviving checkpoint is a place where a replay can start.
+ *
  * Locking: wlock serialises draining/encoding/writing (writer thread, the
  * final flush at exit, a synchronous flush when no writer runs). side_mu
  * protects the side queue of cold records (modules, process info).
@@ -61,6 +71,28 @@ static unsigned char *side;
 static size_t side_len, side_cap;
 static int finished;
 
+/* The ring (all under wlock). */
+static uint64_t data_start;       /* offset of the first chunk */
+static uint64_t wpos;             /* offset of the next chunk */
+static uint64_t since_ckpt;       /* bytes written since the last checkpoint began */
+static uint64_t last_ckpt_bytes;  /* size of the last checkpoint */
+static uint64_t ckpt_no, wraps;
+static size_t chunk_soft = LT_CHUNK_SOFT;
+static int in_ckpt, ckpt_first, ckpt_warned;
+/* Cold records re-sent in every checkpoint: PROCESS, MODULE, UNMODULE. */
+static unsigned char *archive;
+static size_t archive_len, archive_cap;
+/* Thread records re-sent in every checkpoint, by serial, while the thread
+ * matters (not yet both ended and joined or detached). */
+enum { THR_KINDS = LT_THR_NAME + 1, THR_WORDS = 7 };
+typedef struct thr {
+    uint64_t serial;
+    uint8_t have;                 /* bit per LT_THR_* kind */
+    uint64_t w[THR_KINDS][THR_WORDS];
+} thr_t;
+static thr_t *thr;
+static size_t nthr, capthr;
+
 static _Atomic int running;
 static _Atomic uint32_t kick_word, progress_word;
 static _Atomic int sleeping, waiters;
@@ -103,13 +135,14 @@ static size_t expand(char *out, size_t cap, const char *pat, const char *suffix)
     return len;
 }
 
-static int write_all(const void *buf, size_t n)
+static int write_all_at(const void *buf, size_t n, uint64_t off)
 {
     const unsigned char *p = buf;
     while (n) {
-        ssize_t w = write(fd, p, n);
+        ssize_t w = pwrite(fd, p, n, (off_t)off);
         if (w < 0) { if (errno == EINTR) continue; return -errno; }
         p += w;
+        off += (uint64_t)w;
         n -= (size_t)w;
     }
     return 0;
@@ -123,7 +156,7 @@ static int fd_is_ours(void)
 {
     struct stat st;
     if (fstat(fd, &st) == 0 && st.st_dev == fd_dev && st.st_ino == fd_ino) return 0;
-    int nfd = open(fd_path, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
+    int nfd = open(fd_path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);  /* no O_APPEND: pwrite at wpos */
     if (nfd >= 0 && fstat(nfd, &st) == 0 && st.st_dev == fd_dev && st.st_ino == fd_ino) {
         fd = lt_fd_move_high(nfd); /* the old number is the program's now: leave it alone */
         return 0;
@@ -191,6 +224,13 @@ int lt_writer_open(void)
     enc.ts_quantum = LT_TIME_QUANTUM_NS;
     chunk_index = 0;
     finished = 0;
+    since_ckpt = last_ckpt_bytes = ckpt_no = wraps = 0;
+    in_ckpt = ckpt_warned = 0;
+    archive_len = 0;
+    nthr = 0;
+    /* Chunks small against the ring, so that a wrap loses little at once. */
+    chunk_soft = LT_CHUNK_SOFT;
+    if (lt_cfg.max_size && lt_cfg.max_size / 16 < chunk_soft) chunk_soft = (size_t)(lt_cfg.max_size / 16);
     /* The live set feeds the exit-time reachability scan and the ring's
      * checkpoints. Without memory for it those are skipped, tracing goes on. */
     if (lt_liveset_enable() != 0) lt_log("out of memory for the live set; tracing without it");
@@ -201,16 +241,18 @@ int lt_writer_open(void)
                       "compression=zstd\nchunk_header=24\nclock=monotonic_ns_since_start\n"
                       "time_resolution_ns=%u\n"
                       "records=SEGMENT:1,ALLOC:2,FREE:3,REALLOC:4,NOP:5,FREE_BACK:6,REALLOC_BACK:7,"
-                      "STACK:128,MODULE:129,UNMODULE:130,PROCESS:131,END:132,MARK:133,WARN:134\n"
-                      "pid=%d\n",
-                      LT_VERSION, (unsigned)LT_TIME_QUANTUM_NS, (int)getpid());
+                      "STACK:128,MODULE:129,UNMODULE:130,PROCESS:131,END:132,MARK:133,WARN:134,TICK:135,"
+                      "THREAD:136,CKPT:139,LIVE:140,TOMB:141,CKPT_END:142\n"
+                      "pid=%d\nmax_size=%llu\n",
+                      LT_VERSION, (unsigned)LT_TIME_QUANTUM_NS, (int)getpid(), (unsigned long long)lt_cfg.max_size);
     unsigned char hdr[LT_FILE_FIXED_LEN];
     memcpy(hdr, LT_FILE_MAGIC, LT_FILE_MAGIC_LEN);
     lt_put_u16(hdr + 8, LT_FORMAT_MAJOR);
     lt_put_u16(hdr + 10, LT_FORMAT_MINOR);
     lt_put_u32(hdr + 12, (uint32_t)tl);
-    int rc = write_all(hdr, sizeof hdr);
-    if (!rc) rc = write_all(text, (size_t)tl);
+    int rc = write_all_at(hdr, sizeof hdr, 0);
+    if (!rc) rc = write_all_at(text, (size_t)tl, sizeof hdr);
+    data_start = wpos = sizeof hdr + (uint64_t)tl;
     if (rc) {
         lt_log("cannot write trace file '%s': %s; the program runs untraced", path, strerror(-rc));
         close(fd);
@@ -253,16 +295,28 @@ static void flush_chunk(uint32_t flags)
         lt_disable("zstd compression failed");
         return;
     }
+    if (in_ckpt && ckpt_first) { flags |= LT_CHUNK_F_CKPT_FIRST; ckpt_first = 0; }
     unsigned char h[LT_CHUNK_HDR_LEN];
     lt_chunk_hdr_pack(h, (uint32_t)z, (uint32_t)enc.len, chunk_index++, flags);
+    uint64_t total = LT_CHUNK_HDR_LEN + (uint64_t)z;
+    if (lt_cfg.max_size && wpos > data_start && wpos + total > data_start + lt_cfg.max_size) {
+        /* Wrap: what lies beyond wpos is older than everything before
+         * it and would be cut off from it by the chunks overwritten next;
+         * drop it, so that the file holds one run of consecutive chunks. */
+        if (fd_is_ours() == 0 && ftruncate(fd, (off_t)wpos) != 0) { /* harmless: the reader copes */ }
+        wpos = data_start;
+        wraps++;
+    }
     if (fd_is_ours() < 0) {
         enc.len = 0;
         enc.in_segment = 0;
         lt_disable("the program closed the trace file and it cannot be reopened");
         return;
     }
-    int rc = write_all(h, sizeof h);
-    if (!rc) rc = write_all(zbuf, z);
+    int rc = write_all_at(h, sizeof h, wpos);
+    if (!rc) rc = write_all_at(zbuf, z, wpos + sizeof h);
+    wpos += total;
+    since_ckpt += total;
     enc.len = 0;
     enc.in_segment = 0;
     last_flush_ns = lt_now_ns();
@@ -283,6 +337,50 @@ static void ensure_room(size_t need)
 static int in_signal; /* finishing from a fatal-signal handler: never block */
 
 static int in_scan; /* the exit scan stopped the other threads: never wait for a lock */
+/* Keeps a copy of a cold record for the checkpoints (best effort: out of
+ * memory, a checkpoint lacks it and the analyzer says what it cannot name). */
+static void archive_add(const unsigned char *rec, size_t n)
+{
+    unsigned tag = rec[0];
+    if (tag != LT_REC_PROCESS && tag != LT_REC_MODULE && tag != LT_REC_UNMODULE) return;
+    if (archive_len + n > archive_cap) {
+        size_t nc = archive_cap ? archive_cap * 2 : 16384;
+        while (nc < archive_len + n) nc *= 2;
+        unsigned char *a = lt_mem_realloc(archive, nc);
+        if (!a) return;
+        archive = a;
+        archive_cap = nc;
+    }
+    memcpy(archive + archive_len, rec, n);
+    archive_len += n;
+}
+
+/* Notes a thread record (ring words) for the checkpoints. */
+static void thr_note(const uint64_t *w)
+{
+    unsigned kind = LT_R_AUX(w[0]), nw = LT_R_NWORDS(w[0]);
+    if (kind >= THR_KINDS || nw > THR_WORDS) return;
+    size_t i = 0;
+    while (i < nthr && thr[i].serial != w[1]) i++;
+    if (i == nthr) {
+        if (nthr == capthr) {
+            size_t nc = capthr ? capthr * 2 : 64;
+            thr_t *n = lt_mem_realloc(thr, nc * sizeof *n);
+            if (!n) return;
+            thr = n;
+            capthr = nc;
+        }
+        memset(&thr[nthr], 0, sizeof thr[nthr]);
+        thr[nthr++].serial = w[1];
+    }
+    thr_t *t = &thr[i];
+    t->have |= (uint8_t)(1u << kind);
+    memcpy(t->w[kind], w, nw * sizeof *w);
+    int detached = (t->have & (1u << LT_THR_DETACH)) ||
+                   ((t->have & (1u << LT_THR_CREATE)) && (t->w[LT_THR_CREATE][5] & 1));
+    if (t->serial && (t->have & (1u << LT_THR_EXIT)) && ((t->have & (1u << LT_THR_JOIN)) || detached))
+        thr[i] = thr[--nthr];   /* over: nothing more to say about it */
+}
 
 static void drain_side(void)
 {
@@ -303,6 +401,7 @@ static void drain_side(void)
         if (enc.cap - enc.len < rec) break; /* cannot happen: records are small */
         memcpy(enc.buf + enc.len, side + off, rec);
         enc.len += rec;
+        if (lt_cfg.max_size) archive_add(side + off, rec);
         off += rec;
     }
     side_len = 0;
@@ -327,10 +426,11 @@ static void drain_thread(lt_thread_t *t)
     uint64_t tl = atomic_load_explicit(&t->tail, memory_order_relaxed);
     int seg = 0;
     while (tl < h) {
-        if (enc.cap - enc.len < LT_ENC_MAX_RECORD + 16) { flush_chunk(0); seg = 0; }
+        if (enc.cap - enc.len < LT_ENC_MAX_RECORD + 16 || (lt_cfg.max_size && enc.len >= chunk_soft)) { flush_chunk(0); seg = 0; }
         if (!seg || !enc.in_segment) { lt_enc_segment(&enc, (uint32_t)t->tid); seg = 1; }
         const uint64_t *w = &t->ring[tl & (LT_RING_WORDS - 1)];
         lt_liveset_apply(w, (uint32_t)t->tid);
+        if (lt_cfg.max_size && LT_R_TYPE(w[0]) == LT_R_THREAD) thr_note(w);
         unsigned n = lt_enc_ring_record(&enc, w);
         if (n == 0) n = 1; /* a zero-length record would loop forever */
         tl += n;
@@ -384,6 +484,146 @@ static void drain_all(void)
     if (atomic_load(&waiters)) futex(&progress_word, FUTEX_WAKE, INT32_MAX, NULL);
 }
 
+/* ---- checkpoints (the ring) --------------------------------------------------- */
+
+typedef struct ckpt {
+    unsigned char live[65536], tomb[65536];
+    size_t nl, nt;
+    uint64_t *seen;               /* bitmap of stack ids already sent */
+    uint32_t nseen;
+    uint64_t blocks, tombs;
+    uint64_t sw[3 + LT_DEPTH_MAX];
+} ckpt_t;
+
+static void ckpt_stack(ckpt_t *c, uint64_t id)
+{
+    if (id >= c->nseen || (c->seen[id / 64] >> (id % 64) & 1)) return;
+    c->seen[id / 64] |= 1ull << (id % 64);
+    const lt_stack_ent_t *e = lt_stacks_get((uint32_t)id);
+    if (!e) return;
+    uint32_t depth = e->depth > LT_DEPTH_MAX ? LT_DEPTH_MAX : e->depth;
+    c->sw[0] = LT_R_HDR(LT_R_STACK, 3 + depth, depth);
+    c->sw[1] = e->id;
+    c->sw[2] = e->gen;
+    memcpy(&c->sw[3], e->ips, depth * sizeof e->ips[0]);
+    ensure_room(LT_ENC_MAX_RECORD + 16);
+    lt_enc_ring_record(&enc, c->sw);
+}
+
+static int ckpt_entry(const lt_live_t *e, void *arg)
+{
+    ckpt_t *c = arg;
+    unsigned char *buf = e->freed ? c->tomb : c->live;
+    size_t *n = e->freed ? &c->nt : &c->nl;
+    if (*n + 64 > sizeof c->live) {
+        emit_direct(e->freed ? LT_REC_TOMB : LT_REC_LIVE, buf, *n);
+        *n = 0;
+    }
+    *n += lt_put_varint(buf + *n, e->addr);
+    if (e->freed) {
+        *n += lt_put_varint(buf + *n, e->seq);
+        c->tombs++;
+        return 0;
+    }
+    uint64_t ts = e->ts;
+    if (enc.ns_per_tick > 0) ts = ts > enc.tsc0 ? (uint64_t)((double)(ts - enc.tsc0) * enc.ns_per_tick) : 0;
+    *n += lt_put_varint(buf + *n, e->size);
+    *n += lt_put_varint(buf + *n, e->stack);
+    *n += lt_put_varint(buf + *n, ts);
+    *n += lt_put_varint(buf + *n, e->seq);
+    *n += lt_put_varint(buf + *n, e->tid);
+    buf[(*n)++] = e->fn;
+    c->blocks++;
+    ckpt_stack(c, e->stack);
+    return 0;
+}
+
+/* Writes a checkpoint (writer lock held, right after drain_all): the
+ * chunk holding the events so far is closed first, so every event written
+ * before the checkpoint is in its state and every event after it is not. */
+static void checkpoint(void)
+{
+    ckpt_t *c = lt_mem_alloc(sizeof *c);
+    uint32_t nst = lt_stacks_count();
+    uint64_t *seen = lt_mem_alloc(((size_t)nst / 64 + 1) * sizeof *seen);
+    if (!c || !seen) { lt_mem_free(c); lt_mem_free(seen); return; }
+    c->seen = seen;
+    c->nseen = nst;
+    flush_chunk(0);
+    if (fd < 0) { lt_mem_free(seen); lt_mem_free(c); return; }
+    uint64_t start_bytes = since_ckpt, start_wraps = wraps, start_pos = wpos;
+    in_ckpt = 1;
+    ckpt_first = 1;
+    ckpt_no++;
+    uint64_t nlive = lt_liveset_count(), ntomb = lt_liveset_tombstones();
+    unsigned char rec[80], *p = rec;
+    p += lt_put_varint(p, ckpt_no);
+    p += lt_put_varint(p, atomic_load(&lt_seq));
+    p += lt_put_varint(p, lt_now_ns());
+    p += lt_put_varint(p, nlive);
+    p += lt_put_varint(p, ntomb);
+    p += lt_put_varint(p, lt_cfg.max_size);
+    emit_direct(LT_REC_CKPT, rec, (size_t)(p - rec));
+    /* The process, the module map, the threads. */
+    for (size_t off = 0; off < archive_len;) {
+        const unsigned char *q = archive + off + 1;
+        uint64_t len;
+        if (lt_get_varint(&q, archive + archive_len, &len)) break;
+        size_t n = (size_t)(q - (archive + off)) + (size_t)len;
+        ensure_room(n);
+        if (enc.cap - enc.len < n) break;
+        memcpy(enc.buf + enc.len, archive + off, n);
+        enc.len += n;
+        off += n;
+    }
+    for (size_t i = 0; i < nthr; i++)
+        for (unsigned k = 0; k < THR_KINDS; k++) {
+            if (!(thr[i].have & (1u << k))) continue;
+            if (k == LT_THR_CREATE) ckpt_stack(c, thr[i].w[k][4]);
+            ensure_room(LT_ENC_MAX_RECORD + 16);
+            lt_enc_ring_record(&enc, thr[i].w[k]);
+        }
+    /* The heap. */
+    lt_liveset_foreach(1, ckpt_entry, c);
+    if (c->nl) emit_direct(LT_REC_LIVE, c->live, c->nl);
+    if (c->nt) emit_direct(LT_REC_TOMB, c->tomb, c->nt);
+    p = rec;
+    p += lt_put_varint(p, ckpt_no);
+    p += lt_put_varint(p, c->blocks);
+    p += lt_put_varint(p, c->tombs);
+    emit_direct(LT_REC_CKPT_END, rec, (size_t)(p - rec));
+    flush_chunk(LT_CHUNK_F_CKPT_LAST);
+    in_ckpt = 0;
+    uint64_t size = since_ckpt - start_bytes;
+    last_ckpt_bytes = size;
+    since_ckpt = size;            /* the interval counts from the checkpoint's start */
+    (void)start_wraps;
+    (void)start_pos;
+    if (!ckpt_warned && size > lt_cfg.max_size / 3) {
+        ckpt_warned = 1;
+        char msg[200];
+        int n = snprintf(msg, sizeof msg, "LEAKTRACE_MAX_SIZE=%lluM is small for this heap: a checkpoint takes %llu KiB; "
+                         "the ring keeps little beyond it (use a larger size)",
+                         (unsigned long long)(lt_cfg.max_size >> 20), (unsigned long long)(size >> 10));
+        lt_log("%s", msg);
+        unsigned char w[256], *q = w;
+        q += lt_put_varint(q, (uint64_t)n);
+        memcpy(q, msg, (size_t)n);
+        q += n;
+        emit_direct(LT_REC_WARN, w, (size_t)(q - w));
+    }
+    lt_mem_free(seen);
+    lt_mem_free(c);
+}
+
+static void maybe_checkpoint(void)
+{
+    if (!lt_cfg.max_size || fd < 0 || !lt_liveset_enabled() || lt_liveset_lost()) return;
+    uint64_t every = lt_cfg.max_size / 8;
+    if (every < 2 * last_ckpt_bytes) every = 2 * last_ckpt_bytes;
+    if (since_ckpt >= every) checkpoint();
+}
+
 /* ---- the writer thread ------------------------------------------------------ */
 
 static void *writer_main(void *arg)
@@ -403,7 +643,8 @@ static void *writer_main(void *arg)
         if (finished || fd < 0) { pthread_mutex_unlock(&wlock); break; }
         drain_all();
         lt_marks_tick(lt_now_ns(), emit_direct);
-        if (enc.len >= LT_CHUNK_SOFT || lt_now_ns() - last_flush_ns >= LT_FLUSH_NS) flush_chunk(0);
+        if (enc.len >= chunk_soft || lt_now_ns() - last_flush_ns >= LT_FLUSH_NS) flush_chunk(0);
+        maybe_checkpoint();
         pthread_mutex_unlock(&wlock);
     }
     atomic_store(&running, 0);
@@ -475,6 +716,7 @@ void lt_writer_flush_sync(void)
     if (!finished && fd >= 0) {
         drain_all();
         flush_chunk(0);
+        maybe_checkpoint();   /* no writer thread: the ring still needs them */
     }
     pthread_mutex_unlock(&wlock);
 }

@@ -19,7 +19,7 @@ TMP=$(mktemp -d /tmp/leaktrace-profiles.XXXXXX)
 OUT=$TMP/results
 : > "$OUT"
 rc=0
-for s in "$REPO"/tests/profiles/*.sh "$REPO"/tests/threads/*.sh "$REPO"/tests/growth/*.sh "$REPO"/tests/crash/*.sh "$REPO"/tests/ci/*.sh "$REPO"/tests/reach/*.sh "$REPO"/tests/sampling/*.sh "$REPO"/tests/security/*.sh "$REPO"/tests/html/*.sh "$REPO"/tests/docs/*.sh; do
+for s in "$REPO"/tests/profiles/*.sh "$REPO"/tests/threads/*.sh "$REPO"/tests/growth/*.sh "$REPO"/tests/crash/*.sh "$REPO"/tests/ring/*.sh "$REPO"/tests/ci/*.sh "$REPO"/tests/reach/*.sh "$REPO"/tests/sampling/*.sh "$REPO"/tests/security/*.sh "$REPO"/tests/html/*.sh "$REPO"/tests/docs/*.sh; do
     case $(basename "$s") in lib.sh) continue ;; esac
     name=$(basename "$s" .sh)
     bash "$s" "$LIB" "$LT" "$TMP/$name" 2>&1 | tee -a "$OUT"

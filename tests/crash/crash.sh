@@ -49,6 +49,12 @@ crash ill_default signal:4; t_end
 crash bus_default signal:7; t_end
 crash query exit:0; t_end
 crash signal_handler _exit:4; t_end
+crash abort_default signal:6; t_end
+crash underscore_exit _exit:5; t_end
+crash kill_150ms incomplete
+json_get kill_150ms.json '[l["stack"][0]["function"] for l in j["leaks"] if l["stack"]]' | grep -q leak_after ||
+    t_fail "the block leaked 150 ms before SIGKILL is lost (more than 100 ms of events lost)"
+t_end
 crash kill_self incomplete
 grep -q 'killed or crashed' kill_self.aerr || t_fail "no warning about the missing end: $(cat kill_self.aerr)"
 t_end

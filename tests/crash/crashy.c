@@ -14,6 +14,10 @@
  *   query            sigaction() reports SIG_DFL, then the program's own handler; exits 0
  *   signal_handler   signal() handler for SIGSEGV that _exits(4)
  *   kill_self        SIGKILL to itself mid-run         killed by SIGKILL (trace cut, readable)
+ *   abort_default    abort() with no handler           killed by SIGABRT
+ *   underscore_exit  _exit(5) from main (no atexit, no stdio flush)  status 5
+ *   kill_150ms       leaks 777 bytes, 150 ms later SIGKILL: at most 100 ms of
+ *                    events may be lost, so the trace must hold that block
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -104,6 +108,14 @@ int main(int argc, char **argv)
     } else if (!strcmp(m, "signal_handler")) {
         signal(SIGSEGV, h_exit4);
         *nullp = 1;
+    } else if (!strcmp(m, "abort_default")) {
+        abort();
+    } else if (!strcmp(m, "underscore_exit")) {
+        _exit(5);
+    } else if (!strcmp(m, "kill_150ms")) {
+        leak_after();
+        usleep(150000);
+        kill(getpid(), SIGKILL);
     } else if (!strcmp(m, "kill_self")) {
         for (int i = 0; i < 1000; i++) free(malloc(100));
         usleep(300000);   /* let the writer flush what came before */

@@ -25,6 +25,7 @@ Suite *reach_suite(void);
 Suite *progress_suite(void);
 Suite *liveset_suite(void);
 Suite *sample_suite(void);
+Suite *ring_suite(void);
 
 int main(void)
 {
@@ -44,6 +45,7 @@ int main(void)
     srunner_add_suite(sr, progress_suite());
     srunner_add_suite(sr, liveset_suite());
     srunner_add_suite(sr, sample_suite());
+    srunner_add_suite(sr, ring_suite());
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);
