@@ -64,7 +64,7 @@ size=$(stat -c %s "$T" 2>/dev/null || echo 0)
 # 1M/16 = 64 KiB of records before compression)
 [ "$size" -le $((1048576 + 4096 + 65536 + 1024)) ] || t_fail "trace is $size bytes for LEAKTRACE_MAX_SIZE=1M"
 [ "$size" -ge $((1048576 / 2)) ] || t_fail "trace is only $size bytes: did it run?"
-"$LT" report --format json "$T" > wrap.json 2> wrap.aerr || t_fail "report failed: $(cat wrap.aerr)"
+"$LT" report --leak-kinds all --format json "$T" > wrap.json 2> wrap.aerr || t_fail "report failed: $(cat wrap.aerr)"
 [ "$(json_get wrap.json 'j["trace_window"]["wrapped"] and j["trace_window"]["from_checkpoint"]')" = True ] ||
     t_fail "the 1M ring of a 3 s run did not wrap / start from a checkpoint: $(json_get wrap.json 'j["trace_window"]')"
 t_end
@@ -83,7 +83,7 @@ got=$(json_get wrap.json '[(l["bytes"], l["blocks"], [f.get("function") for f in
 # it was allocated before the window starts, and the report says when the window starts
 [ "$(json_get wrap.json 'j["trace_window"]["start_s"] > 0.05 and j["trace_window"]["blocks_before_window"] > 0')" = True ] ||
     t_fail "window: $(json_get wrap.json 'j["trace_window"]')"
-"$LT" report "$T" > wrap.txt 2>/dev/null
+"$LT" report --leak-kinds all "$T" > wrap.txt 2>/dev/null
 grep -q '^window: trace covers [0-9:]*-[0-9:]* of a .* run; earlier events were overwritten' wrap.txt ||
     t_fail "the text report does not say which window it covers: $(grep -i window wrap.txt)"
 t_end
@@ -119,7 +119,7 @@ sleep 2
 ok=0
 for i in 1 2 3; do
     L=$(ls live.*.trace 2>/dev/null | head -1)
-    "$LT" report --format json "$L" > live.$i.json 2> live.$i.err
+    "$LT" report --leak-kinds all --format json "$L" > live.$i.json 2> live.$i.err
     rc=$?
     if [ $rc -ne 0 ]; then t_fail "report of the ring being written exited $rc: $(head -2 live.$i.err)"; break; fi
     r=$(json_get live.$i.json '(j["trace_window"]["wrapped"], j["process"]["complete"], [l["blocks"] for l in j["leaks"] if l["stack"] and l["stack"][0].get("function") == "early_block"])')
@@ -137,7 +137,7 @@ cp "$T" damaged.trace
 read -r at idx <<< "$(middle_chunk damaged.trace)"
 [ -n "$at" ] || t_fail "no chunk found to damage"
 printf '\xde\xad\xbe\xef\xde\xad\xbe\xef' | dd of=damaged.trace bs=1 seek="$at" conv=notrunc status=none
-"$LT" report --format json damaged.trace > damaged.json 2> damaged.err
+"$LT" report --leak-kinds all --format json damaged.trace > damaged.json 2> damaged.err
 rc=$?
 [ $rc -eq 0 ] || t_fail "report of a ring with a damaged chunk exited $rc: $(head -2 damaged.err)"
 grep -q "damaged chunk was skipped: data was lost" damaged.err || t_fail "no warning about the damaged chunk: $(head -3 damaged.err)"
@@ -151,14 +151,14 @@ t_end
 
 t_begin unbounded_damaged_chunk_skipped
 U=$(LEAKTRACE_MAX_SIZE=0 trace_run unb ./ringleak 1 1 100)
-"$LT" report --format json "$U" > unb.json 2>/dev/null
+"$LT" report --leak-kinds all --format json "$U" > unb.json 2>/dev/null
 [ "$(json_get unb.json 'j["trace_window"]["wrapped"]')" = False ] || t_fail "an unbounded trace says it wrapped"
 ul=$(awk '/^leaked/ {print $2}' unb.out)
 [ "$(leak_blocks unb.json leak_steady)" = "$ul" ] || t_fail "unbounded: $(leak_blocks unb.json leak_steady) of $ul leaks"
 cp "$U" unbd.trace
 read -r at idx <<< "$(middle_chunk unbd.trace)"
 printf '\xde\xad\xbe\xef\xde\xad\xbe\xef' | dd of=unbd.trace bs=1 seek="$at" conv=notrunc status=none
-"$LT" report --format json unbd.trace > unbd.json 2> unbd.err || t_fail "report exited $? on a damaged unbounded trace: $(head -2 unbd.err)"
+"$LT" report --leak-kinds all --format json unbd.trace > unbd.json 2> unbd.err || t_fail "report exited $? on a damaged unbounded trace: $(head -2 unbd.err)"
 grep -q "chunk $idx at byte" unbd.err || t_fail "the warning does not name chunk $idx: $(head -3 unbd.err)"
 t_end
 
