@@ -180,9 +180,10 @@ fuzz-regress: fuzz
 # instrumented on real traces.
 ASAN_CLI := $(BUILD)/asan/leaktrace
 ASAN_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=99
-$(ASAN_CLI): $(ANALYZER_SRC) analyzer/*.h common/*.h
+$(ASAN_CLI): $(ANALYZER_SRC) $(BUILD)/analyzer/html_assets.c analyzer/*.h common/*.h
 	@mkdir -p $(dir $@)
-	@echo "  CC $@ (ASan+UBSan)"; $(CC) $(CSTD) $(WARN) $(SAN_FLAGS) -D_GNU_SOURCE -o $@ $(ANALYZER_SRC) $(ANALYZER_LIBS)
+	@echo "  CC $@ (ASan+UBSan)"; $(CC) $(CSTD) $(WARN) $(SAN_FLAGS) -D_GNU_SOURCE -o $@ $(ANALYZER_SRC) \
+	    $(BUILD)/analyzer/html_assets.c $(ANALYZER_LIBS)
 
 asan-analyzer: $(ASAN_CLI)
 

@@ -13,7 +13,9 @@
  *   2. The other threads are stopped: each gets a real-time signal whose
  *      handler saves the interrupted registers and stack pointer and waits
  *      on a futex. A thread that finds tmem's lock held declines and is
- *      asked again (the scanner needs that lock); a thread that blocks the signal
+ *      asked again (the scanner needs that lock), as does a thread caught
+ *      inside an event (its record would be cut off: a sequence gap); a
+ *      thread that blocks the signal
  *      or does not answer within the timeout is "not stopped": its stack is
  *      then scanned whole (it is an ordinary mapping), and the report says
  *      how many there were. Nothing waits without a timeout.
@@ -153,7 +155,12 @@ static void on_stop(int sig, siginfo_t *si, void *ucv)
      * table's mutex, libunwind's locks) the scanner never takes; the writer
      * lock it holds itself, so a thread waiting for it (its ring full) is
      * stopped there. */
-    if (lt_mem_busy()) {
+    /* Inside an event (between lt_enter and lt_leave: a sequence number
+     * may be taken and its record not yet in the ring): decline too, so
+     * that no event is cut in two by the stop (a gap in the sequence). The
+     * next signal most likely lands outside the tracer. */
+    lt_thread_t *mine = lt_tls_thr;
+    if (lt_mem_busy() || (mine && atomic_load_explicit(&mine->inflight, memory_order_relaxed))) {
         atomic_store(&s->st, SL_DECLINED);
         futex((_Atomic uint32_t *)&s->st, FUTEX_WAKE, 1, NULL);
         errno = saved_errno;
@@ -215,8 +222,10 @@ typedef struct stopinfo {
     int installed;
 } stopinfo_t;
 
-/* Stops every other thread of the process except the writer. */
-static void stop_threads(stopinfo_t *si, pid_t self, pid_t writer)
+/* Stops every other thread of the process except the writer. drain empties
+ * the rings meanwhile (the caller holds the writer lock), so that a thread
+ * waiting for room finishes its event and can stop. */
+static void stop_threads(stopinfo_t *si, pid_t self, pid_t writer, void (*drain)(void))
 {
     memset(si, 0, sizeof *si);
     int sig = stop_sig();
@@ -270,6 +279,9 @@ static void stop_threads(stopinfo_t *si, pid_t self, pid_t writer)
             }
         }
         if (!pending || mono_ns() >= deadline) break;
+        /* A thread waiting for room in its ring (the writer is parked: we
+         * hold its lock) is inside an event and declines: make the room. */
+        drain();
         struct timespec ms = { 0, 200 * 1000 };
         nanosleep(&ms, NULL);
     }
@@ -642,7 +654,7 @@ int lt_reach_at_exit(void (*drain)(void), lt_reach_emit_fn emit, lt_reach_result
     /* 2. Stop. 3. Drain. */
     stopinfo_t si;
     pid_t wtid = lt_writer_tid();
-    stop_threads(&si, self, wtid);
+    stop_threads(&si, self, wtid, drain);
     /* Until now the other threads' allocations and frees were recorded;
      * from now on nothing is (they are stopped, and resume untraced). */
     lt_tracing_off();

@@ -416,7 +416,7 @@ done
 t1=$SECONDS
 # two analyzers at a time
 find "$D" -maxdepth 1 -name 's.*.trace' -print0 |
-    xargs -0 -r -P 2 -n 1 sh -c 'timeout 120 "$0" report --format json "$1" >"$1.json" 2>"$1.json.err" ||
+    xargs -0 -r -P 2 -n 1 sh -c 'timeout 120 "$0" report --leak-kinds all --format json "$1" >"$1.json" 2>"$1.json.err" ||
         echo "$(basename "$1"): analyzer exit $?: $(head -c 200 "$1.json.err")"' "$LT" >"$D/analyzer.err" 2>&1
 [ ! -s "$D/analyzer.err" ] || bad "$(head -n 3 "$D/analyzer.err" | tr '\n' '|')"
 # join runs: exactly the 7 storm_leak blocks; nojoin runs (exit while the

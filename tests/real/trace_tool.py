@@ -131,11 +131,16 @@ def cmd_leak_depth(args):
 
 def cmd_leaks(args):
     doc = load_json(args[0])
-    rows = []
+    # One row per stack: a stack is listed once per reachability kind
+    # (definitely lost, still reachable...); these tests count what was
+    # traced, whatever the kind.
+    groups = {}
     for g in doc.get("leaks", []):
         fns = [(f.get("function") or "?").split("(")[0] for f in (g.get("stack") or [])[:4]]
-        rows.append("%d %d %s" % (g.get("bytes", 0), g.get("blocks", 0), ">".join(fns)))
-    for r in sorted(rows):
+        key = ">".join(fns) + "\0" + json.dumps(g.get("stack") or [], sort_keys=True)
+        b, n, name = groups.get(key, (0, 0, ">".join(fns)))
+        groups[key] = (b + g.get("bytes", 0), n + g.get("blocks", 0), name)
+    for r in sorted("%d %d %s" % v for v in groups.values()):
         print(r)
 
 
