@@ -446,16 +446,18 @@ static void live_put(lt_replay_t *rp, uint64_t addr, uint64_t size, uint64_t ts,
     p->livecount++;
     if (rp->series) series_touch(rp, stack);
     lt_stack_t *s = stack_at(rp, stack);
+    uint64_t wb, wc;
+    weigh(rp, size, seq, &wb, &wc);
     if (count_alloc) {
-        s->st.allocs++;
-        s->st.bytes_alloc += size;
-        rp->tot.allocations++;
-        rp->tot.bytes_allocated += size;
+        s->st.allocs += wc;
+        s->st.bytes_alloc += wb;
+        rp->tot.allocations += wc;
+        rp->tot.bytes_allocated += wb;
     }
-    s->st.live_blocks++;
-    s->st.live_bytes += size;
-    rp->tot.live_blocks++;
-    rp->tot.live_bytes += size;
+    s->st.live_blocks += wc;
+    s->st.live_bytes += wb;
+    rp->tot.live_blocks += wc;
+    rp->tot.live_bytes += wb;
     if (rp->tot.live_bytes > rp->tot.peak_bytes) {
         rp->tot.peak_bytes = rp->tot.live_bytes;
         rp->tot.peak_ts = ts > rp->window_ts ? ts : rp->window_ts;
@@ -467,12 +469,14 @@ static void live_del(lt_replay_t *rp, live_t *l)
 {
     if (rp->series) series_touch(rp, l->stack);
     lt_stack_t *s = stack_at(rp, l->stack);
-    s->st.frees++;
-    s->st.live_blocks--;
-    s->st.live_bytes -= l->size;
-    rp->tot.frees++;
-    rp->tot.live_blocks--;
-    rp->tot.live_bytes -= l->size;
+    uint64_t wb, wc;
+    weigh(rp, l->size, l->seq, &wb, &wc);
+    s->st.frees += wc;
+    s->st.live_blocks -= wc;
+    s->st.live_bytes -= wb;
+    rp->tot.frees += wc;
+    rp->tot.live_blocks -= wc;
+    rp->tot.live_bytes -= wb;
     live_remove(rp->priv, l);
 }
 
@@ -486,12 +490,14 @@ static void apply_ring_event(lt_replay_t *rp, const ev_t *e)
             /* A life of this address that ended before the newer event:
              * allocated and freed, inside the window. */
             lt_stack_t *s = stack_at(rp, e->stack);
-            s->st.allocs++;
-            s->st.bytes_alloc += e->size;
-            s->st.frees++;
-            rp->tot.allocations++;
-            rp->tot.bytes_allocated += e->size;
-            rp->tot.frees++;
+            uint64_t wb, wc;
+            weigh(rp, e->size, e->seq, &wb, &wc);
+            s->st.allocs += wc;
+            s->st.bytes_alloc += wb;
+            s->st.frees += wc;
+            rp->tot.allocations += wc;
+            rp->tot.bytes_allocated += wb;
+            rp->tot.frees += wc;
             return;
         }
         if (t) tomb_remove(p, t);
@@ -1008,8 +1014,10 @@ static int on_live(lt_replay_t *rp, const lt_rec_t *r, lt_err_t *err)
         live_t *old = live_find(p, addr);
         if (old) continue;
         live_put(rp, addr, size, ts, seq, (uint32_t)stack, 0);
-        rp->ckpt_blocks++;
-        rp->ckpt_bytes += size;
+        uint64_t wb, wc;
+        weigh(rp, size, seq, &wb, &wc);
+        rp->ckpt_blocks++;       /* records: CKPT_END checks this count */
+        rp->ckpt_bytes += wb;
     }
     if (d.bad) LT_RETURN_ERROR(err, LT_E_CORRUPT, r->offset, "chunk at byte %lld: malformed checkpoint block list", (long long)r->offset);
     return 0;

@@ -242,7 +242,7 @@ int lt_writer_open(void)
                       "time_resolution_ns=%u\n"
                       "records=SEGMENT:1,ALLOC:2,FREE:3,REALLOC:4,NOP:5,FREE_BACK:6,REALLOC_BACK:7,"
                       "STACK:128,MODULE:129,UNMODULE:130,PROCESS:131,END:132,MARK:133,WARN:134,TICK:135,"
-                      "THREAD:136,CKPT:139,LIVE:140,TOMB:141,CKPT_END:142\n"
+                      "THREAD:136,REACH:137,REACHBLK:138,CKPT:139,LIVE:140,TOMB:141,CKPT_END:142\n"
                       "pid=%d\nmax_size=%llu\n",
                       LT_VERSION, (unsigned)LT_TIME_QUANTUM_NS, (int)getpid(), (unsigned long long)lt_cfg.max_size);
     unsigned char hdr[LT_FILE_FIXED_LEN];
@@ -555,6 +555,9 @@ static void checkpoint(void)
     in_ckpt = 1;
     ckpt_first = 1;
     ckpt_no++;
+    /* Only tombstones an in-flight event could still need go into the
+     * checkpoint (every free leaves one until pruned; see prune_liveset). */
+    lt_liveset_prune(prune_safe_seq);
     uint64_t nlive = lt_liveset_count(), ntomb = lt_liveset_tombstones();
     unsigned char rec[80], *p = rec;
     p += lt_put_varint(p, ckpt_no);
@@ -780,11 +783,17 @@ void lt_writer_finish(int how, int status)
          * program's (durations and timelines end here). */
         uint64_t end_ts = lt_now_ns();
         drain_all();
-        if (how != LT_END_SIGNAL && how != LT_END_EXEC) { /* exec: the threads run on; a fatal signal: no waiting */
+        int scan = how == LT_END_EXIT && lt_cfg.scan && !lt_sample_rate;
+        /* exec: the threads run on; a fatal signal: no waiting; the scan:
+         * tracing stays on while it stops the threads, each outside an
+         * event (reach.c), which leaves no gap either: waiting here for
+         * threads that keep allocating (their rings filling, since we hold
+         * the writer's lock) would only cost its full timeout. */
+        if (how != LT_END_SIGNAL && how != LT_END_EXEC && !scan) {
             wait_inflight();
             drain_all();
         }
-        if (how == LT_END_EXIT && lt_cfg.scan && !lt_sample_rate) {
+        if (scan) {
             lt_reach_result_t res;
             in_scan = 1;
             lt_reach_at_exit(drain_all, emit_direct, &res);
