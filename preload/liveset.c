@@ -50,9 +50,9 @@ static void give_up(void)
     lost = 1;
 }
 
-static int grow(void)
+/* Rehashes into a table of ncap slots (a power of two, > used / 0.7). */
+static int resize(size_t ncap)
 {
-    size_t ncap = cap * 2;
     lt_live_t *nt = lt_mem_alloc(ncap * sizeof *nt);
     if (!nt) return -1;
     lt_live_t *old = tab;
@@ -68,6 +68,8 @@ static int grow(void)
     lt_mem_free(old);
     return 0;
 }
+
+static int grow(void) { return resize(cap * 2); }
 
 /* The slot holding addr, or the empty slot where it would go. */
 static inline size_t find(uint64_t addr)
@@ -187,6 +189,11 @@ void lt_liveset_prune(uint64_t before_seq)
         i = (i + 1) & (cap - 1);
         n++;
     }
+    /* Give back what a burst of tombstones made the table grow to: the
+     * table's size decides how many cache misses each event costs. */
+    size_t ncap = cap;
+    while (ncap > MIN_CAP && used * 8 < ncap) ncap /= 2;
+    if (ncap < cap) resize(ncap);   /* out of memory: keep the big one */
 }
 
 int lt_liveset_foreach(int with_tombstones, int (*fn)(const lt_live_t *e, void *arg), void *arg)

@@ -449,23 +449,32 @@ static void reap(lt_thread_t *t)
     atomic_store(&t->state, LT_TS_FREE);
 }
 
-/* Tombstones in the live set (frees seen before their allocation) can go
- * once no older event can still arrive. An event's sequence number is
- * taken a few instructions before the event enters its thread's ring, so
- * anything numbered before the counter's value of a second ago is in a
- * ring by now and drained: prune below that, when tombstones pile up. */
-static uint64_t prune_mark_seq, prune_mark_ns, prune_safe_seq;
+/* Tombstones in the live set (every free leaves one) can go once no older
+ * event can still arrive. An event's sequence number is taken a few
+ * instructions before the event enters its thread's ring, so anything
+ * numbered before the counter's value of 100 ms ago is in a ring by now and
+ * drained (a thread descheduled longer in the middle of an event could
+ * still bring one: its late allocation would then count as live): prune
+ * below that, when tombstones pile up. */
+static uint64_t prune_mark_seq, prune_mark_ns, prune_safe_seq, prune_at_ns;
 
 static void prune_liveset(void)
 {
     uint64_t now = lt_now_ns();
-    if (now - prune_mark_ns >= 1000000000ull) {
+    if (now - prune_mark_ns >= 100000000ull) {
         prune_safe_seq = prune_mark_seq;
         prune_mark_seq = atomic_load_explicit(&lt_seq, memory_order_relaxed);
         prune_mark_ns = now;
     }
+    /* Four times a second at most: a prune walks the whole table, and the
+     * tombstones it cannot drop yet (the last second's) would otherwise
+     * make every drain walk it again. */
+    if (now - prune_at_ns < 250000000ull) return;
     size_t nt = lt_liveset_tombstones();
-    if (nt > 4096 && nt > lt_liveset_count()) lt_liveset_prune(prune_safe_seq);
+    if (nt > 4096 && nt > lt_liveset_count()) {
+        lt_liveset_prune(prune_safe_seq);
+        prune_at_ns = now;
+    }
 }
 
 static void drain_all(void)
@@ -861,7 +870,7 @@ void lt_writer_fork_child(void)
     enc.len = 0;
     enc.in_segment = 0;
     lt_liveset_clear();
-    prune_mark_seq = prune_mark_ns = prune_safe_seq = 0;
+    prune_mark_seq = prune_mark_ns = prune_safe_seq = prune_at_ns = 0;
     atomic_store(&running, 0);
     atomic_store(&sleeping, 0);
     atomic_store(&waiters, 0);
