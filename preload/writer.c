@@ -420,17 +420,68 @@ static void emit_direct(unsigned tag, const unsigned char *payload, size_t len)
     enc.len += len;
 }
 
+/* Stacks sent since the last checkpoint (bitmap by id; NULL before the
+ * first one). A STACK record goes out once, when the stack is first used;
+ * in a ring it may be overwritten, so after a checkpoint a stack is sent
+ * again before its first use unless the checkpoint carried it. */
+static uint64_t *sent;
+static uint32_t nsent;          /* bits in sent */
+static uint64_t sent_sw[3 + LT_DEPTH_MAX];
+
+/* Makes the map hold bit id. 0, or -1 when out of memory. */
+static int sent_room(uint64_t id)
+{
+    if (id < nsent) return 0;
+    uint64_t bits = nsent;
+    while (bits <= id) bits = bits ? bits * 2 : 4096;
+    if (bits > (1ull << 32)) return -1;
+    uint64_t *n = lt_mem_realloc(sent, (size_t)(bits / 64) * sizeof *n);
+    if (!n) return -1;
+    memset(n + nsent / 64, 0, (size_t)((bits - nsent) / 64) * sizeof *n);
+    sent = n;
+    nsent = (uint32_t)bits;
+    return 0;
+}
+
+static void stack_before_use(uint64_t id)
+{
+    if (sent_room(id) || (sent[id / 64] >> (id % 64) & 1)) return;
+    sent[id / 64] |= 1ull << (id % 64);
+    const lt_stack_ent_t *e = lt_stacks_get((uint32_t)id);
+    if (!e) return;
+    uint32_t depth = e->depth > LT_DEPTH_MAX ? LT_DEPTH_MAX : e->depth;
+    sent_sw[0] = LT_R_HDR(LT_R_STACK, 3 + depth, depth);
+    sent_sw[1] = e->id;
+    sent_sw[2] = e->gen;
+    memcpy(&sent_sw[3], e->ips, depth * sizeof e->ips[0]);
+    lt_enc_ring_record(&enc, sent_sw);
+}
+
+static void track_stacks(const uint64_t *w)
+{
+    switch (LT_R_TYPE(w[0])) {
+    case LT_R_STACK:   /* its first definition: goes out now */
+        if (!sent_room(w[1])) sent[w[1] / 64] |= 1ull << (w[1] % 64);
+        break;
+    case LT_R_ALLOC: stack_before_use(w[5]); break;
+    case LT_R_REALLOC: stack_before_use(w[7]); break;
+    default: break;
+    }
+}
+
 static void drain_thread(lt_thread_t *t)
 {
     uint64_t h = atomic_load_explicit(&t->head, memory_order_acquire);
     uint64_t tl = atomic_load_explicit(&t->tail, memory_order_relaxed);
     int seg = 0;
     while (tl < h) {
-        if (enc.cap - enc.len < LT_ENC_MAX_RECORD + 16 || (lt_cfg.max_size && enc.len >= chunk_soft)) { flush_chunk(0); seg = 0; }
+        /* Room for the record and a STACK record sent before it. */
+        if (enc.cap - enc.len < 2 * LT_ENC_MAX_RECORD + 16 || (lt_cfg.max_size && enc.len >= chunk_soft)) { flush_chunk(0); seg = 0; }
         if (!seg || !enc.in_segment) { lt_enc_segment(&enc, (uint32_t)t->tid); seg = 1; }
         const uint64_t *w = &t->ring[tl & (LT_RING_WORDS - 1)];
         lt_liveset_apply(w, (uint32_t)t->tid);
         if (lt_cfg.max_size && LT_R_TYPE(w[0]) == LT_R_THREAD) thr_note(w);
+        if (sent) track_stacks(w);
         unsigned n = lt_enc_ring_record(&enc, w);
         if (n == 0) n = 1; /* a zero-length record would loop forever */
         tl += n;
@@ -624,7 +675,11 @@ static void checkpoint(void)
         q += n;
         emit_direct(LT_REC_WARN, w, (size_t)(q - w));
     }
-    lt_mem_free(seen);
+    /* From now on a stack the checkpoint did not carry is sent again
+     * before its first use (stack_before_use). */
+    lt_mem_free(sent);
+    sent = seen;
+    nsent = (uint32_t)((size_t)nst / 64 + 1) * 64;
     lt_mem_free(c);
 }
 
@@ -870,6 +925,8 @@ void lt_writer_fork_child(void)
     enc.len = 0;
     enc.in_segment = 0;
     lt_liveset_clear();
+    sent = NULL;   /* the child's trace starts without checkpoints (its memory is the parent's copy) */
+    nsent = 0;
     prune_mark_seq = prune_mark_ns = prune_safe_seq = prune_at_ns = 0;
     atomic_store(&running, 0);
     atomic_store(&sleeping, 0);

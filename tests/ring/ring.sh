@@ -11,6 +11,7 @@ cd "$WORK" || exit 1
 
 t_begin build
 build_prog "$D/ringleak.c" ringleak -pthread
+build_prog "$D/hotsite.c" hotsite
 t_end
 
 # leak_blocks JSON FUNCTION: blocks leaked with FUNCTION as the innermost frame.
@@ -172,6 +173,24 @@ for v in abc 12X -5 0.5G; do
 done
 LD_PRELOAD=$LIB LEAKTRACE_MAX_SIZE=10K LEAKTRACE_OUTPUT="$WORK/small.%p.trace" ./ringleak 0.1 1 > small.out 2> small.err
 grep -q "below the 1M minimum; using 1M" small.err || t_fail "LEAKTRACE_MAX_SIZE=10K: $(cat small.err)"
+t_end
+
+t_begin ring_hot_site_leak_keeps_its_stack
+# The site's first STACK record is overwritten long before its one leak.
+H=$(LEAKTRACE_MAX_SIZE=1M trace_run hot ./hotsite 300000)
+"$LT" report --format json "$H" > hot.json 2> hot.err || t_fail "report failed: $(cat hot.err)"
+ok=$("$PY" - hot.json 2>&1 <<'PYEOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["trace_window"]["wrapped"], "the ring did not wrap"
+leaks = d["leaks"]
+assert len(leaks) == 1 and leaks[0]["blocks"] == 1, leaks
+fns = [f.get("function") for f in leaks[0]["stack"]]
+assert "hot_site" in fns and "main" in fns, fns
+print("ok")
+PYEOF
+)
+[ "$ok" = ok ] || t_fail "hot site: ${ok:-no output}"
 t_end
 
 t_exit
