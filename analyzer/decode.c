@@ -27,7 +27,9 @@ void lt_payload_init(lt_payload_t *pl, const unsigned char *buf, size_t len)
             LT_RETURN_ERROR(err, LT_E_CORRUPT, rec_off, "record at payload byte %td is cut short or has a bad number", rec_off); \
     } while (0)
 
-int lt_payload_next(lt_payload_t *pl, lt_rec_t *r, lt_err_t *err)
+/* The body of lt_payload_next, inlined into lt_file_next (the replay's
+ * per-record path). */
+static inline __attribute__((always_inline)) int payload_next(lt_payload_t *pl, lt_rec_t *r, lt_err_t *err)
 {
     for (;;) {
         if (pl->p >= pl->end) return 0;
@@ -119,6 +121,11 @@ int lt_payload_next(lt_payload_t *pl, lt_rec_t *r, lt_err_t *err)
         r->tid = pl->tid;
         return 1;
     }
+}
+
+int lt_payload_next(lt_payload_t *pl, lt_rec_t *r, lt_err_t *err)
+{
+    return payload_next(pl, r, err);
 }
 
 /* ---- chunk order ------------------------------------------------------------------ */
@@ -421,7 +428,7 @@ int lt_file_next(lt_trace_file_t *f, lt_rec_t *r, lt_err_t *err)
     for (;;) {
         if (f->done) return 0;
         if (f->have_chunk) {
-            int rc = lt_payload_next(&f->pl, r, err);
+            int rc = payload_next(&f->pl, r, err);
             if (rc == 1) { r->offset = f->chunk_off; return 1; }
             if (rc < 0) {
                 int64_t in = err->offset;

@@ -229,8 +229,10 @@ static lt_stack_t *stack_at(lt_replay_t *rp, uint32_t id)
     return id < rp->nstacks ? &rp->stacks[id] : &rp->none_stack;
 }
 
-/* Applies e in sequence: counts the sequence numbers skipped to reach it. */
+/* Applies e in sequence: counts the sequence numbers skipped to reach it.
+ * apply_event_body is the same, inlined into the in-order path (apply). */
 static void apply_event(lt_replay_t *rp, const ev_t *e);
+static inline __attribute__((always_inline)) void apply_event_body(lt_replay_t *rp, const ev_t *e);
 
 /* ---- time series ---- */
 
@@ -415,7 +417,7 @@ static void take_snapshot(lt_replay_t *rp, uint64_t seq, uint64_t ts, int reache
     sn->reached = reached;
 }
 
-static void apply(lt_replay_t *rp, const ev_t *e)
+static inline __attribute__((always_inline)) void apply(lt_replay_t *rp, const ev_t *e)
 {
     struct lt_replay_priv *p = rp->priv;
     if (e->seq > p->next_seq) rp->seq_gaps += e->seq - p->next_seq;
@@ -425,7 +427,7 @@ static void apply(lt_replay_t *rp, const ev_t *e)
         ((m->kind == LT_MOMENT_TIME && e->ts > m->ts) || (m->kind == LT_MOMENT_SEQ && e->seq > m->seq)))
         take_snapshot(rp, e->seq, m->kind == LT_MOMENT_TIME ? m->ts : rp->last_ts, 1);
     if (rp->series && e->kind != EV_NOP) series_advance(rp, e->ts);
-    apply_event(rp, e);
+    apply_event_body(rp, e);
 }
 
 /* ---- events of a replay that started from a checkpoint ----
@@ -519,6 +521,11 @@ static void apply_ring_event(lt_replay_t *rp, const ev_t *e)
 }
 
 static void apply_event(lt_replay_t *rp, const ev_t *e)
+{
+    apply_event_body(rp, e);
+}
+
+static inline __attribute__((always_inline)) void apply_event_body(lt_replay_t *rp, const ev_t *e)
 {
     struct lt_replay_priv *p = rp->priv;
     if (e->ts > rp->last_ts) rp->last_ts = e->ts;
@@ -634,7 +641,8 @@ static ev_t heap_pop(struct lt_replay_priv *p)
 static int submit(lt_replay_t *rp, const ev_t *e, lt_err_t *err)
 {
     struct lt_replay_priv *p = rp->priv;
-    if ((e->kind == EV_ALLOC || e->kind == EV_FREE) && !stack_get(rp, e->stack, err, -1)) return -err->code;
+    if ((e->kind == EV_ALLOC || e->kind == EV_FREE) && e->stack >= rp->nstacks && !stack_get(rp, e->stack, err, -1))
+        return -err->code;
     if (e->seq == p->next_seq && p->nheap == 0) { apply(rp, e); return 0; }
     if (rp->from_checkpoint && e->seq < rp->window_seq) {
         /* In flight at the checkpoint: exact by the highest-number rule. */

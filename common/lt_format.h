@@ -245,6 +245,21 @@ static inline int lt_get_varint(const unsigned char **pp, const unsigned char *e
 {
     const unsigned char *p = *pp;
     uint64_t v = 0;
+    /* One byte (most deltas, sizes and stack ids) and, with 10 bytes of
+     * input left, no bound check per byte: the analyzer's hottest loop. */
+    if (__builtin_expect(p < end && !(*p & 0x80), 1)) {
+        *out = *p;
+        *pp = p + 1;
+        return 0;
+    }
+    if (end - p >= 10) {
+        for (int shift = 0; shift < 70; shift += 7) {
+            unsigned char b = *p++;
+            v |= (uint64_t)(b & 0x7f) << shift;
+            if (!(b & 0x80)) { *pp = p; *out = v; return 0; }
+        }
+        return -1;
+    }
     for (int shift = 0; shift < 70; shift += 7) {
         if (p >= end) return -1;
         unsigned char b = *p++;

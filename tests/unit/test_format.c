@@ -396,6 +396,48 @@ START_TEST(test_varint_rejects_truncated_input)
 }
 END_TEST
 
+/* lt_get_varint has three paths: one byte, ten or more bytes left (no bound
+ * check per byte) and fewer than ten left. Every value of every length must
+ * read the same through each, and bytes past the varint must not matter. */
+START_TEST(test_varint_fast_and_bounded_paths_agree)
+{
+    uint64_t x = 0x243f6a8885a308d3ull;
+    for (int len = 1; len <= 10; len++) {
+        for (int k = 0; k < 200; k++) {
+            x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+            /* a value that needs exactly len bytes */
+            uint64_t v = len == 10 ? (x | 1ull << 63) : (x & ((1ull << (7 * len)) - 1)) | (1ull << (7 * (len - 1)));
+            if (len == 1) v = x & 0x7f;
+            unsigned char buf[32];
+            memset(buf, k & 1 ? 0xff : 0x00, sizeof buf);   /* continuation bits or not after it */
+            size_t n = lt_put_varint(buf, v);
+            ck_assert_msg((int)n == len, "value %llu takes %zu bytes, want %d", (unsigned long long)v, n, len);
+            size_t ends[] = { n, n + 1, 10, sizeof buf };
+            for (size_t e = 0; e < sizeof ends / sizeof ends[0]; e++) {
+                if (ends[e] < n) continue;
+                const unsigned char *p = buf;
+                uint64_t out = 0;
+                ck_assert_msg(lt_get_varint(&p, buf + ends[e], &out) == 0, "%d-byte varint with %zu bytes left not read", len, ends[e]);
+                ck_assert_msg(out == v && p == buf + n, "%d-byte varint with %zu bytes left: read %llu over %td bytes, want %llu over %zu",
+                              len, ends[e], (unsigned long long)out, p - buf, (unsigned long long)v, n);
+            }
+            /* cut one byte short: rejected, pointer and output unchanged */
+            const unsigned char *p = buf;
+            uint64_t out = 5;
+            if (n > 1) {
+                ck_assert_msg(lt_get_varint(&p, buf + n - 1, &out) == -1, "%d-byte varint cut short was accepted", len);
+                ck_assert_msg(p == buf && out == 5, "a rejected cut varint changed the pointer or the output");
+            }
+        }
+    }
+    /* empty input, both paths' neighbour */
+    const unsigned char z = 0, *p = &z;
+    uint64_t out = 9;
+    ck_assert_int_eq(lt_get_varint(&p, &z, &out), -1);
+    ck_assert_msg(p == &z && out == 9, "reading empty input changed the pointer or the output");
+}
+END_TEST
+
 START_TEST(test_varint_rejects_over_long_input)
 {
     /* 11 bytes: ten continuation bytes then a terminator. */
@@ -1475,6 +1517,7 @@ Suite *format_suite(void)
     tcase_add_test(tc, test_zigzag_round_trip_edge_values);
     tcase_add_test(tc, test_varint_rejects_truncated_input);
     tcase_add_test(tc, test_varint_rejects_over_long_input);
+    tcase_add_test(tc, test_varint_fast_and_bounded_paths_agree);
     tcase_add_test(tc, test_chunk_header_pack_and_check);
     suite_add_tcase(s, tc);
 
