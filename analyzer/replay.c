@@ -124,21 +124,29 @@ static live_t *live_find(struct lt_replay_priv *p, uint64_t addr)
     }
 }
 
-static void live_remove(struct lt_replay_priv *p, live_t *e)
+/* Backward-shift deletion of slot e from an open-addressed table of cap
+ * slots (the live set and the tombstones share it): later members of its
+ * cluster move back, so lookups never need deleted markers. */
+static void table_remove(live_t *tab, size_t cap, live_t *e)
 {
-    size_t mask = p->livecap - 1, i = (size_t)(e - p->live), j = i;
-    p->live[i].addr = 0;
+    size_t mask = cap - 1, i = (size_t)(e - tab), j = i;
+    tab[i].addr = 0;
     for (;;) {
         j = (j + 1) & mask;
-        if (!p->live[j].addr) break;
-        size_t k = live_slot(p->live[j].addr, mask);
+        if (!tab[j].addr) break;
+        size_t k = live_slot(tab[j].addr, mask);
         /* Move j back to i when its home k is not in (i, j]. */
         if ((j > i && (k <= i || k > j)) || (j < i && (k <= i && k > j))) {
-            p->live[i] = p->live[j];
-            p->live[j].addr = 0;
+            tab[i] = tab[j];
+            tab[j].addr = 0;
             i = j;
         }
     }
+}
+
+static void live_remove(struct lt_replay_priv *p, live_t *e)
+{
+    table_remove(p->live, p->livecap, e);
     p->livecount--;
 }
 
@@ -180,19 +188,7 @@ static void tomb_put(struct lt_replay_priv *p, uint64_t addr, uint64_t seq)
 
 static void tomb_remove(struct lt_replay_priv *p, live_t *e)
 {
-    /* Same backward-shift deletion as the live set, on the tomb table. */
-    size_t mask = p->tombcap - 1, i = (size_t)(e - p->tomb), j = i;
-    p->tomb[i].addr = 0;
-    for (;;) {
-        j = (j + 1) & mask;
-        if (!p->tomb[j].addr) break;
-        size_t k = live_slot(p->tomb[j].addr, mask);
-        if ((j > i && (k <= i || k > j)) || (j < i && (k <= i && k > j))) {
-            p->tomb[i] = p->tomb[j];
-            p->tomb[j].addr = 0;
-            i = j;
-        }
-    }
+    table_remove(p->tomb, p->tombcap, e);
     p->tombcount--;
 }
 

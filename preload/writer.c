@@ -428,6 +428,21 @@ static uint64_t *sent;
 static uint32_t nsent;          /* bits in sent */
 static uint64_t sent_sw[3 + LT_DEPTH_MAX];
 
+/* Encodes the STACK record of stack id again (a checkpoint, or a stack
+ * whose first record a ring may have overwritten); sw: 3 + LT_DEPTH_MAX
+ * words of scratch. The caller leaves room for one record. */
+static void send_stack(uint64_t id, uint64_t *sw)
+{
+    const lt_stack_ent_t *e = lt_stacks_get((uint32_t)id);
+    if (!e) return;
+    uint32_t depth = e->depth > LT_DEPTH_MAX ? LT_DEPTH_MAX : e->depth;
+    sw[0] = LT_R_HDR(LT_R_STACK, 3 + depth, depth);
+    sw[1] = e->id;
+    sw[2] = e->gen;
+    memcpy(&sw[3], e->ips, depth * sizeof e->ips[0]);
+    lt_enc_ring_record(&enc, sw);
+}
+
 /* Makes the map hold bit id. 0, or -1 when out of memory. */
 static int sent_room(uint64_t id)
 {
@@ -447,14 +462,7 @@ static void stack_before_use(uint64_t id)
 {
     if (sent_room(id) || (sent[id / 64] >> (id % 64) & 1)) return;
     sent[id / 64] |= 1ull << (id % 64);
-    const lt_stack_ent_t *e = lt_stacks_get((uint32_t)id);
-    if (!e) return;
-    uint32_t depth = e->depth > LT_DEPTH_MAX ? LT_DEPTH_MAX : e->depth;
-    sent_sw[0] = LT_R_HDR(LT_R_STACK, 3 + depth, depth);
-    sent_sw[1] = e->id;
-    sent_sw[2] = e->gen;
-    memcpy(&sent_sw[3], e->ips, depth * sizeof e->ips[0]);
-    lt_enc_ring_record(&enc, sent_sw);
+    send_stack(id, sent_sw);
 }
 
 static void track_stacks(const uint64_t *w)
@@ -559,15 +567,8 @@ static void ckpt_stack(ckpt_t *c, uint64_t id)
 {
     if (id >= c->nseen || (c->seen[id / 64] >> (id % 64) & 1)) return;
     c->seen[id / 64] |= 1ull << (id % 64);
-    const lt_stack_ent_t *e = lt_stacks_get((uint32_t)id);
-    if (!e) return;
-    uint32_t depth = e->depth > LT_DEPTH_MAX ? LT_DEPTH_MAX : e->depth;
-    c->sw[0] = LT_R_HDR(LT_R_STACK, 3 + depth, depth);
-    c->sw[1] = e->id;
-    c->sw[2] = e->gen;
-    memcpy(&c->sw[3], e->ips, depth * sizeof e->ips[0]);
     ensure_room(LT_ENC_MAX_RECORD + 16);
-    lt_enc_ring_record(&enc, c->sw);
+    send_stack(id, c->sw);
 }
 
 static int ckpt_entry(const lt_live_t *e, void *arg)
