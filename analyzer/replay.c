@@ -434,7 +434,8 @@ static inline __attribute__((always_inline)) void apply(lt_replay_t *rp, const e
  * live or a free recorded (tombstone) with a higher number than an event
  * makes that event part of an earlier life of the address, already over. */
 
-static void live_put(lt_replay_t *rp, uint64_t addr, uint64_t size, uint64_t ts, uint64_t seq, uint32_t stack, int count_alloc)
+/* Inlined: the in-order path of submit() calls them for every event. */
+static inline __attribute__((always_inline)) void live_put(lt_replay_t *rp, uint64_t addr, uint64_t size, uint64_t ts, uint64_t seq, uint32_t stack, int count_alloc)
 {
     struct lt_replay_priv *p = rp->priv;
     if ((p->livecount + 1) * 4 > p->livecap * 3 && live_grow(p) < 0) return;
@@ -463,7 +464,7 @@ static void live_put(lt_replay_t *rp, uint64_t addr, uint64_t size, uint64_t ts,
     }
 }
 
-static void live_del(lt_replay_t *rp, live_t *l)
+static inline __attribute__((always_inline)) void live_del(lt_replay_t *rp, live_t *l)
 {
     if (rp->series) series_touch(rp, l->stack);
     lt_stack_t *s = stack_at(rp, l->stack);
@@ -566,42 +567,11 @@ static inline __attribute__((always_inline)) void apply_event_body(lt_replay_t *
             rp->tot.live_bytes -= ob;
             live_remove(p, old);
         }
-        if ((p->livecount + 1) * 4 > p->livecap * 3 && live_grow(p) < 0) return;
-        size_t mask = p->livecap - 1, i = live_slot(e->addr, mask);
-        while (p->live[i].addr) i = (i + 1) & mask;
-        p->live[i] = (live_t){ e->addr, e->size, e->ts, e->seq, e->stack };
-        p->livecount++;
-        if (rp->series) series_touch(rp, e->stack);
-        lt_stack_t *s = stack_at(rp, e->stack);
-        uint64_t wb, wc;
-        weigh(rp, e->size, e->seq, &wb, &wc);
-        s->st.allocs += wc;
-        s->st.bytes_alloc += wb;
-        s->st.live_blocks += wc;
-        s->st.live_bytes += wb;
-        rp->tot.allocations += wc;
-        rp->tot.bytes_allocated += wb;
-        rp->tot.live_blocks += wc;
-        rp->tot.live_bytes += wb;
-        if (rp->tot.live_bytes > rp->tot.peak_bytes) {
-            rp->tot.peak_bytes = rp->tot.live_bytes;
-            rp->tot.peak_ts = e->ts;
-            rp->tot.peak_seq = e->seq;
-        }
+        live_put(rp, e->addr, e->size, e->ts, e->seq, e->stack, 1);
     } else {
         live_t *l = live_find(p, e->addr);
         if (!l) { rp->unknown_frees++; return; }
-        if (rp->series) series_touch(rp, l->stack);
-        lt_stack_t *s = stack_at(rp, l->stack);
-        uint64_t wb, wc;
-        weigh(rp, l->size, l->seq, &wb, &wc);
-        s->st.frees += wc;
-        s->st.live_blocks -= wc;
-        s->st.live_bytes -= wb;
-        rp->tot.frees += wc;
-        rp->tot.live_blocks -= wc;
-        rp->tot.live_bytes -= wb;
-        live_remove(p, l);
+        live_del(rp, l);
     }
 }
 
