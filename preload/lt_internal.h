@@ -123,6 +123,9 @@ void lt_sample_fork_child(void);
 /* One line "leaktrace: ...\n" on stderr, written with a single write(2).
  * Async-signal-safe apart from vsnprintf of %s/%d/%u/%lu/%lld formats. */
 void lt_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Reads at most cap - 1 bytes of a small file (/proc) into buf and ends
+ * them with a NUL. Returns the bytes read, or -1. (tracer.c) */
+ssize_t lt_read_text(const char *path, char *buf, size_t cap);
 
 /* Moves a descriptor the tracer owns (the trace file, libunwind's
  * validation pipe) to a high number, near the descriptor limit, so that a

@@ -195,12 +195,7 @@ static int blocks_signal(pid_t tid, int sig)
 {
     char path[64], buf[2048];
     snprintf(path, sizeof path, "/proc/self/task/%d/status", (int)tid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return 0;
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    if (n <= 0) return 0;
-    buf[n] = '\0';
+    if (lt_read_text(path, buf, sizeof buf) <= 0) return 0;
     char *p = strstr(buf, "\nSigBlk:");
     if (!p) return 0;
     const char *h = p + 8;

@@ -48,17 +48,23 @@ uint64_t lt_now_ns(void) { return mono_ns() - lt_t0_ns; }
 int lt_ts_is_tsc;
 uint64_t lt_ts_tsc0;
 
+ssize_t lt_read_text(const char *path, char *buf, size_t cap)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    ssize_t n = read(fd, buf, cap - 1);
+    close(fd);
+    if (n < 0) return -1;
+    buf[n] = '\0';
+    return n;
+}
+
 /* Invariant TSC only: the kernel says so in /proc/cpuinfo's flags. */
 static int tsc_invariant(void)
 {
 #if defined(__x86_64__)
     char buf[8192];
-    int fd = open("/proc/cpuinfo", O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return 0;
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    if (n <= 0) return 0;
-    buf[n] = '\0';
+    if (lt_read_text("/proc/cpuinfo", buf, sizeof buf) <= 0) return 0;
     char *flags = strstr(buf, "\nflags");
     if (!flags) return 0;
     char *eol = strchr(flags + 1, '\n');
