@@ -37,7 +37,9 @@ for prog in chains cycles globals stack interior tls threads; do
         if [ "$have_valgrind" = 0 ]; then
             t_fail "valgrind is not installed (quickstart.sh installs it)"
         else
-            valgrind -q --leak-check=full --show-leak-kinds=all --xml=yes --xml-file="$prog.xml" "./$prog" > "$prog.vg.out" 2>&1 ||
+            # valgrind serializes threads and has been seen spinning for minutes on
+            # the threads program: a hang is a failure, not a stuck CI job.
+            timeout -k 5 300 valgrind -q --leak-check=full --show-leak-kinds=all --xml=yes --xml-file="$prog.xml" "./$prog" > "$prog.vg.out" 2>&1 ||
                 t_fail "valgrind run failed: $(head -3 "$prog.vg.out")"
             if ! "$PY" "$D/compare.py" "$prog.xml" "$prog.json" > "$prog.cmp" 2>&1; then
                 t_fail "categories differ from valgrind's: $(grep -E 'differs|^site|MISMATCH|cannot' "$prog.cmp" | head -4 | tr '\n' ';')"
