@@ -13,6 +13,16 @@
  * recognised as already freed; tombstones are pruned once no older event
  * can still be in flight (lt_liveset_prune).
  *
+ * Most frees need no tombstone: a late allocation of an address is always
+ * followed by its own free, older than the allocation it precedes. If that
+ * free arrived first, it left a tombstone (later replaced by the newer
+ * allocation) or found the newer allocation in place; either way the entry
+ * is marked (guard) and its free leaves a tombstone. If it has not arrived,
+ * the late allocation and its free will cancel out. So a free removes an
+ * unmarked entry outright, and a program whose events arrive in order
+ * (one thread, or threads that do not pass blocks around) keeps no
+ * tombstones at all: the table holds the live heap and nothing more.
+ *
  * Used by the exit-time reachability scan (the live blocks and their
  * sizes) and by ring checkpoints (the live blocks with their stacks and
  * allocation times). Single-threaded: the writer thread, or any thread once
@@ -36,7 +46,9 @@ typedef struct lt_live {
     uint32_t tid;       /* thread that allocated                            */
     uint8_t fn;         /* LT_FN_* of the allocation                        */
     uint8_t freed;      /* 1: tombstone (latest event is a free)            */
-    uint16_t pad;
+    uint8_t guard;      /* 1: an event on this address arrived out of order:
+                         * its free leaves a tombstone                      */
+    uint8_t pad;
 } lt_live_t;
 
 /* Turns the set on with an initial table. Returns 0, or -1 when out of
@@ -51,6 +63,12 @@ int lt_liveset_enabled(void);
  * ignored. When the table cannot grow (out of memory) the set turns itself
  * off and lt_liveset_lost() says so. */
 void lt_liveset_apply(const uint64_t *w, uint32_t tid);
+
+/* Starts fetching the table slots that record w (as for lt_liveset_apply)
+ * will touch, without changing anything. The table is as large as the
+ * live heap, so nearly every apply is a cache miss: calling this a few
+ * records ahead of lt_liveset_apply overlaps those misses. */
+void lt_liveset_prefetch(const uint64_t *w);
 
 /* The same for decoded events (tests, and callers that are not the ring). */
 void lt_liveset_alloc(uint64_t addr, uint64_t size, uint64_t stack, uint64_t ts,

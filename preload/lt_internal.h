@@ -220,6 +220,9 @@ extern _Atomic(lt_thread_t *) lt_threads;
  * Returns NULL when the events must be dropped (tracing is off). The caller
  * fills the words and calls lt_ring_commit(t, n). Owner thread only. */
 uint64_t *lt_ring_reserve(lt_thread_t *t, unsigned n);
+/* How often, and how long in all (ns), threads waited in lt_ring_reserve
+ * for the writer to make room (LEAKTRACE_VERBOSE reports them). */
+extern _Atomic uint64_t lt_ring_waits, lt_ring_wait_ns;
 void lt_ring_commit(lt_thread_t *t, unsigned n);
 /* Gets a free state or makes one. Returns NULL when out of memory. */
 lt_thread_t *lt_thread_new(pid_t tid);
@@ -291,6 +294,12 @@ void lt_writer_kick(void);
 /* Waits (bounded) until the writer consumed something; returns 0, or -1 when
  * no writer runs (caller may then drain synchronously). */
 int lt_writer_wait_progress(void);
+/* The writer's progress count (it grows after every drain of the rings),
+ * and the same wait as above but for a count read earlier: it returns at
+ * once if a drain ended since. Read the count, check for room, then wait:
+ * no drain is missed. */
+uint32_t lt_writer_progress(void);
+int lt_writer_wait_progress_from(uint32_t seen);
 /* Drains every ring and writes a chunk now, from the calling thread. */
 void lt_writer_flush_sync(void);
 /* The same from a signal handler: never blocks for long (gives up after

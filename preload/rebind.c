@@ -68,7 +68,10 @@ static size_t rebind_table(const ElfW(Rela) *rel, size_t n, uintptr_t base, cons
         for (size_t h = 0; h < nhooks; h++) {
             if (strcmp(name, hooks[h].name) != 0) continue;
             void **slot = (void **)(base + rel[i].r_offset);
-            if (hooks[h].real && *slot == hooks[h].real) { patch(slot, hooks[h].hook, r, pg); done++; }
+            if (*slot != hooks[h].hook && (hooks[h].any || (hooks[h].real && *slot == hooks[h].real))) {
+                patch(slot, hooks[h].hook, r, pg);
+                done++;
+            }
             break;
         }
     }

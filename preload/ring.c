@@ -45,9 +45,12 @@ lt_thread_t *lt_thread_new(pid_t tid)
     return t;
 }
 
+_Atomic uint64_t lt_ring_waits, lt_ring_wait_ns;
+
 uint64_t *lt_ring_reserve(lt_thread_t *t, unsigned n)
 {
     uint64_t h = atomic_load_explicit(&t->head, memory_order_relaxed);
+    uint64_t wait_from = 0;
     unsigned pos = (unsigned)(h & (LT_RING_WORDS - 1));
     unsigned pad = pos + n > LT_RING_WORDS ? LT_RING_WORDS - pos : 0;
     unsigned off_waits = 0;
@@ -69,8 +72,18 @@ uint64_t *lt_ring_reserve(lt_thread_t *t, unsigned n)
             lt_log("process %d was created without fork() (raw clone): it runs untraced", (int)getpid());
             return NULL;
         }
+        if (!wait_from) wait_from = lt_now_ns();
+        /* The writer's progress count, read before the room is checked
+         * again: a drain that ends in between is not waited for. */
+        uint32_t seen = lt_writer_progress();
+        if (h + pad + n - atomic_load_explicit(&t->tail, memory_order_acquire) <= LT_RING_WORDS) break;
         lt_writer_kick();
-        if (lt_writer_wait_progress() < 0) lt_writer_flush_sync();
+        if (lt_writer_wait_progress_from(seen) < 0) lt_writer_flush_sync();
+    }
+    if (LT_UNLIKELY(wait_from)) {
+        /* Only here, on the slow path: LEAKTRACE_VERBOSE reports it. */
+        atomic_fetch_add_explicit(&lt_ring_waits, 1, memory_order_relaxed);
+        atomic_fetch_add_explicit(&lt_ring_wait_ns, lt_now_ns() - wait_from, memory_order_relaxed);
     }
     if (pad) {
         t->ring[pos] = LT_R_HDR(LT_R_PAD, pad, 0);

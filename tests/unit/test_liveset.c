@@ -89,6 +89,18 @@ static void deliver(const ev_t *evs, size_t n)
             lt_liveset_apply(e->w, e->tid);
             run--;
         }
+        /* Now and then a prune, as the writer does, below the oldest
+         * sequence number still undelivered (every event before it has
+         * been applied). */
+        if (next_rand() % 8 == 0) {
+            uint64_t safe = UINT64_MAX;
+            for (int u = 0; u < NTHR; u++) {
+                size_t q = pos[u];
+                while (q < n && evs[q].tid != (uint32_t)(100 + u)) q++;
+                if (q < n && evs[q].w[1] < safe) safe = evs[q].w[1];
+            }
+            lt_liveset_prune(safe);
+        }
     }
 }
 
@@ -162,6 +174,55 @@ START_TEST(late_allocation_of_a_freed_block_stays_freed)
 }
 END_TEST
 
+/* Events that arrive in order leave no tombstone: the table holds the
+ * live blocks only. */
+START_TEST(in_order_frees_leave_no_tombstone)
+{
+    lt_liveset_reset();
+    ck_assert_int_eq(lt_liveset_enable(), 0);
+    uint64_t seq = 1;
+    for (int r = 0; r < 3; r++) {
+        /* Rounds 0 and 1 free everything, the last one every third block. */
+        for (uint64_t i = 0; i < 5000; i++) lt_liveset_alloc(0x200000 + i * 32, 10, 1, 0, seq++, 1, LT_FN_MALLOC);
+        for (uint64_t i = 0; i < 5000; i++)
+            if (r < 2 || i % 3 == 0) lt_liveset_free(0x200000 + i * 32, seq++);
+    }
+    ck_assert_uint_eq(lt_liveset_tombstones(), 0);
+    ck_assert_uint_eq(lt_liveset_count(), 5000 - 1667);
+    ck_assert_uint_eq(lt_liveset_bytes(), 10 * (5000 - 1667));
+    lt_liveset_reset();
+}
+END_TEST
+
+/* The arrival order that makes tombstones necessary even for a free that
+ * finds its allocation in place: B allocates X (seq 1), C frees it (2), A
+ * allocates X (3) and frees it (4); the writer drains C, then A, then B.
+ * C's free leaves a tombstone, A's allocation replaces it (and is marked),
+ * so A's free leaves a tombstone too, and B's late allocation is refused.
+ * Then the same with C's free arriving after A's allocation (a stale free,
+ * which marks the entry it finds). */
+START_TEST(out_of_order_history_keeps_its_tombstones)
+{
+    lt_liveset_reset();
+    ck_assert_int_eq(lt_liveset_enable(), 0);
+    lt_liveset_free(0x7000, 2);                               /* C */
+    lt_liveset_alloc(0x7000, 16, 1, 0, 3, 30, LT_FN_MALLOC);  /* A */
+    lt_liveset_free(0x7000, 4);
+    ck_assert_uint_eq(lt_liveset_tombstones(), 1);
+    lt_liveset_alloc(0x7000, 16, 1, 0, 1, 20, LT_FN_MALLOC);  /* B, late */
+    ck_assert_uint_eq(lt_liveset_count(), 0);
+
+    lt_liveset_alloc(0x8000, 16, 1, 0, 13, 30, LT_FN_MALLOC); /* A */
+    lt_liveset_free(0x8000, 12);                              /* C, stale */
+    lt_liveset_free(0x8000, 14);                              /* A */
+    ck_assert_uint_eq(lt_liveset_tombstones(), 2);
+    lt_liveset_alloc(0x8000, 16, 1, 0, 11, 20, LT_FN_MALLOC); /* B, late */
+    ck_assert_uint_eq(lt_liveset_count(), 0);
+    ck_assert_uint_eq(lt_liveset_bytes(), 0);
+    lt_liveset_reset();
+}
+END_TEST
+
 /* Growth, prune with backward shifts and wrap-around clusters: insert many,
  * free every other one, prune part of the tombstones, check everything is
  * still found. */
@@ -173,6 +234,11 @@ START_TEST(growth_and_prune_keep_every_entry_findable)
     for (uint64_t i = 0; i < N; i++)
         lt_liveset_alloc(0x100000 + i * 48, i + 1, i % 7, 0, i + 1, 1, LT_FN_MALLOC);
     ck_assert_uint_eq(lt_liveset_count(), N);
+    /* A stale free (older than the allocation in place) marks the entry:
+     * its real free then leaves a tombstone. */
+    for (uint64_t i = 0; i < N; i += 2) lt_liveset_free(0x100000 + i * 48, 0);
+    ck_assert_uint_eq(lt_liveset_count(), N);
+    ck_assert_uint_eq(lt_liveset_tombstones(), 0);
     for (uint64_t i = 0; i < N; i += 2) lt_liveset_free(0x100000 + i * 48, N + i + 1);
     ck_assert_uint_eq(lt_liveset_count(), N / 2);
     ck_assert_uint_eq(lt_liveset_tombstones(), N / 2);
@@ -197,6 +263,8 @@ Suite *liveset_suite(void)
     TCase *tc = tcase_create("order");
     tcase_add_loop_test(tc, any_drain_order_gives_the_exact_live_set, 0, 25);
     tcase_add_test(tc, late_allocation_of_a_freed_block_stays_freed);
+    tcase_add_test(tc, in_order_frees_leave_no_tombstone);
+    tcase_add_test(tc, out_of_order_history_keeps_its_tombstones);
     tcase_add_test(tc, growth_and_prune_keep_every_entry_findable);
     suite_add_tcase(s, tc);
     return s;
