@@ -521,8 +521,8 @@ static void reap(lt_thread_t *t)
     atomic_store(&t->state, LT_TS_FREE);
 }
 
-/* Tombstones in the live set (every free leaves one) can go once no older
- * event can still arrive. An event's sequence number is taken a few
+/* Tombstones in the live set (frees that arrived out of order) can go
+ * once no older event can still arrive. An event's sequence number is taken a few
  * instructions before the event enters its thread's ring, so anything
  * numbered before the counter's value of 100 ms ago is in a ring by now and
  * drained (a thread descheduled longer in the middle of an event could
@@ -630,7 +630,8 @@ static void checkpoint(void)
     ckpt_first = 1;
     ckpt_no++;
     /* Only tombstones an in-flight event could still need go into the
-     * checkpoint (every free leaves one until pruned; see prune_liveset). */
+     * checkpoint (out-of-order frees leave them until pruned; see
+     * prune_liveset). */
     lt_liveset_prune(prune_safe_seq);
     uint64_t nlive = lt_liveset_count(), ntomb = lt_liveset_tombstones();
     unsigned char rec[80], *p = rec;
