@@ -57,7 +57,7 @@ static void give_up(void)
 /* Rehashes into a table of ncap slots (a power of two, > used / 0.7). */
 static int resize(size_t ncap)
 {
-    lt_live_t *nt = lt_mem_alloc(ncap * sizeof *nt);
+    lt_live_t *nt = lt_mem_alloc_dense(ncap * sizeof *nt);
     if (!nt) return -1;
     lt_live_t *old = tab;
     size_t ocap = cap;

@@ -140,6 +140,10 @@ int lt_fd_move_high(int fd);
 void *lt_mem_alloc(size_t n);
 void lt_mem_free(void *p);
 void *lt_mem_realloc(void *p, size_t n);
+/* lt_mem_alloc for memory that will all be touched soon (a hash table):
+ * large blocks are mapped with every page present, instead of one page
+ * fault per page. Freed with lt_mem_free. */
+void *lt_mem_alloc_dense(size_t n);
 /* Calls fn for every mapping tmem holds now. Returns 0, or -1 when some
  * were not listed (table full). Call with no other thread in tmem. */
 int lt_mem_ranges(void (*fn)(void *arg, uintptr_t lo, uintptr_t hi), void *arg);
