@@ -184,7 +184,8 @@ struct lt_stack_ent;
  * generation and every listed return address still in place reuses the
  * stack id without unwinding. Entries are only made and checked on the
  * thread's own stack, inside its bounds [stk_lo, stk_hi). */
-#define LT_UCACHE 256              /* entries per thread (2-way sets), power of two */
+#define LT_UCACHE 256              /* entries per thread, power of two */
+#define LT_UCACHE_WAYS 8           /* ways per set (a power of two): one key, several stacks above it */
 #define LT_UCACHE_SLOTS 150        /* stack words an entry can check (2 per frame) */
 typedef struct lt_ucache_ent {
     uintptr_t cfa, ra;             /* key */
