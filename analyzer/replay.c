@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../common/lt_addrhash.h"
 #include "../common/lt_format.h"
 #include "progress.h"
 #include "replay.h"
@@ -91,11 +92,7 @@ enum { CK_NONE = 0, CK_LOADING, CK_DONE, CK_IGNORING };
 
 /* ---- live set: open addressing, linear probing, backward-shift delete ---- */
 
-static inline size_t live_slot(uint64_t addr, size_t mask)
-{
-    uint64_t h = addr * 0x9e3779b97f4a7c15ull;
-    return (size_t)(h >> 20) & mask;
-}
+static inline size_t live_slot(uint64_t addr, size_t mask) { return lt_addr_slot(addr, mask); }
 
 static int live_grow(struct lt_replay_priv *p)
 {

@@ -8,6 +8,7 @@
  */
 #include <string.h>
 
+#include "../common/lt_addrhash.h"
 #include "../common/lt_format.h"
 #include "liveset.h"
 #include "lt_internal.h"
@@ -21,16 +22,7 @@ static size_t nlive, ntomb;
 static uint64_t live_bytes;
 static int lost;
 
-static inline size_t slot_of(uint64_t addr)
-{
-    /* Pages of the heap are spread over the table at random, but the
-     * blocks of one 4 KiB page land in one run of 256 slots, in address
-     * order: allocations come in address order more often than not, so
-     * consecutive events touch the same few pages of the table instead of
-     * one TLB miss each. */
-    uint64_t h = (addr >> 12) * 0x9E3779B97F4A7C15ull;
-    return (size_t)((h >> 24) << 8 | ((addr >> 4) & 255)) & (cap - 1);
-}
+static inline size_t slot_of(uint64_t addr) { return lt_addr_slot(addr, cap - 1); }
 
 int lt_liveset_enable(void)
 {

@@ -196,8 +196,8 @@ static LT_ALWAYS_INLINE unsigned ucache_slot(uintptr_t cfa, uintptr_t ra)
 
 /* The unwinds behind a cache miss. Frame by frame (lt_unwind_slots, which
  * also notes where the return addresses were) is far slower than
- * unw_backtrace: libunwind takes locks and signal masks (system calls) per
- * frame. So an entry is only filled for a key seen a second time (the first
+ * unw_backtrace: libunwind takes a lock per frame (and, without the
+ * signal-mask bypass in unwind.c, system calls). So an entry is only filled for a key seen a second time (the first
  * miss leaves it "pending"), and a key whose stacks keep changing above it
  * is refilled only on every eighth failure; other misses take the fast
  * unwinder. */
