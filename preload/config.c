@@ -154,7 +154,8 @@ void lt_config_load(void)
     lt_cfg.depth = int_var("LEAKTRACE_DEPTH", 1, LT_DEPTH_MAX, 64);
     lt_cfg.follow = bool_var("LEAKTRACE_FOLLOW", 1);
     lt_cfg.unwind_cache = bool_var("LEAKTRACE_UNWIND_CACHE", 1);
-    lt_cfg.level = int_var("LEAKTRACE_COMPRESSION", -7, 19, 1);
+    const char *lv = getenv("LEAKTRACE_COMPRESSION");
+    lt_cfg.level = lv && strcmp(lv, "auto") ? int_var("LEAKTRACE_COMPRESSION", -7, 19, LT_LEVEL_AUTO) : LT_LEVEL_AUTO;
     lt_cfg.verbose = bool_var("LEAKTRACE_VERBOSE", 0);
     lt_cfg.scan = bool_var("LEAKTRACE_SCAN", 1);
     lt_cfg.mark_signal = signal_var("LEAKTRACE_MARK_SIGNAL");

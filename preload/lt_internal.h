@@ -52,7 +52,7 @@ typedef struct lt_config {
     int depth;           /* LEAKTRACE_DEPTH, 1..256, default 64 */
     int follow;          /* LEAKTRACE_FOLLOW, default 1 */
     int unwind_cache;    /* LEAKTRACE_UNWIND_CACHE, default 1 (0: unwind every stack) */
-    int level;           /* LEAKTRACE_COMPRESSION, zstd level, default 1 */
+    int level;           /* LEAKTRACE_COMPRESSION, zstd level, or LT_LEVEL_AUTO (the default) */
     int verbose;         /* LEAKTRACE_VERBOSE=1: say where the trace goes */
     int mark_signal;     /* LEAKTRACE_MARK_SIGNAL: signal number, 0 = none */
     int interval_ms;     /* LEAKTRACE_INTERVAL: ms between samples, 0 = none; default 100 */
@@ -171,6 +171,9 @@ enum {
 #define LT_R_NWORDS(w) ((unsigned)(((w) >> 8) & 0xffffff))
 #define LT_R_AUX(w)    ((uint32_t)((w) >> 32))
 
+/* LEAKTRACE_COMPRESSION=auto: zstd level 6 while the writer keeps up, 1
+ * for a second after a thread had to wait for it (see writer.c). */
+#define LT_LEVEL_AUTO 100
 #define LT_RING_WORDS (1u << 15)   /* 256 KiB per thread */
 #define LT_SCACHE 1024             /* per-thread stack cache entries */
 
