@@ -155,7 +155,12 @@ void lt_config_load(void)
     lt_cfg.follow = bool_var("LEAKTRACE_FOLLOW", 1);
     lt_cfg.unwind_cache = bool_var("LEAKTRACE_UNWIND_CACHE", 1);
     const char *lv = getenv("LEAKTRACE_COMPRESSION");
-    lt_cfg.level = lv && strcmp(lv, "auto") ? int_var("LEAKTRACE_COMPRESSION", -7, 19, LT_LEVEL_AUTO) : LT_LEVEL_AUTO;
+    long level;
+    lt_cfg.level = LT_LEVEL_AUTO;
+    if (lv && strcmp(lv, "auto")) {
+        if (parse_int(lv, -7, 19, &level) == 0) lt_cfg.level = (int)level;
+        else lt_log("LEAKTRACE_COMPRESSION='%s' is not auto or a whole number from -7 to 19; using auto", lv);
+    }
     lt_cfg.verbose = bool_var("LEAKTRACE_VERBOSE", 0);
     lt_cfg.scan = bool_var("LEAKTRACE_SCAN", 1);
     lt_cfg.mark_signal = signal_var("LEAKTRACE_MARK_SIGNAL");
