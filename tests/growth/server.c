@@ -85,7 +85,7 @@ int main(int argc, char **argv)
     }
     const char *m = argv[1];
     double secs = atof(argv[2]), t0 = now(), t;
-    unsigned long i = 0;
+    unsigned long i = 0, slow_leaks = 0;
     while ((t = now() - t0) < secs) {
         if (!strcmp(m, "server")) {
             churn(i);
@@ -94,7 +94,9 @@ int main(int argc, char **argv)
         } else if (!strcmp(m, "steady")) {
             leak_request(64);
         } else if (!strcmp(m, "slow")) {
-            if (i % 1000 == 0) leak_slowly();
+            /* One block per second of the clock, however many requests a
+             * loaded machine lets through. */
+            if ((unsigned long)t >= slow_leaks) { leak_slowly(); slow_leaks++; }
         } else if (!strcmp(m, "cache")) {
             cache_put(300, t < 0.5 ? (unsigned)(1 + t / 0.5 * (CACHE - 1)) : CACHE);
         } else if (!strcmp(m, "steps")) {
