@@ -8,6 +8,11 @@
 # LEAKTRACE_OUTPUT=OUTPREFIX.%p.trace and prints the trace path),
 # json_get FILE PYEXPR (evaluates PYEXPR with j = the parsed JSON).
 set -u
+if [ $# -ne 3 ] || [ -z "$3" ]; then
+    # Without a work directory the script would fill the current one.
+    echo "usage: $0 LIB ANALYZER WORKDIR" >&2
+    exit 2
+fi
 abspath() { case $1 in /*) printf '%s\n' "$1" ;; *) printf '%s/%s\n' "$PWD" "$1" ;; esac; }
 LIB=$(abspath "$1")
 LT=$(abspath "$2")
