@@ -350,7 +350,11 @@ static void series_advance(lt_replay_t *rp, uint64_t ts)
 {
     lt_series_t *se = rp->series;
     ts = ts > se->origin_ns ? ts - se->origin_ns : 0;
-    while (ts >= (se->nslices + 1) * se->slice_ns) {
+    /* A division, not ts >= (nslices + 1) * slice_ns: a corrupt time near
+     * 2^64 overflowed that product (and then slice_ns itself, doubled by
+     * each halving) and the loop never ended (found by fuzz_records). */
+    while (ts / se->slice_ns > se->nslices) {
+        if (se->slice_ns > UINT64_MAX / 4) break;   /* no room to double the slices again */
         size_t before = se->nslices;
         series_close(rp);
         if (se->nslices == before) break; /* out of memory: stop here */
