@@ -23,7 +23,7 @@ for prog in chains cycles globals stack interior tls threads; do
     t_begin "reach: $prog matches valgrind memcheck"
     if build_prog "$D/$prog.c" "$prog" -pthread; then
         rm -f "$prog".*.trace
-        LD_PRELOAD=$LIB LEAKTRACE_OUTPUT="$prog.%p.trace" "./$prog" > "$prog.out" 2> "$prog.err"
+        timeout -k 5 120 env LD_PRELOAD="$LIB" LEAKTRACE_OUTPUT="$prog.%p.trace" "./$prog" > "$prog.out" 2> "$prog.err"
         st=$?
         [ "$st" -eq 0 ] || t_fail "the traced program exited with $st"
         [ -s "$prog.err" ] && t_fail "the tracer wrote to stderr: $(head -2 "$prog.err")"
