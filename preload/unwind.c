@@ -5,10 +5,10 @@
  * per return address), which needs no lock. Its frame-by-frame path
  * (unw_step, used to fill the tracer's unwind cache) takes a lock and masks
  * signals per frame unless libunwind was built with per-thread caches
- * (Debian's is not): see the signal masks below. The frames of the tracer itself (unw_backtrace's caller, the
- * hook) are dropped by address: everything inside libleaktrace.so's own
- * mapping at the top of the stack is skipped, so the first frame kept is
- * the caller of malloc/calloc/....
+ * (Debian's is not): see the signal masks below. The frames of the tracer
+ * itself (unw_backtrace's caller, the hook) are dropped by address:
+ * everything inside libleaktrace.so's own mapping at the top of the stack
+ * is skipped, so the first frame kept is the caller of malloc/calloc/....
  */
 #include <dlfcn.h>
 #include <link.h>
