@@ -436,7 +436,16 @@ static inline __attribute__((always_inline)) void apply(lt_replay_t *rp, const e
  * makes that event part of an earlier life of the address, already over. */
 
 /* Inlined: the in-order path of submit() calls them for every event. */
-static inline __attribute__((always_inline)) void live_put(lt_replay_t *rp, uint64_t addr, uint64_t size, uint64_t ts, uint64_t seq, uint32_t stack, int count_alloc)
+/* Counts one allocation of weight (wb bytes, wc blocks) at stack s. */
+static inline __attribute__((always_inline)) void count_alloc(lt_replay_t *rp, lt_stack_t *s, uint64_t wb, uint64_t wc)
+{
+    s->st.allocs += wc;
+    s->st.bytes_alloc += wb;
+    rp->tot.allocations += wc;
+    rp->tot.bytes_allocated += wb;
+}
+
+static inline __attribute__((always_inline)) void live_put(lt_replay_t *rp, uint64_t addr, uint64_t size, uint64_t ts, uint64_t seq, uint32_t stack, int counted)
 {
     struct lt_replay_priv *p = rp->priv;
     if ((p->livecount + 1) * 4 > p->livecap * 3 && live_grow(p) < 0) return;
@@ -448,12 +457,7 @@ static inline __attribute__((always_inline)) void live_put(lt_replay_t *rp, uint
     lt_stack_t *s = stack_at(rp, stack);
     uint64_t wb, wc;
     weigh(rp, size, seq, &wb, &wc);
-    if (count_alloc) {
-        s->st.allocs += wc;
-        s->st.bytes_alloc += wb;
-        rp->tot.allocations += wc;
-        rp->tot.bytes_allocated += wb;
-    }
+    if (counted) count_alloc(rp, s, wb, wc);
     s->st.live_blocks += wc;
     s->st.live_bytes += wb;
     rp->tot.live_blocks += wc;
@@ -492,11 +496,8 @@ static void apply_ring_event(lt_replay_t *rp, const ev_t *e)
             lt_stack_t *s = stack_at(rp, e->stack);
             uint64_t wb, wc;
             weigh(rp, e->size, e->seq, &wb, &wc);
-            s->st.allocs += wc;
-            s->st.bytes_alloc += wb;
+            count_alloc(rp, s, wb, wc);
             s->st.frees += wc;
-            rp->tot.allocations += wc;
-            rp->tot.bytes_allocated += wb;
             rp->tot.frees += wc;
             return;
         }

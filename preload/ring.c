@@ -47,6 +47,12 @@ lt_thread_t *lt_thread_new(pid_t tid)
 
 _Atomic uint64_t lt_ring_waits, lt_ring_wait_ns;
 
+/* Whether n words, after pad words of padding, do not fit in t's ring yet. */
+static inline int ring_full(lt_thread_t *t, uint64_t h, unsigned pad, unsigned n)
+{
+    return h + pad + n - atomic_load_explicit(&t->tail, memory_order_acquire) > LT_RING_WORDS;
+}
+
 uint64_t *lt_ring_reserve(lt_thread_t *t, unsigned n)
 {
     uint64_t h = atomic_load_explicit(&t->head, memory_order_relaxed);
@@ -54,7 +60,7 @@ uint64_t *lt_ring_reserve(lt_thread_t *t, unsigned n)
     unsigned pos = (unsigned)(h & (LT_RING_WORDS - 1));
     unsigned pad = pos + n > LT_RING_WORDS ? LT_RING_WORDS - pos : 0;
     unsigned off_waits = 0;
-    for (unsigned spins = 0; h + pad + n - atomic_load_explicit(&t->tail, memory_order_acquire) > LT_RING_WORDS; spins++) {
+    for (unsigned spins = 0; ring_full(t, h, pad, n); spins++) {
         if (atomic_load_explicit(&lt_state, memory_order_relaxed) != LT_ST_ACTIVE) {
             /* The trace is ending (exit on another thread) while this
              * event, its sequence number perhaps taken, waits for room:
@@ -76,7 +82,7 @@ uint64_t *lt_ring_reserve(lt_thread_t *t, unsigned n)
         /* The writer's progress count, read before the room is checked
          * again: a drain that ends in between is not waited for. */
         uint32_t seen = lt_writer_progress();
-        if (h + pad + n - atomic_load_explicit(&t->tail, memory_order_acquire) <= LT_RING_WORDS) break;
+        if (!ring_full(t, h, pad, n)) break;
         lt_writer_kick();
         if (lt_writer_wait_progress_from(seen) < 0) lt_writer_flush_sync();
     }

@@ -188,6 +188,12 @@ static LT_COLD void ucache_setup(lt_thread_t *t)
     if (!t->ucache) t->ucache_off = 1;
 }
 
+/* Whether entry e is for the key (cfa, ra) of module generation gen. */
+static LT_ALWAYS_INLINE int ucache_is(const lt_ucache_ent_t *e, uintptr_t cfa, uintptr_t ra, uint32_t gen)
+{
+    return e->cfa == cfa && e->ra == ra && e->gen == gen;
+}
+
 static LT_ALWAYS_INLINE unsigned ucache_slot(uintptr_t cfa, uintptr_t ra)
 {
     uint64_t h = ((uint64_t)ra ^ ((uint64_t)cfa << 7)) * 0x9e3779b97f4a7c15ull;
@@ -197,8 +203,9 @@ static LT_ALWAYS_INLINE unsigned ucache_slot(uintptr_t cfa, uintptr_t ra)
 /* The unwinds behind a cache miss. Frame by frame (lt_unwind_slots, which
  * also notes where the return addresses were) is far slower than
  * unw_backtrace: libunwind takes a lock per frame (and, without the
- * signal-mask bypass in unwind.c, system calls). So an entry is only filled for a key seen a second time (the first
- * miss leaves it "pending"), and a key whose stacks keep changing above it
+ * signal-mask bypass in unwind.c, system calls). So an entry is only
+ * filled for a key seen a second time (the first miss leaves it
+ * "pending"), and a key whose stacks keep changing above it
  * is refilled only on every eighth failure; other misses take the fast
  * unwinder. */
 static __attribute__((noinline)) uint32_t capture_miss(lt_thread_t *t, uint32_t gen, uintptr_t cfa,
@@ -212,7 +219,7 @@ static __attribute__((noinline)) uint32_t capture_miss(lt_thread_t *t, uint32_t 
         int nocache = 0, nmatch = 0;
         for (int w = 0; w < LT_UCACHE_WAYS; w++) {
             lt_ucache_ent_t *x = &set[w];
-            if (x->cfa == cfa && x->ra == ra && x->gen == gen) {
+            if (ucache_is(x, cfa, ra, gen)) {
                 nmatch++;
                 if (x->nocache) nocache = 1;
                 else if (!x->n) pending = x;
@@ -230,12 +237,18 @@ static __attribute__((noinline)) uint32_t capture_miss(lt_thread_t *t, uint32_t 
             /* Another key's way (round robin among the ways) becomes
              * pending for this one, while this key holds less than half. */
             lt_ucache_ent_t *v = &set[t->ucache_victim++ % LT_UCACHE_WAYS];
-            pend = (v->cfa == cfa && v->ra == ra && v->gen == gen) ? other : v;
+            pend = ucache_is(v, cfa, ra, gen) ? other : v;
         } else {
             /* This key's ways hold other stacks above it: refill one of
-             * them on every eighth failure. */
-            lt_ucache_ent_t *v = &set[t->ucache_victim++ % LT_UCACHE_WAYS];
-            if ((++v->tries & 7) == 0) e = v;
+             * them (round robin) on every eighth failure. Only one of its
+             * own: the key keeps to its half of the set. */
+            unsigned from = t->ucache_victim++;
+            for (unsigned k = 0; k < LT_UCACHE_WAYS; k++) {
+                lt_ucache_ent_t *v = &set[(from + k) % LT_UCACHE_WAYS];
+                if (!ucache_is(v, cfa, ra, gen)) continue;
+                if ((++v->tries & 7) == 0) e = v;
+                break;
+            }
         }
         if (pend) {
             pend->cfa = cfa;
@@ -292,7 +305,7 @@ static LT_ALWAYS_INLINE uint32_t capture(lt_thread_t *t)
         set = &t->ucache[ucache_slot(cfa, ra)];
         for (int way = 0; way < LT_UCACHE_WAYS; way++) {
             lt_ucache_ent_t *e = &set[way];
-            if (e->cfa == cfa && e->ra == ra && e->gen == gen && e->n) {
+            if (ucache_is(e, cfa, ra, gen) && e->n) {
                 uint32_t i = 0;
                 for (; i < e->n; i++)
                     if (*(const uint64_t *)(cfa - 16 + e->off[i]) != e->val[i]) break;

@@ -124,6 +124,13 @@ static size_t zfed;    /* bytes of enc.buf given to zstd in this frame */
 static size_t zlen;    /* compressed bytes of this frame in zbuf so far */
 #define FEED_STEP (128u << 10)   /* zstd's block size: compressed at once */
 
+/* Drops the frame being compressed (what was fed is fed again). */
+static void frame_reset(void)
+{
+    zfed = zlen = 0;
+    if (cctx) ZSTD_CCtx_reset(cctx, ZSTD_reset_session_only);
+}
+
 static long futex(_Atomic uint32_t *w, int op, uint32_t val, const struct timespec *ts)
 {
     return syscall(SYS_futex, (uint32_t *)w, op | FUTEX_PRIVATE_FLAG, val, ts, NULL, 0);
@@ -247,8 +254,7 @@ int lt_writer_open(void)
     }
     enc.len = 0;
     enc.in_segment = 0;
-    zfed = zlen = 0;
-    ZSTD_CCtx_reset(cctx, ZSTD_reset_session_only);
+    frame_reset();
     enc.ts_quantum = LT_TIME_QUANTUM_NS;
     chunk_index = 0;
     finished = 0;
@@ -351,18 +357,15 @@ static int compress_more(ZSTD_EndDirective mode)
 /* Compresses what the chunk being built gained, in whole zstd blocks. */
 static void compress_ahead(void)
 {
-    if (fd >= 0 && enc.len - zfed >= FEED_STEP && compress_more(ZSTD_e_continue) != 0) {
-        ZSTD_CCtx_reset(cctx, ZSTD_reset_session_only);
-        zfed = zlen = 0;   /* the whole chunk is compressed again at the flush */
-    }
+    if (fd >= 0 && enc.len - zfed >= FEED_STEP && compress_more(ZSTD_e_continue) != 0)
+        frame_reset();   /* the whole chunk is compressed again at the flush */
 }
 
 static void flush_chunk(uint32_t flags)
 {
     if (fd < 0 || (enc.len == 0 && !flags)) return;
     if (compress_more(ZSTD_e_end) != 0) {
-        zfed = zlen = 0;
-        ZSTD_CCtx_reset(cctx, ZSTD_reset_session_only);
+        frame_reset();
         lt_disable("zstd compression failed");
         return;
     }
@@ -1031,8 +1034,7 @@ void lt_writer_fork_child(void)
     side_len = 0;
     enc.len = 0;
     enc.in_segment = 0;
-    zfed = zlen = 0;
-    if (cctx) ZSTD_CCtx_reset(cctx, ZSTD_reset_session_only);
+    frame_reset();
     lt_liveset_clear();
     sent = NULL;   /* the child's trace starts without checkpoints (its memory is the parent's copy) */
     nsent = 0;
