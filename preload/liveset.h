@@ -10,18 +10,22 @@
  * is drained the state of every address is exact, whatever order the
  * events came in. A free seen before (or without) its allocation leaves a
  * tombstone carrying its sequence number, so that the late allocation is
- * recognised as already freed; tombstones are pruned once no older event
- * can still be in flight (lt_liveset_prune).
+ * recognised as already freed; tombstones are retired, in the order they
+ * were made, once every older event has been applied (lt_liveset_retire),
+ * and lt_liveset_prune drops any left over.
  *
- * Most frees need no tombstone: a late allocation of an address is always
- * followed by its own free, older than the allocation it precedes. If that
- * free arrived first, it left a tombstone (later replaced by the newer
- * allocation) or found the newer allocation in place; either way the entry
- * is marked (guard) and its free leaves a tombstone. If it has not arrived,
- * the late allocation and its free will cancel out. So a free removes an
- * unmarked entry outright, and a program whose events arrive in order
- * (one thread, or threads that do not pass blocks around) keeps no
- * tombstones at all: the table holds the live heap and nothing more.
+ * Most frees need no tombstone: one whose every older event (on any
+ * address) has been applied can remove its entry outright, since nothing
+ * that could contradict it is left to come. The caller knows when that
+ * holds for the events it is about to apply and says so with
+ * lt_liveset_in_order: the writer does when every other thread has no
+ * event under way and nothing left in its ring, which is always the case
+ * in a one-thread program, whose table then holds the live heap and
+ * nothing more. (Deciding by the entry alone is not enough: if thread A
+ * allocates at an address, B frees it, C gets the same address and D frees
+ * that, D's free can arrive after A's allocation but before B's free and
+ * C's allocation; removing A's entry then would let C's late allocation
+ * count as live.)
  *
  * Used by the exit-time reachability scan (the live blocks and their
  * sizes) and by ring checkpoints (the live blocks with their stacks and
@@ -46,9 +50,7 @@ typedef struct lt_live {
     uint32_t tid;       /* thread that allocated                            */
     uint8_t fn;         /* LT_FN_* of the allocation                        */
     uint8_t freed;      /* 1: tombstone (latest event is a free)            */
-    uint8_t guard;      /* 1: an event on this address arrived out of order:
-                         * its free leaves a tombstone                      */
-    uint8_t pad;
+    uint8_t pad[2];
 } lt_live_t;
 
 /* Turns the set on with an initial table. Returns 0, or -1 when out of
@@ -64,6 +66,11 @@ int lt_liveset_enabled(void);
  * off and lt_liveset_lost() says so. */
 void lt_liveset_apply(const uint64_t *w, uint32_t tid);
 
+/* Says whether every event older than those applied from now on has been
+ * applied already (see above): 1 lets frees remove their entries outright,
+ * 0 (the start) makes them leave tombstones. */
+void lt_liveset_in_order(int yes);
+
 /* Starts fetching the table slots that record w (as for lt_liveset_apply)
  * will touch, without changing anything. The table is as large as the
  * live heap, so nearly every apply is a cache miss: calling this a few
@@ -74,6 +81,11 @@ void lt_liveset_prefetch(const uint64_t *w);
 void lt_liveset_alloc(uint64_t addr, uint64_t size, uint64_t stack, uint64_t ts,
                       uint64_t seq, uint32_t tid, unsigned fn);
 void lt_liveset_free(uint64_t addr, uint64_t seq);
+
+/* Drops the tombstones made so far, oldest first, while their sequence
+ * number is below `below`: the caller guarantees every event numbered
+ * below it has been applied. Costs one lookup per tombstone. */
+void lt_liveset_retire(uint64_t below);
 
 /* Drops tombstones whose sequence number is below before_seq: the caller
  * guarantees no event older than before_seq can still arrive. */

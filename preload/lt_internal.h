@@ -174,7 +174,9 @@ enum {
 /* LEAKTRACE_COMPRESSION=auto: zstd level 6 while the writer keeps up, 1
  * for a second after a thread had to wait for it (see writer.c). */
 #define LT_LEVEL_AUTO 100
-#define LT_RING_WORDS (1u << 15)   /* 256 KiB per thread */
+#define LT_RING_WORDS (1u << 15)   /* 256 KiB per thread to start with */
+#define LT_RING_MAX_WORDS (1u << 20) /* 8 MiB: what one thread's ring may grow to */
+#define LT_RING_BUDGET ((uint64_t)64 << 20) /* bytes all grown rings may hold beyond 256 KiB each */
 #define LT_SCACHE 1024             /* per-thread stack cache entries */
 
 struct lt_stack_ent;
@@ -205,8 +207,19 @@ typedef struct lt_thread {
     char pad0[52];
     _Atomic uint64_t tail;          /* words consumed by the writer */
     char pad1[56];
-    uint64_t *ring;                 /* LT_RING_WORDS words */
+    uint64_t *ring;                 /* the owner's ring: ring_mask + 1 words */
+    uint64_t ring_mask;
     uint64_t kick_at;               /* head value at which to wake the writer */
+    /* A ring that grew (ring.c): from word switch_at on, records are in
+     * next_ring; the writer reads rd_ring until then and frees it. */
+    _Atomic uint64_t switch_at;     /* 0: no switch pending */
+    uint64_t *next_ring;
+    uint64_t next_mask;
+    uint64_t *rd_ring;              /* the writer's ring (writer only) */
+    uint64_t rd_mask;
+    uint64_t wr_seq;                /* writer only: the newest sequence number taken from the ring */
+    uint64_t wr_stall_head, wr_stall_seq; /* writer only: head and wr_seq when it was first seen under way */
+    uint64_t wr_stall_ns;           /*   ... and when (0: not under way) */
     pid_t tid;
     _Atomic int state;              /* LT_TS_* */
     _Atomic int exiting;            /* TLS destructor ran; reclaim when the tid is gone */
@@ -231,7 +244,12 @@ uint64_t *lt_ring_reserve(lt_thread_t *t, unsigned n);
 /* How often, and how long in all (ns), threads waited in lt_ring_reserve
  * for the writer to make room (LEAKTRACE_VERBOSE reports them). */
 extern _Atomic uint64_t lt_ring_waits, lt_ring_wait_ns;
+/* The largest ring any thread has had, in words (LEAKTRACE_VERBOSE). */
+extern _Atomic uint64_t lt_ring_max_words;
 void lt_ring_commit(lt_thread_t *t, unsigned n);
+/* The writer, reading t's ring, has reached word t->switch_at: moves to the
+ * ring the owner grew to and frees the old one. Writer only. */
+void lt_ring_switch(lt_thread_t *t);
 /* Gets a free state or makes one. Returns NULL when out of memory. */
 lt_thread_t *lt_thread_new(pid_t tid);
 

@@ -6,6 +6,16 @@
  * cache line on the fast path. A record never wraps: when it would not fit
  * before the end of the ring, a PAD record fills the rest.
  *
+ * A thread that finds its ring full, because it makes events faster than
+ * the writer takes them for a while (a burst of frees over a large heap
+ * costs the writer a cache miss each), gets a ring twice as big, up to
+ * LT_RING_MAX_WORDS and while all grown rings together stay within
+ * LT_RING_BUDGET, instead of waiting. The word counters head and tail go
+ * on as before; the owner records the word at which the new ring starts
+ * (switch_at), and the writer moves to it when it gets there and frees the
+ * old one (lt_ring_switch). On the python workload, rings that stay at
+ * 256 KiB made the program wait 0.35 s of a 3.2 s run.
+ *
  * Thread states are kept in an append-only registry list and reused once
  * their thread is gone (see tracer.c: lt_thread_reap), so programs that
  * create threads by the thousand do not grow the tracer's memory.
@@ -29,7 +39,7 @@ lt_thread_t *lt_thread_new(pid_t tid)
             t->ucache_off = 0;
             atomic_store(&t->exiting, 0);
             atomic_store(&t->inflight, 0); /* its last owner may have left mid-event (longjmp out of a handler) */
-            t->kick_at = atomic_load(&t->head) + LT_RING_WORDS / 2;
+            t->kick_at = atomic_load(&t->head) + (t->ring_mask + 1) / 2;
             return t;
         }
     }
@@ -37,6 +47,8 @@ lt_thread_t *lt_thread_new(pid_t tid)
     if (!t) return NULL;
     t->ring = lt_mem_alloc(LT_RING_WORDS * sizeof(uint64_t));
     if (!t->ring) { lt_mem_free(t); return NULL; }
+    t->ring_mask = t->rd_mask = LT_RING_WORDS - 1;
+    t->rd_ring = t->ring;
     t->tid = tid;
     t->kick_at = LT_RING_WORDS / 2;
     atomic_store(&t->state, LT_TS_LIVE);
@@ -46,19 +58,66 @@ lt_thread_t *lt_thread_new(pid_t tid)
 }
 
 _Atomic uint64_t lt_ring_waits, lt_ring_wait_ns;
+_Atomic uint64_t lt_ring_grown;   /* bytes of rings beyond LT_RING_WORDS, all threads */
+_Atomic uint64_t lt_ring_max_words = LT_RING_WORDS;
 
 /* Whether n words, after pad words of padding, do not fit in t's ring yet. */
 static inline int ring_full(lt_thread_t *t, uint64_t h, unsigned pad, unsigned n)
 {
-    return h + pad + n - atomic_load_explicit(&t->tail, memory_order_acquire) > LT_RING_WORDS;
+    return h + pad + n - atomic_load_explicit(&t->tail, memory_order_acquire) > t->ring_mask + 1;
+}
+
+/* Gives t a ring twice as big from word h on (see the top). Returns 0, or
+ * -1 when it cannot (at the limits, out of memory, or the last switch not
+ * taken by the writer yet). */
+static int ring_grow(lt_thread_t *t, uint64_t h)
+{
+    uint64_t words = (t->ring_mask + 1) * 2;
+    if (words > LT_RING_MAX_WORDS || atomic_load_explicit(&t->switch_at, memory_order_acquire)) return -1;
+    uint64_t more = words * sizeof(uint64_t) - LT_RING_WORDS * sizeof(uint64_t);
+    uint64_t had = atomic_fetch_add(&lt_ring_grown, more);
+    if (had + more > LT_RING_BUDGET) { atomic_fetch_sub(&lt_ring_grown, more); return -1; }
+    uint64_t *r = lt_mem_alloc(words * sizeof(uint64_t));
+    if (!r) { atomic_fetch_sub(&lt_ring_grown, more); return -1; }
+    t->next_ring = r;
+    t->next_mask = words - 1;
+    atomic_store_explicit(&t->switch_at, h, memory_order_release);
+    t->ring = r;
+    t->ring_mask = words - 1;
+    if (words > atomic_load_explicit(&lt_ring_max_words, memory_order_relaxed))
+        atomic_store_explicit(&lt_ring_max_words, words, memory_order_relaxed);
+    return 0;
+}
+
+void lt_ring_switch(lt_thread_t *t)
+{
+    uint64_t *old = t->rd_ring;
+    uint64_t old_bytes = (t->rd_mask + 1) * sizeof(uint64_t);
+    t->rd_ring = t->next_ring;
+    t->rd_mask = t->next_mask;
+    atomic_store_explicit(&t->switch_at, 0, memory_order_release);
+    /* From a crash handler the thread that crashed may hold tmem's lock:
+     * leave the old ring mapped then rather than wait for it forever. */
+    if (lt_mem_busy()) return;
+    lt_mem_free(old);
+    /* Its bytes beyond the first 256 KiB go back to the budget. */
+    if (old_bytes > LT_RING_WORDS * sizeof(uint64_t))
+        atomic_fetch_sub(&lt_ring_grown, old_bytes - LT_RING_WORDS * sizeof(uint64_t));
 }
 
 uint64_t *lt_ring_reserve(lt_thread_t *t, unsigned n)
 {
     uint64_t h = atomic_load_explicit(&t->head, memory_order_relaxed);
     uint64_t wait_from = 0;
-    unsigned pos = (unsigned)(h & (LT_RING_WORDS - 1));
-    unsigned pad = pos + n > LT_RING_WORDS ? LT_RING_WORDS - pos : 0;
+    uint64_t words = t->ring_mask + 1;
+    uint64_t pos = h & t->ring_mask;
+    unsigned pad = pos + n > words ? (unsigned)(words - pos) : 0;
+    if (LT_UNLIKELY(ring_full(t, h, pad, n)) && ring_grow(t, h) == 0) {
+        /* The new ring starts empty at word h. */
+        words = t->ring_mask + 1;
+        pos = h & t->ring_mask;
+        pad = pos + n > words ? (unsigned)(words - pos) : 0;
+    }
     unsigned off_waits = 0;
     for (unsigned spins = 0; ring_full(t, h, pad, n); spins++) {
         if (atomic_load_explicit(&lt_state, memory_order_relaxed) != LT_ST_ACTIVE) {
@@ -96,7 +155,7 @@ uint64_t *lt_ring_reserve(lt_thread_t *t, unsigned n)
         h += pad;
         atomic_store_explicit(&t->head, h, memory_order_release);
     }
-    return &t->ring[h & (LT_RING_WORDS - 1)];
+    return &t->ring[h & t->ring_mask];
 }
 
 void lt_ring_commit(lt_thread_t *t, unsigned n)
@@ -104,7 +163,7 @@ void lt_ring_commit(lt_thread_t *t, unsigned n)
     uint64_t h = atomic_load_explicit(&t->head, memory_order_relaxed) + n;
     atomic_store_explicit(&t->head, h, memory_order_release);
     if (LT_UNLIKELY(h >= t->kick_at)) {
-        t->kick_at = h + LT_RING_WORDS / 2;
+        t->kick_at = h + (t->ring_mask + 1) / 2;
         lt_writer_kick();
     }
 }

@@ -466,6 +466,11 @@ static void fork_child(void)
     lt_ts_init(); /* the child's clock starts at the fork */
     for (lt_thread_t *t = atomic_load(&lt_threads); t; t = t->next) {
         atomic_store(&t->tail, atomic_load(&t->head));
+        /* The parent's events are dropped: a ring that grew is read from
+         * its new buffer on, and no number taken here is older than any. */
+        if (atomic_load(&t->switch_at)) lt_ring_switch(t);
+        t->wr_seq = 0;
+        t->wr_stall_ns = 0;
         memset(t->cache, 0, sizeof t->cache);
         if (t->ucache) memset(t->ucache, 0, LT_UCACHE * sizeof *t->ucache); /* ids restart */
         t->ucache_hits = t->ucache_misses = 0;

@@ -105,8 +105,10 @@ static _Atomic uint64_t writer_cpu_ns;   /* its CPU time so far (LEAKTRACE_VERBO
  * cost 6 % more wall time there, and 0.7 s more of the writer's CPU on the
  * python workload, where the writer is what the program waits for. So:
  * level 6 while the program's threads waited for the writer less than
- * 10 ms in all over the last second (a program that allocates at a
- * service's pace), level 1 otherwise (a benchmark's pace). The level can
+ * 10 ms in all over the last second and no ring held more than 256 KiB
+ * of events not yet taken (a program that allocates at a service's pace),
+ * level 1 for a second after either (a benchmark's pace: since rings grow,
+ * a thread seldom waits, but the writer is behind all the same). The level can
  * change at every chunk (each is its own zstd frame); readers never need
  * to know it. */
 #define LEVEL_SMALL 6
@@ -114,6 +116,7 @@ static _Atomic uint64_t writer_cpu_ns;   /* its CPU time so far (LEAKTRACE_VERBO
 #define WAIT_BUDGET_NS 10000000ull
 static int cur_level;
 static uint64_t wait_ns_mark, wait_mark_at, fast_until;
+static int behind;   /* a drain found more than LT_RING_WORDS words waiting */
 static uint64_t frames_small, frames_fast;   /* LEAKTRACE_VERBOSE */
 
 /* The chunk being built is compressed as it grows (one zstd frame,
@@ -325,7 +328,8 @@ static void choose_level(void)
 {
     if (lt_cfg.level != LT_LEVEL_AUTO) return;
     uint64_t w = atomic_load_explicit(&lt_ring_wait_ns, memory_order_relaxed), now = lt_now_ns();
-    if (w - wait_ns_mark > WAIT_BUDGET_NS) fast_until = now + 1000000000ull;   /* over budget: fast for 1 s */
+    if (w - wait_ns_mark > WAIT_BUDGET_NS || behind) fast_until = now + 1000000000ull;   /* fast for 1 s */
+    behind = 0;
     if (now - wait_mark_at >= 1000000000ull) { wait_ns_mark = w; wait_mark_at = now; }
     int want = now < fast_until ? LEVEL_FAST : LEVEL_SMALL;
     if (want != cur_level && !ZSTD_isError(ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, want)))
@@ -558,15 +562,65 @@ static void track_stacks(const uint64_t *w)
  * miss with the work on the records in between. */
 #define PREFETCH_WORDS 96
 
-static void drain_thread(lt_thread_t *t)
+/* Whether thread u has no event under way and nothing left in its ring. */
+static int quiet(const lt_thread_t *u)
+{
+    if (atomic_load_explicit(&u->inflight, memory_order_acquire)) return 0;
+    return atomic_load_explicit(&u->head, memory_order_acquire) == atomic_load_explicit(&u->tail, memory_order_relaxed);
+}
+
+/* Whether every thread but t is quiet. Called after reading t's head: an
+ * event of another thread older than one in t's ring took its sequence
+ * number before that event did, so it is either in its ring already or
+ * under way (lt_enter marks a thread before it takes a number, and on
+ * x86-64 the locked add that takes it makes the mark visible first).
+ * When every other thread is quiet, every event older than t's records
+ * has been applied (liveset.h: their frees then need no tombstone). */
+static int others_quiet(const lt_thread_t *t)
+{
+    static const lt_thread_t *busy;   /* the last one found busy: likely still is */
+    if (busy && busy != t && !quiet(busy)) return 0;
+    /* A program with many thread states (live or kept for reuse) is
+     * assumed busy, so that a check per drain stays cheap: its frees leave
+     * tombstones, which the next round retires. */
+    unsigned n = 0;
+    for (const lt_thread_t *u = atomic_load(&lt_threads); u; u = u->next) {
+        if (++n > 64) return 0;
+        if (u != t && !quiet(u)) { busy = u; return 0; }
+    }
+    busy = NULL;
+    return 1;
+}
+
+/* Words of one thread's ring drained per round at most: a round ends
+ * with the tombstones it can retire (see applied_below), so a ring that
+ * grew to hold millions of events is taken in bites rather than with a
+ * live set swollen by all their frees (mallocbench, 2 threads: 4.1 s of
+ * writer CPU in one bite, 0.6 s in bites). */
+#define DRAIN_BITE LT_RING_WORDS
+
+/* Drains t's ring, `bite` words at most. Returns 1 when words are left. */
+static int drain_thread(lt_thread_t *t, uint64_t bite)
 {
     uint64_t h = atomic_load_explicit(&t->head, memory_order_acquire);
     uint64_t tl = atomic_load_explicit(&t->tail, memory_order_relaxed);
+    /* Read after head: a switch to a grown ring at a word before h is
+     * seen (the owner stores switch_at before it publishes past it). */
+    uint64_t sw = atomic_load_explicit(&t->switch_at, memory_order_acquire);
+    if (tl == h) {
+        if (sw && tl == sw) lt_ring_switch(t);
+        return 0;
+    }
+    lt_liveset_in_order(others_quiet(t));
+    if (h - tl > LT_RING_WORDS) behind = 1;   /* auto compression: see choose_level */
+    uint64_t stop = h - tl > bite ? tl + bite : h;
     int seg = 0;
     uint64_t ahead = tl;   /* records before it had their live-set slots prefetched */
-    while (tl < h) {
-        while (ahead < h && ahead < tl + PREFETCH_WORDS) {
-            const uint64_t *p = &t->ring[ahead & (LT_RING_WORDS - 1)];
+    while (tl < stop) {
+        if (LT_UNLIKELY(sw && tl == sw)) { lt_ring_switch(t); sw = 0; }
+        uint64_t lim = sw && sw < h ? sw : h;   /* prefetch within this ring */
+        while (ahead < lim && ahead < tl + PREFETCH_WORDS) {
+            const uint64_t *p = &t->rd_ring[ahead & t->rd_mask];
             lt_liveset_prefetch(p);
             unsigned pn = LT_R_NWORDS(p[0]);
             ahead += pn ? pn : 1;
@@ -574,15 +628,23 @@ static void drain_thread(lt_thread_t *t)
         /* Room for the record and a STACK record sent before it. */
         if (enc.cap - enc.len < 2 * LT_ENC_MAX_RECORD + 16 || (lt_cfg.max_size && enc.len >= chunk_soft)) { flush_chunk(0); seg = 0; }
         if (!seg || !enc.in_segment) { lt_enc_segment(&enc, (uint32_t)t->tid); seg = 1; }
-        const uint64_t *w = &t->ring[tl & (LT_RING_WORDS - 1)];
+        const uint64_t *w = &t->rd_ring[tl & t->rd_mask];
         lt_liveset_apply(w, (uint32_t)t->tid);
+        switch (LT_R_TYPE(w[0])) {
+        case LT_R_ALLOC: case LT_R_FREE: case LT_R_NOP: t->wr_seq = w[1]; break;
+        case LT_R_REALLOC: t->wr_seq = w[2]; break;
+        default: break;
+        }
         if (lt_cfg.max_size && LT_R_TYPE(w[0]) == LT_R_THREAD) thr_note(w);
         if (sent) track_stacks(w);
         unsigned n = lt_enc_ring_record(&enc, w);
         if (n == 0) n = 1; /* a zero-length record would loop forever */
         tl += n;
+        if (ahead < tl) ahead = tl;
     }
+    if (sw && tl == sw) lt_ring_switch(t);
     atomic_store_explicit(&t->tail, tl, memory_order_release);
+    return tl < h;
 }
 
 /* Threads whose TLS destructor ran are reclaimed once the kernel says the
@@ -591,53 +653,86 @@ static void reap(lt_thread_t *t)
 {
     if (!atomic_load_explicit(&t->exiting, memory_order_acquire)) return;
     if (syscall(SYS_tgkill, getpid(), t->tid, 0) == 0 || errno != ESRCH) return;
-    drain_thread(t);
+    drain_thread(t, UINT64_MAX);
+    t->wr_stall_ns = 0;
     atomic_store(&t->exiting, 0);
     atomic_store(&t->state, LT_TS_FREE);
 }
 
-/* Tombstones in the live set (frees that arrived out of order) can go
- * once no older event can still arrive. An event's sequence number is taken a few
- * instructions before the event enters its thread's ring, so anything
- * numbered before the counter's value of 100 ms ago is in a ring by now and
- * drained (a thread descheduled longer in the middle of an event could
- * still bring one: its late allocation would then count as live): prune
- * below that, when tombstones pile up. */
-static uint64_t prune_mark_seq, prune_mark_ns, prune_safe_seq, prune_at_ns;
+/* Every event numbered below applied_below has been applied to the live
+ * set: its tombstones older than that can go (lt_liveset_retire). Worked
+ * out at each drain round from the counter's value g read before it: a
+ * thread found quiet after its drain (nothing under way, nothing left in
+ * its ring) has no event below g left to come; any other thread has none
+ * below the newest number taken from its ring, since a thread numbers its
+ * events in the order they enter its ring. A thread seen under way for a
+ * second without its ring moving (stopped in a debugger, or it left an
+ * event half-made with longjmp) no longer holds the others back: should
+ * its event still come, a block it allocated and another thread freed
+ * would count as live. */
+static uint64_t applied_below, prune_at_ns;
+
+/* What thread t, just drained, still holds back: see above. */
+static uint64_t thread_bound(lt_thread_t *t, uint64_t g)
+{
+    if (quiet(t)) { t->wr_stall_ns = 0; return g; }
+    uint64_t h = atomic_load_explicit(&t->head, memory_order_acquire);
+    uint64_t now = lt_now_ns();
+    if (!t->wr_stall_ns || h != t->wr_stall_head || t->wr_seq != t->wr_stall_seq) {
+        /* Under way, or moving: (re)start the clock. */
+        t->wr_stall_head = h;
+        t->wr_stall_seq = t->wr_seq;
+        t->wr_stall_ns = now;
+    } else if (now - t->wr_stall_ns > 1000000000ull) {
+        return g;
+    }
+    return t->wr_seq + 1;
+}
 
 static void prune_liveset(void)
 {
+    lt_liveset_retire(applied_below);
+    /* What is left (the tombstone queue could not grow): walk the table,
+     * four times a second at most. */
     uint64_t now = lt_now_ns();
-    if (now - prune_mark_ns >= 100000000ull) {
-        prune_safe_seq = prune_mark_seq;
-        prune_mark_seq = atomic_load_explicit(&lt_seq, memory_order_relaxed);
-        prune_mark_ns = now;
-    }
-    /* Four times a second at most: a prune walks the whole table, and the
-     * tombstones it cannot drop yet (the last second's) would otherwise
-     * make every drain walk it again. */
     if (now - prune_at_ns < 250000000ull) return;
     size_t nt = lt_liveset_tombstones();
     if (nt > 4096 && nt > lt_liveset_count()) {
-        lt_liveset_prune(prune_safe_seq);
+        lt_liveset_prune(applied_below);
         prune_at_ns = now;
     }
 }
 
-static void drain_all(void)
+/* One round over every thread's ring, `bite` words of each at most.
+ * Returns 1 when words are left. */
+static int drain_round(uint64_t bite)
 {
     enc.tsc0 = lt_ts_tsc0;
     enc.ns_per_tick = lt_ts_calibrate();
     lt_marks_drain(emit_direct);
     drain_side();
+    uint64_t g = atomic_load(&lt_seq), below = g;
+    int more = 0;
     for (lt_thread_t *t = atomic_load(&lt_threads); t; t = t->next) {
         if (atomic_load_explicit(&t->state, memory_order_acquire) != LT_TS_LIVE) continue;
-        drain_thread(t);
+        more |= drain_thread(t, bite);
         reap(t);
+        if (atomic_load_explicit(&t->state, memory_order_acquire) != LT_TS_LIVE) continue;
+        uint64_t b = thread_bound(t, g);
+        if (b < below) below = b;
     }
+    if (below > applied_below) applied_below = below;
     prune_liveset();
     atomic_fetch_add(&progress_word, 1);
     if (atomic_load(&waiters)) futex(&progress_word, FUTEX_WAKE, INT32_MAX, NULL);
+    return more;
+}
+
+/* Every ring up to what it held when the round came to it (threads that
+ * go on making events do not keep it going). */
+static void drain_all(void)
+{
+    drain_round(UINT64_MAX);
 }
 
 /* ---- checkpoints (the ring) --------------------------------------------------- */
@@ -707,7 +802,7 @@ static void checkpoint(void)
     /* Only tombstones an in-flight event could still need go into the
      * checkpoint (out-of-order frees leave them until pruned; see
      * prune_liveset). */
-    lt_liveset_prune(prune_safe_seq);
+    lt_liveset_prune(applied_below);
     uint64_t nlive = lt_liveset_count(), ntomb = lt_liveset_tombstones();
     unsigned char rec[80], *p = rec;
     p += lt_put_varint(p, ckpt_no);
@@ -791,18 +886,22 @@ static void *writer_main(void *arg)
     atomic_store(&writer_tid, (int)syscall(SYS_gettid));
     lt_reach_note_writer((uint64_t)(uintptr_t)__builtin_frame_address(0));
     uint32_t seen = atomic_load(&kick_word);
+    int more = 0;
     for (;;) {
         /* Sleeps only if nobody kicked since seen was read, before the
-         * last round of work: a kick made while the writer was busy (so
-         * without a wake-up call) is not lost. */
-        atomic_store(&sleeping, 1);
-        struct timespec ts = { 0, (long)(LT_FLUSH_NS / 2) };
-        futex(&kick_word, FUTEX_WAIT, seen, &ts);
-        atomic_store(&sleeping, 0);
+         * last round of work (a kick made while the writer was busy, so
+         * without a wake-up call, is not lost), and that round left
+         * nothing. */
+        if (!more) {
+            atomic_store(&sleeping, 1);
+            struct timespec ts = { 0, (long)(LT_FLUSH_NS / 2) };
+            futex(&kick_word, FUTEX_WAIT, seen, &ts);
+            atomic_store(&sleeping, 0);
+        }
         seen = atomic_load(&kick_word);
         pthread_mutex_lock(&wlock);
         if (finished || fd < 0) { pthread_mutex_unlock(&wlock); break; }
-        drain_all();
+        more = drain_round(DRAIN_BITE);
         lt_marks_tick(lt_now_ns(), emit_direct);
         if (enc.len >= chunk_soft || lt_now_ns() - last_flush_ns >= LT_FLUSH_NS) flush_chunk(0);
         else compress_ahead();
@@ -996,9 +1095,10 @@ void lt_writer_finish(int how, int status)
             if (lt_cfg.level == LT_LEVEL_AUTO)
                 lt_log("compression: %llu chunks at zstd level %d, %llu at level %d (the program waited for the writer)",
                        (unsigned long long)frames_small, LEVEL_SMALL, (unsigned long long)frames_fast, LEVEL_FAST);
-            lt_log("writer thread: %.3f s CPU; the program waited for it %llu times, %.3f s in all",
+            lt_log("writer thread: %.3f s CPU; the program waited for it %llu times, %.3f s in all; largest event buffer %llu KiB",
                    (double)atomic_load(&writer_cpu_ns) / 1e9,
-                   (unsigned long long)atomic_load(&lt_ring_waits), (double)atomic_load(&lt_ring_wait_ns) / 1e9);
+                   (unsigned long long)atomic_load(&lt_ring_waits), (double)atomic_load(&lt_ring_wait_ns) / 1e9,
+                   (unsigned long long)(atomic_load(&lt_ring_max_words) * 8 / 1024));
         }
         if (how != LT_END_EXEC) {
             finished = 1;
@@ -1038,7 +1138,7 @@ void lt_writer_fork_child(void)
     lt_liveset_clear();
     sent = NULL;   /* the child's trace starts without checkpoints (its memory is the parent's copy) */
     nsent = 0;
-    prune_mark_seq = prune_mark_ns = prune_safe_seq = prune_at_ns = 0;
+    applied_below = prune_at_ns = 0;
     atomic_store(&running, 0);
     atomic_store(&sleeping, 0);
     atomic_store(&waiters, 0);

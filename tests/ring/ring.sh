@@ -12,6 +12,8 @@ cd "$WORK" || exit 1
 t_begin build
 build_prog "$D/ringleak.c" ringleak -pthread
 build_prog "$D/hotsite.c" hotsite
+build_prog "$D/handoff.c" handoff -pthread
+build_prog "$REPO/tests/bench/mallocbench.c" mallocbench -O2 -pthread
 t_end
 
 # leak_blocks JSON FUNCTION: blocks leaked with FUNCTION as the innermost frame.
@@ -199,6 +201,44 @@ print("ok")
 PYEOF
 )
 [ "$ok" = ok ] || t_fail "hot site: ${ok:-no output}"
+t_end
+
+# ---- blocks passed between threads ----------------------------------------------------
+# The writer's live set sees each thread's events in order but the threads
+# interleaved at random (docs/ring.md): it must still end exact. The exit
+# scan reads its blocks from the live set, the analyzer replays the trace in
+# sequence order: both must count the same live blocks, and a ring that
+# wrapped (its checkpoints hold the live set) must still find the 7 leaks.
+t_begin ring_blocks_passed_between_threads
+for mode in full ring; do
+    if [ $mode = ring ]; then
+        P=$(LEAKTRACE_MAX_SIZE=1M trace_run handoff_$mode ./handoff 1500000)
+    else
+        P=$(trace_run handoff_$mode ./handoff 400000)
+    fi
+    "$LT" report --leak-kinds all --format json "$P" > handoff_$mode.json 2> handoff_$mode.aerr ||
+        { t_fail "$mode: report failed: $(head -2 handoff_$mode.aerr)"; continue; }
+    got=$(json_get handoff_$mode.json '(j["reachability"]["blocks"] == j["totals"]["live_blocks"], sum(l["blocks"] for l in j["leaks"] if l["stack"] and l["stack"][0].get("function") == "leak_here"), j["anomalies"]["sequence_gaps"])')
+    [ "$got" = "(True, 7, 0)" ] || t_fail "$mode: (exit scan's blocks == live blocks, leak_here blocks, gaps) = $got; $(json_get handoff_$mode.json '(j["reachability"], j["totals"]["live_blocks"])')"
+    if [ $mode = ring ]; then
+        [ "$(json_get handoff_$mode.json 'j["trace_window"]["wrapped"]')" = True ] || t_fail "ring: the 1M ring did not wrap"
+    fi
+done
+t_end
+
+# ---- event buffers that grow ----------------------------------------------------------
+# Two threads calling malloc and free as fast as they can make events
+# faster than the writer takes them: their buffers grow (LEAKTRACE_VERBOSE
+# reports the largest) instead of making them wait, and nothing is lost.
+t_begin ring_buffers_grow_and_lose_nothing
+G=$(LEAKTRACE_VERBOSE=1 trace_run grow ./mallocbench 2 1000000)
+kib=$(sed -n 's/.*largest event buffer \([0-9]*\) KiB.*/\1/p' grow.err | tail -1)
+[ -n "$kib" ] && [ "$kib" -gt 256 ] || t_fail "the buffers did not grow (largest: '${kib}' KiB): $(grep 'writer thread' grow.err)"
+[ -n "$kib" ] && [ "$kib" -le 8192 ] || t_fail "a buffer grew past 8 MiB: $kib KiB"
+calls=$(sed -n 's/.*calls=\([0-9]*\).*/\1/p' grow.out)
+"$LT" report --format json "$G" > grow.json 2> grow.aerr || t_fail "report failed: $(head -2 grow.aerr)"
+got=$(json_get grow.json '(0 <= j["totals"]["allocations"] + j["totals"]["frees"] - '"${calls:-0}"' <= 20, j["anomalies"]["sequence_gaps"], j["anomalies"]["unknown_frees"], j["reachability"]["blocks"] == j["totals"]["live_blocks"])')
+[ "$got" = "(True, 0, 0, True)" ] || t_fail "(events = calls, gaps, unknown frees, exit scan == live) = $got ($calls calls; $(json_get grow.json 'j["totals"]'))"
 t_end
 
 t_exit

@@ -21,7 +21,12 @@
 
 Suite *liveset_suite(void);
 
-enum { NTHR = 4, NADDR = 64, NEV = 4000 };
+enum { NTHR = 4, NADDR_MAX = 40000 };
+
+/* The shape of the history under test: how many addresses, how many
+ * events, and one prune in how many delivery runs. */
+static unsigned naddr = 64, prune_every = 8;
+static size_t nev = 4000;
 
 typedef struct ev { uint64_t w[8]; uint32_t tid; } ev_t;
 
@@ -36,11 +41,11 @@ static uint64_t next_rand(void)
  * one, freed or realloc'd in any), addresses are reused all the time. */
 static size_t make_history(ev_t *evs, uint64_t *truth_size, uint64_t *truth_stack)
 {
-    memset(truth_size, 0, NADDR * sizeof *truth_size);
+    memset(truth_size, 0, naddr * sizeof *truth_size);
     uint64_t seq = 1;
     size_t n = 0;
-    while (n < NEV) {
-        unsigned a = (unsigned)(next_rand() % NADDR);
+    while (n < nev) {
+        unsigned a = (unsigned)(next_rand() % naddr);
         uint64_t addr = 0x10000 + (uint64_t)a * 16;
         uint32_t tid = 100 + (uint32_t)(next_rand() % NTHR);
         ev_t *e = &evs[n++];
@@ -58,7 +63,7 @@ static size_t make_history(ev_t *evs, uint64_t *truth_size, uint64_t *truth_stac
             truth_size[a] = 0;
         } else {
             /* realloc to a free address (or in place) */
-            unsigned b = (unsigned)(next_rand() % NADDR);
+            unsigned b = (unsigned)(next_rand() % naddr);
             if (b != a && truth_size[b]) b = a;
             uint64_t size = 1 + next_rand() % 1000, stack = 1 + next_rand() % 50;
             e->w[0] = LT_R_HDR(LT_R_REALLOC, 8, LT_FN_REALLOC);
@@ -72,9 +77,25 @@ static size_t make_history(ev_t *evs, uint64_t *truth_size, uint64_t *truth_stac
     return n;
 }
 
+/* The index of thread u's first event at or after index q (n if none). */
+static size_t next_of(const ev_t *evs, size_t n, int u, size_t q)
+{
+    while (q < n && evs[q].tid != (uint32_t)(100 + u)) q++;
+    return q;
+}
+
+/* The newest sequence number of an event. */
+static uint64_t last_seq(const ev_t *e)
+{
+    return LT_R_TYPE(e->w[0]) == LT_R_REALLOC ? e->w[2] : e->w[1];
+}
+
 /* Delivers the events of each thread in order, threads interleaved at
- * random in runs of random length: what the writer's drain loop does. */
-static void deliver(const ev_t *evs, size_t n)
+ * random in runs of random length: what the writer's drain loop does.
+ * Before each run it tells the set whether every older event has been
+ * delivered (lt_liveset_in_order), as the writer does when the other
+ * threads are quiet; `trust_order` 0 never says so. */
+static void deliver(const ev_t *evs, size_t n, int trust_order)
 {
     size_t pos[NTHR] = { 0 };
     for (;;) {
@@ -83,34 +104,46 @@ static void deliver(const ev_t *evs, size_t n)
         if (!left) break;
         int t = (int)(next_rand() % NTHR);
         size_t run = 1 + next_rand() % 40;
+        /* The run's newest event, and whether each other thread's next one
+         * is newer still. */
+        uint64_t newest = 0;
+        for (size_t q = next_of(evs, n, t, pos[t]), k = 0; q < n && k < run; q = next_of(evs, n, t, q + 1), k++)
+            newest = last_seq(&evs[q]);
+        int in_order = trust_order;
+        for (int u = 0; u < NTHR && in_order; u++) {
+            size_t q = next_of(evs, n, u, pos[u]);
+            if (u != t && q < n && evs[q].w[1] < newest) in_order = 0;
+        }
+        lt_liveset_in_order(in_order);
         while (run && pos[t] < n) {
             const ev_t *e = &evs[pos[t]++];
             if (e->tid != (uint32_t)(100 + t)) continue;
             lt_liveset_apply(e->w, e->tid);
             run--;
         }
-        /* Now and then a prune, as the writer does, below the oldest
-         * sequence number still undelivered (every event before it has
-         * been applied). */
-        if (next_rand() % 8 == 0) {
+        /* Often a retire and now and then a prune, as the writer does,
+         * below the oldest sequence number still undelivered (every event
+         * before it has been applied). */
+        int retire = next_rand() % 4 == 0, prune = next_rand() % prune_every == 0;
+        if (retire || prune) {
             uint64_t safe = UINT64_MAX;
             for (int u = 0; u < NTHR; u++) {
-                size_t q = pos[u];
-                while (q < n && evs[q].tid != (uint32_t)(100 + u)) q++;
+                size_t q = next_of(evs, n, u, pos[u]);
                 if (q < n && evs[q].w[1] < safe) safe = evs[q].w[1];
             }
-            lt_liveset_prune(safe);
+            if (retire) lt_liveset_retire(safe);
+            if (prune) lt_liveset_prune(safe);
         }
     }
 }
 
-typedef struct { uint64_t size[NADDR], stack[NADDR]; size_t seen; } got_t;
+typedef struct { uint64_t size[NADDR_MAX], stack[NADDR_MAX]; size_t seen; } got_t;
 
 static int collect(const lt_live_t *e, void *arg)
 {
     got_t *g = arg;
     unsigned a = (unsigned)((e->addr - 0x10000) / 16);
-    ck_assert_uint_lt(a, NADDR);
+    ck_assert_uint_lt(a, naddr);
     ck_assert_uint_eq(e->freed, 0);
     g->size[a] = e->size;
     g->stack[a] = e->stack;
@@ -118,23 +151,28 @@ static int collect(const lt_live_t *e, void *arg)
     return 0;
 }
 
-START_TEST(any_drain_order_gives_the_exact_live_set)
+/* Delivers a random history of the current shape (seeded by round) and
+ * checks the set against the truth. */
+static void check_random_history(int round, int trust_order)
 {
-    static ev_t evs[NEV];
-    uint64_t truth_size[NADDR], truth_stack[NADDR];
-    rng = 0x9E3779B97F4A7C15ull + (uint64_t)_i * 7919;
+    ev_t *evs = malloc(nev * sizeof *evs);
+    static uint64_t truth_size[NADDR_MAX], truth_stack[NADDR_MAX];
+    static got_t g;
+    ck_assert_ptr_nonnull(evs);
+    rng = 0x9E3779B97F4A7C15ull + (uint64_t)round * 7919;
     size_t n = make_history(evs, truth_size, truth_stack);
     lt_liveset_reset();
     ck_assert_int_eq(lt_liveset_enable(), 0);
-    deliver(evs, n);
+    deliver(evs, n, trust_order);
+    /* The big shape must have made the table grow while delivering. */
+    if (naddr > 10000) ck_assert_uint_ge(lt_liveset_memory(), 32768 * sizeof(lt_live_t));
 
-    got_t g;
     memset(&g, 0, sizeof g);
     lt_liveset_foreach(0, collect, &g);
     size_t want = 0;
     uint64_t want_bytes = 0;
-    for (unsigned a = 0; a < NADDR; a++) {
-        ck_assert_msg(g.size[a] == truth_size[a], "round %d addr %u: size %llu, want %llu", _i, a,
+    for (unsigned a = 0; a < naddr; a++) {
+        ck_assert_msg(g.size[a] == truth_size[a], "round %d addr %u: size %llu, want %llu", round, a,
                       (unsigned long long)g.size[a], (unsigned long long)truth_size[a]);
         if (truth_size[a]) {
             ck_assert_uint_eq(g.stack[a], truth_stack[a]);
@@ -154,6 +192,25 @@ START_TEST(any_drain_order_gives_the_exact_live_set)
     lt_liveset_foreach(0, collect, &g);
     ck_assert_uint_eq(g.seen, want);
     lt_liveset_reset();
+    free(evs);
+}
+
+START_TEST(any_drain_order_gives_the_exact_live_set)
+{
+    naddr = 64, nev = 4000, prune_every = 8;
+    check_random_history(_i, _i % 2);
+}
+END_TEST
+
+/* The same with a table that grows three times (4096 to 32768 slots) while
+ * the history is delivered, so that allocations, frees, reallocs, stale
+ * events and prunes all meet entries that are still in the old table of
+ * an incremental move. */
+START_TEST(a_growing_table_gives_the_exact_live_set)
+{
+    naddr = 40000, nev = 300000, prune_every = 4000;
+    check_random_history(1000 + _i, _i % 2);
+    naddr = 64, nev = 4000, prune_every = 8;
 }
 END_TEST
 
@@ -180,6 +237,7 @@ START_TEST(in_order_frees_leave_no_tombstone)
 {
     lt_liveset_reset();
     ck_assert_int_eq(lt_liveset_enable(), 0);
+    lt_liveset_in_order(1);
     uint64_t seq = 1;
     for (int r = 0; r < 3; r++) {
         /* Rounds 0 and 1 free everything, the last one every third block. */
@@ -194,13 +252,15 @@ START_TEST(in_order_frees_leave_no_tombstone)
 }
 END_TEST
 
-/* The arrival order that makes tombstones necessary even for a free that
- * finds its allocation in place: B allocates X (seq 1), C frees it (2), A
- * allocates X (3) and frees it (4); the writer drains C, then A, then B.
- * C's free leaves a tombstone, A's allocation replaces it (and is marked),
- * so A's free leaves a tombstone too, and B's late allocation is refused.
- * Then the same with C's free arriving after A's allocation (a stale free,
- * which marks the entry it finds). */
+/* Arrival orders that make tombstones necessary even for a free that
+ * finds an allocation in place (the set is not told the order is kept):
+ * B allocates X (seq 1), C frees it (2), A allocates X (3) and frees it
+ * (4); the writer drains C, then A, then B: C's free leaves a tombstone,
+ * A's allocation replaces it and A's free leaves one too, and B's late
+ * allocation is refused. Then the same with C's free arriving after A's
+ * allocation (a stale free). Then the order that an unmarked entry alone
+ * cannot tell: B's allocation (1) and A's free (4) arrive first, C's free
+ * (2) and A's allocation (3) late. */
 START_TEST(out_of_order_history_keeps_its_tombstones)
 {
     lt_liveset_reset();
@@ -219,6 +279,13 @@ START_TEST(out_of_order_history_keeps_its_tombstones)
     lt_liveset_alloc(0x8000, 16, 1, 0, 11, 20, LT_FN_MALLOC); /* B, late */
     ck_assert_uint_eq(lt_liveset_count(), 0);
     ck_assert_uint_eq(lt_liveset_bytes(), 0);
+
+    lt_liveset_alloc(0x9000, 16, 1, 0, 21, 20, LT_FN_MALLOC); /* B */
+    lt_liveset_free(0x9000, 24);                              /* A */
+    lt_liveset_free(0x9000, 22);                              /* C, late */
+    lt_liveset_alloc(0x9000, 16, 1, 0, 23, 30, LT_FN_MALLOC); /* A, late */
+    ck_assert_uint_eq(lt_liveset_count(), 0);
+    ck_assert_uint_eq(lt_liveset_bytes(), 0);
     lt_liveset_reset();
 }
 END_TEST
@@ -234,8 +301,9 @@ START_TEST(growth_and_prune_keep_every_entry_findable)
     for (uint64_t i = 0; i < N; i++)
         lt_liveset_alloc(0x100000 + i * 48, i + 1, i % 7, 0, i + 1, 1, LT_FN_MALLOC);
     ck_assert_uint_eq(lt_liveset_count(), N);
-    /* A stale free (older than the allocation in place) marks the entry:
-     * its real free then leaves a tombstone. */
+    /* A stale free (older than the allocation in place) changes nothing;
+     * the real free leaves a tombstone (the set was not told the order is
+     * kept). */
     for (uint64_t i = 0; i < N; i += 2) lt_liveset_free(0x100000 + i * 48, 0);
     ck_assert_uint_eq(lt_liveset_count(), N);
     ck_assert_uint_eq(lt_liveset_tombstones(), 0);
@@ -266,6 +334,7 @@ Suite *liveset_suite(void)
     tcase_add_test(tc, in_order_frees_leave_no_tombstone);
     tcase_add_test(tc, out_of_order_history_keeps_its_tombstones);
     tcase_add_test(tc, growth_and_prune_keep_every_entry_findable);
+    tcase_add_loop_test(tc, a_growing_table_gives_the_exact_live_set, 0, 4);
     suite_add_tcase(s, tc);
     return s;
 }
