@@ -263,6 +263,79 @@ START_TEST(test_replay_from_checkpoint_is_exact)
 }
 END_TEST
 
+/* Records of a trace file, read from start to end (-1: an error). */
+static long count_records(lt_trace_file_t *tf)
+{
+    lt_rec_t r;
+    lt_err_t err;
+    long n = 0;
+    int rc;
+    while ((rc = lt_file_next(tf, &r, &err)) == 1) n++;
+    return rc == 0 ? n : -1;
+}
+
+/* A file of 60 chunks of 200 allocations and frees each at random
+ * addresses (far more than stdio buffers), with `text` as its header text. */
+static void build_long(ut_file_t *f, const char *text)
+{
+    memset(f, 0, sizeof *f);
+    ut_file_header(f, LT_FORMAT_MAJOR, LT_FORMAT_MINOR, text);
+    lt_enc_t e;
+    ut_enc_init(&e);
+    uint64_t w[UT_RING_MAX_WORDS], ip = 0x401000, x = 88172645463325252ull, seq = 0;
+    for (int c = 0; c < 60; c++) {
+        e.len = 0;
+        lt_enc_segment(&e, 5);
+        if (c == 0) { ut_ring_stack(w, 0, 0, &ip, 1); lt_enc_ring_record(&e, w); }
+        for (int k = 0; k < 200; k++) {
+            x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+            uint64_t addr = 0x100000 + (x & 0xffffff0);
+            ut_ring_alloc(w, seq, 10 * seq, addr, 1 + (x >> 40) % 5000, 0, 0);
+            lt_enc_ring_record(&e, w);
+            seq++;
+            ut_ring_free(w, seq, 10 * seq, addr);
+            lt_enc_ring_record(&e, w);
+            seq++;
+        }
+        ut_file_chunk(f, e.buf, e.len, 0, 1);
+    }
+    ut_enc_free(&e);
+}
+
+/* A ring is read as it was when opened, even if the program overwrites it
+ * afterwards (here: the whole file, with zeros); an unbounded trace is
+ * read from the file as it goes, so the same overwrite loses chunks. */
+START_TEST(test_ring_read_as_it_was_at_open)
+{
+    char *path = ut_path(tmpdir, "snap.trace");
+    const char *texts[2] = { "format=leaktrace\nmax_size=1048576\n", "format=leaktrace\n" };
+    for (int k = 0; k < 2; k++) {
+        ut_file_t f;
+        build_long(&f, texts[k]);
+        ck_assert_uint_gt(f.b.len, 65536);
+        ut_write_file(path, f.b.p, f.b.len);
+        lt_trace_file_t *tf = NULL;
+        lt_err_t err;
+        ck_assert_msg(lt_file_open(path, &tf, &err) == 0, "%s", err.msg);
+        long want = count_records(tf);
+        ck_assert_int_gt(want, 20000);
+        lt_file_close(tf);
+
+        ck_assert_msg(lt_file_open(path, &tf, &err) == 0, "%s", err.msg);
+        unsigned char *zero = calloc(1, f.b.len);
+        ck_assert_ptr_nonnull(zero);
+        ut_write_file(path, zero, f.b.len);
+        long got = count_records(tf);
+        if (k == 0) ck_assert_int_eq(got, want);
+        else ck_assert_int_lt(got, want);
+        lt_file_close(tf);
+        free(zero);
+        ut_file_free(&f);
+    }
+    free(path);
+}
+END_TEST
+
 START_TEST(test_damaged_chunk_in_the_middle_is_skipped)
 {
     /* chunk 0: a block; chunk 1 (damaged): another; chunk 2: a third and
@@ -331,6 +404,7 @@ Suite *ring_suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, test_replay_from_checkpoint_is_exact);
     tcase_add_test(tc, test_damaged_chunk_in_the_middle_is_skipped);
+    tcase_add_test(tc, test_ring_read_as_it_was_at_open);
     suite_add_tcase(s, tc);
     return s;
 }
