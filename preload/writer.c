@@ -599,6 +599,8 @@ static int others_quiet(const lt_thread_t *t)
  * writer CPU in one bite, 0.6 s in bites). */
 #define DRAIN_BITE LT_RING_WORDS
 
+static uint64_t drained_words;   /* words taken from all rings so far */
+
 /* Drains t's ring, `bite` words at most. Returns 1 when words are left. */
 static int drain_thread(lt_thread_t *t, uint64_t bite)
 {
@@ -643,6 +645,7 @@ static int drain_thread(lt_thread_t *t, uint64_t bite)
         if (ahead < tl) ahead = tl;
     }
     if (sw && tl == sw) lt_ring_switch(t);
+    drained_words += tl - atomic_load_explicit(&t->tail, memory_order_relaxed);
     atomic_store_explicit(&t->tail, tl, memory_order_release);
     return tl < h;
 }
@@ -728,11 +731,26 @@ static int drain_round(uint64_t bite)
     return more;
 }
 
-/* Every ring up to what it held when the round came to it (threads that
- * go on making events do not keep it going). */
+static void maybe_checkpoint(void);
+
+/* Every ring, up to what it held when the round came to it: in bites,
+ * with the ring's checkpoints in between (the final drain of buffers grown
+ * to 8 MiB can write more than a 1 MiB ring holds: without them, it would
+ * overwrite every checkpoint), until as many words as the rings held at
+ * the start are drained (threads that go on making events do not keep it
+ * going), then one round for what is left. */
 static void drain_all(void)
 {
-    drain_round(UINT64_MAX);
+    uint64_t backlog = 0, from = drained_words;
+    for (lt_thread_t *t = atomic_load(&lt_threads); t; t = t->next)
+        if (atomic_load_explicit(&t->state, memory_order_acquire) == LT_TS_LIVE)
+            backlog += atomic_load_explicit(&t->head, memory_order_acquire) - atomic_load_explicit(&t->tail, memory_order_relaxed);
+    int more = 1;
+    while (more && drained_words - from < backlog) {
+        more = drain_round(DRAIN_BITE);
+        if (!in_signal) maybe_checkpoint();   /* a checkpoint allocates */
+    }
+    if (more) drain_round(UINT64_MAX);
 }
 
 /* ---- checkpoints (the ring) --------------------------------------------------- */
