@@ -302,14 +302,16 @@ static void build_long(ut_file_t *f, const char *text)
     ut_enc_free(&e);
 }
 
-/* A ring is read as it was when opened, even if the program overwrites it
- * afterwards (here: the whole file, with zeros); an unbounded trace is
- * read from the file as it goes, so the same overwrite loses chunks. */
+/* A wrapped ring is read as it was when opened, even if the program
+ * overwrites it afterwards (here: the whole file, with zeros); an unbounded
+ * trace, or a ring far from full, is read from the file as it goes, so the
+ * same overwrite loses chunks. */
 START_TEST(test_ring_read_as_it_was_at_open)
 {
     char *path = ut_path(tmpdir, "snap.trace");
-    const char *texts[2] = { "format=leaktrace\nmax_size=1048576\n", "format=leaktrace\n" };
-    for (int k = 0; k < 2; k++) {
+    const char *texts[3] = { "format=leaktrace\nmax_size=1048576\n", "format=leaktrace\n",
+                             "format=leaktrace\nmax_size=1073741824\n" };
+    for (int k = 0; k < 3; k++) {
         ut_file_t f;
         build_long(&f, texts[k]);
         ck_assert_uint_gt(f.b.len, 65536);
