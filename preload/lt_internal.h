@@ -248,8 +248,10 @@ extern _Atomic uint64_t lt_ring_waits, lt_ring_wait_ns;
 extern _Atomic uint64_t lt_ring_max_words;
 void lt_ring_commit(lt_thread_t *t, unsigned n);
 /* The writer, reading t's ring, has reached word t->switch_at: moves to the
- * ring the owner grew to and frees the old one. Writer only. */
-void lt_ring_switch(lt_thread_t *t);
+ * ring the owner grew to and frees the old one unless !can_free (from a
+ * crash handler, where the thread that crashed may hold tmem's lock: the
+ * old ring then stays mapped). Writer only. */
+void lt_ring_switch(lt_thread_t *t, int can_free);
 /* Gets a free state or makes one. Returns NULL when out of memory. */
 lt_thread_t *lt_thread_new(pid_t tid);
 

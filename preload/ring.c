@@ -89,16 +89,14 @@ static int ring_grow(lt_thread_t *t, uint64_t h)
     return 0;
 }
 
-void lt_ring_switch(lt_thread_t *t)
+void lt_ring_switch(lt_thread_t *t, int can_free)
 {
     uint64_t *old = t->rd_ring;
     uint64_t old_bytes = (t->rd_mask + 1) * sizeof(uint64_t);
     t->rd_ring = t->next_ring;
     t->rd_mask = t->next_mask;
     atomic_store_explicit(&t->switch_at, 0, memory_order_release);
-    /* From a crash handler the thread that crashed may hold tmem's lock:
-     * leave the old ring mapped then rather than wait for it forever. */
-    if (lt_mem_busy()) return;
+    if (!can_free) return;
     lt_mem_free(old);
     /* Its bytes beyond the first 256 KiB go back to the budget. */
     if (old_bytes > LT_RING_WORDS * sizeof(uint64_t))

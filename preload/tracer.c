@@ -468,7 +468,14 @@ static void fork_child(void)
         atomic_store(&t->tail, atomic_load(&t->head));
         /* The parent's events are dropped: a ring that grew is read from
          * its new buffer on, and no number taken here is older than any. */
-        if (atomic_load(&t->switch_at)) lt_ring_switch(t);
+        if (atomic_load(&t->switch_at)) lt_ring_switch(t, 1);
+        if (t != lt_tls_thr) {
+            /* Its thread may have been part-way through growing its ring
+             * (a new buffer may leak) or through an event: start clean. */
+            t->ring = t->rd_ring;
+            t->ring_mask = t->rd_mask;
+            atomic_store(&t->inflight, 0);
+        }
         t->wr_seq = 0;
         t->wr_stall_ns = 0;
         memset(t->cache, 0, sizeof t->cache);

@@ -415,6 +415,7 @@ static void ensure_room(size_t need)
 }
 
 static int in_signal; /* finishing from a fatal-signal handler: never block */
+static int dying;     /* ... one that ends the process: the live set is not needed any more */
 
 static int in_scan; /* the exit scan stopped the other threads: never wait for a lock */
 /* Keeps a copy of a cold record for the checkpoints (best effort: out of
@@ -610,7 +611,7 @@ static int drain_thread(lt_thread_t *t, uint64_t bite)
      * seen (the owner stores switch_at before it publishes past it). */
     uint64_t sw = atomic_load_explicit(&t->switch_at, memory_order_acquire);
     if (tl == h) {
-        if (sw && tl == sw) lt_ring_switch(t);
+        if (sw && tl == sw) lt_ring_switch(t, !in_signal);
         return 0;
     }
     lt_liveset_in_order(others_quiet(t));
@@ -619,7 +620,7 @@ static int drain_thread(lt_thread_t *t, uint64_t bite)
     int seg = 0;
     uint64_t ahead = tl;   /* records before it had their live-set slots prefetched */
     while (tl < stop) {
-        if (LT_UNLIKELY(sw && tl == sw)) { lt_ring_switch(t); sw = 0; }
+        if (LT_UNLIKELY(sw && tl == sw)) { lt_ring_switch(t, !in_signal); sw = 0; }
         uint64_t lim = sw && sw < h ? sw : h;   /* prefetch within this ring */
         while (ahead < lim && ahead < tl + PREFETCH_WORDS) {
             const uint64_t *p = &t->rd_ring[ahead & t->rd_mask];
@@ -631,7 +632,10 @@ static int drain_thread(lt_thread_t *t, uint64_t bite)
         if (enc.cap - enc.len < 2 * LT_ENC_MAX_RECORD + 16 || (lt_cfg.max_size && enc.len >= chunk_soft)) { flush_chunk(0); seg = 0; }
         if (!seg || !enc.in_segment) { lt_enc_segment(&enc, (uint32_t)t->tid); seg = 1; }
         const uint64_t *w = &t->rd_ring[tl & t->rd_mask];
-        lt_liveset_apply(w, (uint32_t)t->tid);
+        /* Not when a fatal signal ends the process: the set may need tmem's
+         * lock, which the thread that crashed may hold, and nothing reads
+         * it after. */
+        if (LT_LIKELY(!dying)) lt_liveset_apply(w, (uint32_t)t->tid);
         switch (LT_R_TYPE(w[0])) {
         case LT_R_ALLOC: case LT_R_FREE: case LT_R_NOP: t->wr_seq = w[1]; break;
         case LT_R_REALLOC: t->wr_seq = w[2]; break;
@@ -644,7 +648,7 @@ static int drain_thread(lt_thread_t *t, uint64_t bite)
         tl += n;
         if (ahead < tl) ahead = tl;
     }
-    if (sw && tl == sw) lt_ring_switch(t);
+    if (sw && tl == sw) lt_ring_switch(t, !in_signal);
     drained_words += tl - atomic_load_explicit(&t->tail, memory_order_relaxed);
     atomic_store_explicit(&t->tail, tl, memory_order_release);
     return tl < h;
@@ -725,7 +729,7 @@ static int drain_round(uint64_t bite)
         if (b < below) below = b;
     }
     if (below > applied_below) applied_below = below;
-    prune_liveset();
+    if (!dying) prune_liveset();
     atomic_fetch_add(&progress_word, 1);
     if (atomic_load(&waiters)) futex(&progress_word, FUTEX_WAKE, INT32_MAX, NULL);
     return more;
@@ -1022,7 +1026,10 @@ static int lock_from_signal(void)
 void lt_writer_flush_signal(void)
 {
     if (!lock_from_signal()) return;
-    if (!finished && fd >= 0) {
+    /* The program goes on after its handler: the live set must take every
+     * event, and it may need tmem's lock, which the interrupted thread may
+     * hold. Then the flush waits for a later signal or the writer. */
+    if (!finished && fd >= 0 && !lt_mem_busy()) {
         in_signal = 1;
         drain_all();
         flush_chunk(0);
@@ -1057,6 +1064,7 @@ void lt_writer_finish(int how, int status)
     if (how == LT_END_SIGNAL) {
         if (!lock_from_signal()) return;
         in_signal = 1;
+        dying = 1;
     } else {
         pthread_mutex_lock(&wlock);
     }
@@ -1157,6 +1165,7 @@ void lt_writer_fork_child(void)
     sent = NULL;   /* the child's trace starts without checkpoints (its memory is the parent's copy) */
     nsent = 0;
     applied_below = prune_at_ns = 0;
+    dying = 0;
     atomic_store(&running, 0);
     atomic_store(&sleeping, 0);
     atomic_store(&waiters, 0);
