@@ -94,7 +94,8 @@ static void queue_tomb(uint64_t addr, uint64_t seq)
     qlen++;
 }
 
-static void give_up(void)
+/* Frees everything; the set is off after it. */
+static void forget(void)
 {
     drop_queue();
     drop_old();
@@ -102,8 +103,24 @@ static void give_up(void)
     tab = NULL;
     cap = used = nlive = ntomb = 0;
     live_bytes = 0;
+}
+
+static void give_up(void)
+{
+    forget();
     lost = 1;
 }
+
+/* The slot of table t (c slots) holding addr, or the empty slot where it
+ * would go. */
+static inline size_t probe(const lt_live_t *t, size_t c, uint64_t addr)
+{
+    size_t i = lt_addr_slot(addr, c - 1);
+    while (t[i].addr && t[i].addr != addr) i = (i + 1) & (c - 1);
+    return i;
+}
+
+static inline size_t find(uint64_t addr) { return probe(tab, cap, addr); }
 
 /* Moves up to n slots of the old table into the new one; frees the old
  * table after its last slot. */
@@ -114,9 +131,7 @@ static void move_some(size_t n)
         /* The new slots are random cache misses: fetch them ahead. */
         if (i + 16 < ocap && otab[i + 16].addr > MOVED) __builtin_prefetch(&tab[slot_of(otab[i + 16].addr)], 1);
         if (otab[i].addr <= MOVED) continue;
-        size_t j = slot_of(otab[i].addr);
-        while (tab[j].addr) j = (j + 1) & (cap - 1);
-        tab[j] = otab[i];
+        tab[find(otab[i].addr)] = otab[i];   /* not there yet: an empty slot */
         otab[i].addr = MOVED;
     }
     ocur = end;
@@ -149,14 +164,6 @@ static int resize(size_t ncap, int at_once)
 
 static int grow(void) { return resize(cap * 2, 0); }
 
-/* The slot holding addr, or the empty slot where it would go. */
-static inline size_t find(uint64_t addr)
-{
-    size_t i = slot_of(addr);
-    while (tab[i].addr && tab[i].addr != addr) i = (i + 1) & (cap - 1);
-    return i;
-}
-
 /* find, after moving addr's entry out of the old table if it is there;
  * and a step of the move. */
 static inline size_t locate(uint64_t addr)
@@ -165,8 +172,7 @@ static inline size_t locate(uint64_t addr)
     move_some(MOVE_STEP);
     size_t i = find(addr);
     if (tab[i].addr || !otab) return i;
-    size_t j = lt_addr_slot(addr, ocap - 1);
-    while (otab[j].addr && otab[j].addr != addr) j = (j + 1) & (ocap - 1);
+    size_t j = probe(otab, ocap, addr);
     if (otab[j].addr) {
         tab[i] = otab[j];
         otab[j].addr = MOVED;
@@ -191,6 +197,14 @@ static void remove_at(size_t i)
         tab[i] = tab[j];
         i = j;
     }
+}
+
+/* Removes the tombstone in slot i. */
+static void drop_tomb(size_t i)
+{
+    remove_at(i);
+    used--;
+    ntomb--;
 }
 
 /* Slot for a new entry at addr (known absent), growing first if needed.
@@ -271,9 +285,7 @@ void lt_liveset_retire(uint64_t below)
         /* Gone already (pruned), or a newer event replaced it: that one
          * is queued itself if it is a tombstone. */
         if (!tab[i].addr || !tab[i].freed || tab[i].seq != x.seq) continue;
-        remove_at(i);
-        used--;
-        ntomb--;
+        drop_tomb(i);
     }
 }
 
@@ -330,9 +342,7 @@ void lt_liveset_prune(uint64_t before_seq)
     for (size_t n = 1; n < cap;) {
         lt_live_t *e = &tab[i];
         if (e->addr && e->freed && e->seq < before_seq) {
-            remove_at(i);
-            used--;
-            ntomb--;
+            drop_tomb(i);
             continue;   /* slot i now holds a shifted entry (or is empty): look again */
         }
         i = (i + 1) & (cap - 1);
@@ -372,12 +382,7 @@ void lt_liveset_clear(void)
 
 void lt_liveset_reset(void)
 {
-    drop_queue();
-    drop_old();
-    if (tab) lt_mem_free(tab);
-    tab = NULL;
-    cap = used = nlive = ntomb = 0;
-    live_bytes = 0;
+    forget();
     lost = 0;
     in_order = 0;
 }

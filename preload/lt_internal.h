@@ -171,6 +171,17 @@ enum {
 #define LT_R_NWORDS(w) ((unsigned)(((w) >> 8) & 0xffffff))
 #define LT_R_AUX(w)    ((uint32_t)((w) >> 32))
 
+/* The newest sequence number record w carries (the allocation's, for a
+ * REALLOC), into *seq. Returns 0, leaving *seq, for records without one. */
+static inline int lt_r_seq(const uint64_t *w, uint64_t *seq)
+{
+    switch (LT_R_TYPE(w[0])) {
+    case LT_R_ALLOC: case LT_R_FREE: case LT_R_NOP: *seq = w[1]; return 1;
+    case LT_R_REALLOC: *seq = w[2]; return 1;
+    default: return 0;
+    }
+}
+
 /* LEAKTRACE_COMPRESSION=auto: zstd level 6 while the writer keeps up, 1
  * for a second after a thread had to wait for it (see writer.c). */
 #define LT_LEVEL_AUTO 100

@@ -67,6 +67,21 @@ static inline int ring_full(lt_thread_t *t, uint64_t h, unsigned pad, unsigned n
     return h + pad + n - atomic_load_explicit(&t->tail, memory_order_acquire) > t->ring_mask + 1;
 }
 
+/* Words of padding an n-word record at word h needs first: a record never
+ * wraps around the end of the ring. */
+static inline unsigned ring_pad(const lt_thread_t *t, uint64_t h, unsigned n)
+{
+    uint64_t words = t->ring_mask + 1, pos = h & t->ring_mask;
+    return pos + n > words ? (unsigned)(words - pos) : 0;
+}
+
+/* What a ring of `words` words holds beyond the first LT_RING_WORDS
+ * (lt_ring_grown, LT_RING_BUDGET). */
+static inline uint64_t grown_bytes(uint64_t words)
+{
+    return (words - LT_RING_WORDS) * sizeof(uint64_t);
+}
+
 /* Gives t a ring twice as big from word h on (see the top). Returns 0, or
  * -1 when it cannot (at the limits, out of memory, or the last switch not
  * taken by the writer yet). */
@@ -74,7 +89,7 @@ static int ring_grow(lt_thread_t *t, uint64_t h)
 {
     uint64_t words = (t->ring_mask + 1) * 2;
     if (words > LT_RING_MAX_WORDS || atomic_load_explicit(&t->switch_at, memory_order_acquire)) return -1;
-    uint64_t more = words * sizeof(uint64_t) - LT_RING_WORDS * sizeof(uint64_t);
+    uint64_t more = grown_bytes(words);
     uint64_t had = atomic_fetch_add(&lt_ring_grown, more);
     if (had + more > LT_RING_BUDGET) { atomic_fetch_sub(&lt_ring_grown, more); return -1; }
     uint64_t *r = lt_mem_alloc(words * sizeof(uint64_t));
@@ -91,31 +106,23 @@ static int ring_grow(lt_thread_t *t, uint64_t h)
 
 void lt_ring_switch(lt_thread_t *t, int can_free)
 {
-    uint64_t *old = t->rd_ring;
-    uint64_t old_bytes = (t->rd_mask + 1) * sizeof(uint64_t);
+    uint64_t *old = t->rd_ring, old_words = t->rd_mask + 1;
     t->rd_ring = t->next_ring;
     t->rd_mask = t->next_mask;
     atomic_store_explicit(&t->switch_at, 0, memory_order_release);
     if (!can_free) return;
     lt_mem_free(old);
     /* Its bytes beyond the first 256 KiB go back to the budget. */
-    if (old_bytes > LT_RING_WORDS * sizeof(uint64_t))
-        atomic_fetch_sub(&lt_ring_grown, old_bytes - LT_RING_WORDS * sizeof(uint64_t));
+    if (old_words > LT_RING_WORDS) atomic_fetch_sub(&lt_ring_grown, grown_bytes(old_words));
 }
 
 uint64_t *lt_ring_reserve(lt_thread_t *t, unsigned n)
 {
     uint64_t h = atomic_load_explicit(&t->head, memory_order_relaxed);
     uint64_t wait_from = 0;
-    uint64_t words = t->ring_mask + 1;
-    uint64_t pos = h & t->ring_mask;
-    unsigned pad = pos + n > words ? (unsigned)(words - pos) : 0;
-    if (LT_UNLIKELY(ring_full(t, h, pad, n)) && ring_grow(t, h) == 0) {
-        /* The new ring starts empty at word h. */
-        words = t->ring_mask + 1;
-        pos = h & t->ring_mask;
-        pad = pos + n > words ? (unsigned)(words - pos) : 0;
-    }
+    unsigned pad = ring_pad(t, h, n);
+    if (LT_UNLIKELY(ring_full(t, h, pad, n)) && ring_grow(t, h) == 0)
+        pad = ring_pad(t, h, n);   /* the new ring starts empty at word h */
     unsigned off_waits = 0;
     for (unsigned spins = 0; ring_full(t, h, pad, n); spins++) {
         if (atomic_load_explicit(&lt_state, memory_order_relaxed) != LT_ST_ACTIVE) {
@@ -149,7 +156,7 @@ uint64_t *lt_ring_reserve(lt_thread_t *t, unsigned n)
         atomic_fetch_add_explicit(&lt_ring_wait_ns, lt_now_ns() - wait_from, memory_order_relaxed);
     }
     if (pad) {
-        t->ring[pos] = LT_R_HDR(LT_R_PAD, pad, 0);
+        t->ring[h & t->ring_mask] = LT_R_HDR(LT_R_PAD, pad, 0);
         h += pad;
         atomic_store_explicit(&t->head, h, memory_order_release);
     }

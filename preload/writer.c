@@ -616,7 +616,7 @@ static int drain_thread(lt_thread_t *t, uint64_t bite)
     }
     lt_liveset_in_order(others_quiet(t));
     if (h - tl > LT_RING_WORDS) behind = 1;   /* auto compression: see choose_level */
-    uint64_t stop = h - tl > bite ? tl + bite : h;
+    uint64_t start = tl, stop = h - tl > bite ? tl + bite : h;
     int seg = 0;
     uint64_t ahead = tl;   /* records before it had their live-set slots prefetched */
     while (tl < stop) {
@@ -636,11 +636,7 @@ static int drain_thread(lt_thread_t *t, uint64_t bite)
          * lock, which the thread that crashed may hold, and nothing reads
          * it after. */
         if (LT_LIKELY(!dying)) lt_liveset_apply(w, (uint32_t)t->tid);
-        switch (LT_R_TYPE(w[0])) {
-        case LT_R_ALLOC: case LT_R_FREE: case LT_R_NOP: t->wr_seq = w[1]; break;
-        case LT_R_REALLOC: t->wr_seq = w[2]; break;
-        default: break;
-        }
+        lt_r_seq(w, &t->wr_seq);
         if (lt_cfg.max_size && LT_R_TYPE(w[0]) == LT_R_THREAD) thr_note(w);
         if (sent) track_stacks(w);
         unsigned n = lt_enc_ring_record(&enc, w);
@@ -649,7 +645,7 @@ static int drain_thread(lt_thread_t *t, uint64_t bite)
         if (ahead < tl) ahead = tl;
     }
     if (sw && tl == sw) lt_ring_switch(t, !in_signal);
-    drained_words += tl - atomic_load_explicit(&t->tail, memory_order_relaxed);
+    drained_words += tl - start;
     atomic_store_explicit(&t->tail, tl, memory_order_release);
     return tl < h;
 }

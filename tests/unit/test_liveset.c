@@ -87,7 +87,9 @@ static size_t next_of(const ev_t *evs, size_t n, int u, size_t q)
 /* The newest sequence number of an event. */
 static uint64_t last_seq(const ev_t *e)
 {
-    return LT_R_TYPE(e->w[0]) == LT_R_REALLOC ? e->w[2] : e->w[1];
+    uint64_t s = 0;
+    lt_r_seq(e->w, &s);
+    return s;
 }
 
 /* Delivers the events of each thread in order, threads interleaved at
