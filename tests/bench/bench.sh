@@ -18,7 +18,9 @@
 # events = allocations + frees as counted by `build/leaktrace report --format
 # json` on the last leaktrace trace of that workload (heaptrack's size is
 # divided by the same count). For mallocbench it also reports the per-thread
-# throughput with 2 threads as a fraction of the 1-thread throughput.
+# throughput with 2 threads as a fraction of the 1-thread throughput, from
+# the loop's own clock and from the whole process's wall time (which also
+# counts events still buffered when the loop ends).
 #
 # Output: a table on stdout, progress on stderr, and build/bench/results.json.
 #
