@@ -27,6 +27,16 @@ void lt_payload_init(lt_payload_t *pl, const unsigned char *buf, size_t len)
             LT_RETURN_ERROR(err, LT_E_CORRUPT, rec_off, "record at payload byte %td is cut short or has a bad number", rec_off); \
     } while (0)
 
+/* The segment's allocation history (1.2) gets a block of size bytes at addr. */
+static inline void hist_push(lt_payload_t *pl, uint64_t addr, uint64_t size)
+{
+    pl->hist[pl->nalloc % LT_ADDR_HIST] = addr;
+    pl->hsize[pl->nalloc % LT_ADDR_HIST] = size;
+    pl->nalloc++;
+}
+
+static unsigned bin_len(const lt_payload_t *pl, uint64_t size) { return pl->bins.n[lt_size_bin(size)]; }
+
 /* The body of lt_payload_next, inlined into lt_file_next (the replay's
  * per-record path). */
 static inline __attribute__((always_inline)) int payload_next(lt_payload_t *pl, lt_rec_t *r, lt_err_t *err)
@@ -61,6 +71,8 @@ static inline __attribute__((always_inline)) int payload_next(lt_payload_t *pl, 
             pl->prev_seq = pl->prev_ts = pl->prev_addr = 0;
             pl->in_segment = 1;
             pl->nalloc = 0;
+            pl->carve = 0;
+            lt_bins_reset(&pl->bins);
             continue;
         case LT_REC_ALLOC:
             GET(a); GET(b); GET(c); GET(d); GET(e);
@@ -72,7 +84,29 @@ static inline __attribute__((always_inline)) int payload_next(lt_payload_t *pl, 
             r->size = d;
             if (e > UINT32_MAX) LT_RETURN_ERROR(err, LT_E_CORRUPT, rec_off, "stack id %llu out of range", (unsigned long long)e);
             r->stack = (uint32_t)e;
-            pl->hist[pl->nalloc++ % LT_ADDR_HIST] = r->addr;
+            hist_push(pl, r->addr, r->size);
+            break;
+        case LT_REC_ALLOC2:
+            GET(a); GET(b); GET(d); GET(e);
+            if (pl->p >= pl->end) LT_RETURN_ERROR(err, LT_E_CORRUPT, rec_off, "allocation record at payload byte %td is cut short", rec_off);
+            r->fn = *pl->p++;
+            GET(f);
+            r->type = LT_REC_ALLOC;
+            r->seq = pl->prev_seq += a;
+            r->ts = pl->prev_ts += b;
+            r->size = d;
+            if (e > UINT32_MAX) LT_RETURN_ERROR(err, LT_E_CORRUPT, rec_off, "stack id %llu out of range", (unsigned long long)e);
+            r->stack = (uint32_t)e;
+            if (f == 0) {
+                GET(c);
+                r->addr = pl->carve + (uint64_t)lt_unzigzag(c);
+                pl->carve = lt_carve_next(r->addr, r->size);
+            } else if (lt_bins_take(&pl->bins, r->size, f - 1, &r->addr)) {
+                LT_RETURN_ERROR(err, LT_E_CORRUPT, rec_off, "allocation at payload byte %td refers to entry %llu of a free list that has %u",
+                                rec_off, (unsigned long long)(f - 1), bin_len(pl, r->size));
+            }
+            pl->prev_addr = r->addr;
+            hist_push(pl, r->addr, r->size);
             break;
         case LT_REC_FREE:
         case LT_REC_FREE_BACK:
@@ -87,6 +121,7 @@ static inline __attribute__((always_inline)) int payload_next(lt_payload_t *pl, 
                     LT_RETURN_ERROR(err, LT_E_CORRUPT, rec_off, "free at payload byte %td refers to allocation %llu back, but the segment has %llu",
                                     rec_off, (unsigned long long)c, (unsigned long long)(pl->nalloc < LT_ADDR_HIST ? pl->nalloc : LT_ADDR_HIST));
                 r->addr = pl->prev_addr = pl->hist[(pl->nalloc - c) % LT_ADDR_HIST];
+                lt_bins_push(&pl->bins, pl->hsize[(pl->nalloc - c) % LT_ADDR_HIST], r->addr);
             }
             break;
         case LT_REC_REALLOC:
@@ -109,8 +144,46 @@ static inline __attribute__((always_inline)) int payload_next(lt_payload_t *pl, 
             GET(a);
             if (a > UINT32_MAX) LT_RETURN_ERROR(err, LT_E_CORRUPT, rec_off, "stack id %llu out of range", (unsigned long long)a);
             r->stack = (uint32_t)a;
-            pl->hist[pl->nalloc++ % LT_ADDR_HIST] = r->addr2;
+            hist_push(pl, r->addr2, r->size);
             break;
+        case LT_REC_REALLOC2: {
+            GET(a); GET(b); GET(c); GET(d); GET(e);
+            r->type = LT_REC_REALLOC;
+            r->seq = pl->prev_seq += a;
+            r->seq2 = pl->prev_seq += b;
+            r->ts = pl->prev_ts += c;
+            r->size = d;
+            if (e > UINT32_MAX) LT_RETURN_ERROR(err, LT_E_CORRUPT, rec_off, "stack id %llu out of range", (unsigned long long)e);
+            r->stack = (uint32_t)e;
+            uint64_t old;
+            GET(old);
+            if (old == 0) {
+                GET(a);
+                r->addr = pl->prev_addr + (uint64_t)lt_unzigzag(a);
+            } else {
+                if (old > LT_ADDR_HIST || old > pl->nalloc)
+                    LT_RETURN_ERROR(err, LT_E_CORRUPT, rec_off, "realloc at payload byte %td refers to allocation %llu back, but the segment has %llu",
+                                    rec_off, (unsigned long long)old, (unsigned long long)(pl->nalloc < LT_ADDR_HIST ? pl->nalloc : LT_ADDR_HIST));
+                r->addr = pl->hist[(pl->nalloc - old) % LT_ADDR_HIST];
+            }
+            GET(b);
+            if (b == 0) {
+                r->addr2 = r->addr;
+            } else {
+                if (b == 1) {
+                    GET(a);
+                    r->addr2 = pl->carve + (uint64_t)lt_unzigzag(a);
+                    pl->carve = lt_carve_next(r->addr2, r->size);
+                } else if (lt_bins_take(&pl->bins, r->size, b - 2, &r->addr2)) {
+                    LT_RETURN_ERROR(err, LT_E_CORRUPT, rec_off, "realloc at payload byte %td refers to entry %llu of a free list that has %u",
+                                    rec_off, (unsigned long long)(b - 2), bin_len(pl, r->size));
+                }
+                if (old) lt_bins_push(&pl->bins, pl->hsize[(pl->nalloc - old) % LT_ADDR_HIST], r->addr);
+            }
+            pl->prev_addr = r->addr2;
+            hist_push(pl, r->addr2, r->size);
+            break;
+        }
         case LT_REC_NOP:
             GET(a);
             r->seq = pl->prev_seq += a;
@@ -462,7 +535,12 @@ int lt_file_next(lt_trace_file_t *f, lt_rec_t *r, lt_err_t *err)
                 int64_t in = err->offset;
                 char msg[sizeof err->msg];
                 snprintf(msg, sizeof msg, "chunk at byte %lld: %s", (long long)f->chunk_off, err->msg);
-                LT_ERR_SET(err, LT_E_CORRUPT, f->chunk_off, "%s (decompressed offset %lld)", msg, (long long)in);
+                if (f->info.minor > LT_FORMAT_MINOR)  /* a record of a newer format, most likely */
+                    LT_ERR_SET(err, LT_E_CORRUPT, f->chunk_off,
+                               "%s (decompressed offset %lld); the trace is format %u.%u, newer than this leaktrace's %u.%u: read it with the leaktrace that wrote it",
+                               msg, (long long)in, f->info.major, f->info.minor, LT_FORMAT_MAJOR, LT_FORMAT_MINOR);
+                else
+                    LT_ERR_SET(err, LT_E_CORRUPT, f->chunk_off, "%s (decompressed offset %lld)", msg, (long long)in);
                 f->have_chunk = 0;
                 return rc;
             }

@@ -36,6 +36,9 @@ typedef struct lt_payload {
     int in_segment;
     uint64_t nalloc;                 /* allocations in the segment (1.2 history) */
     uint64_t hist[LT_ADDR_HIST];     /* their addresses, by number modulo LT_ADDR_HIST */
+    uint64_t hsize[LT_ADDR_HIST];    /* and sizes (1.4 free lists) */
+    uint64_t carve;                  /* 1.4: where the next fresh block likely starts */
+    lt_binlists_t bins;              /* 1.4: the segment's free lists */
 } lt_payload_t;
 
 void lt_payload_init(lt_payload_t *pl, const unsigned char *buf, size_t len);

@@ -32,7 +32,7 @@
 #define LT_FILE_MAGIC      "\x89LTRACE\n"   /* 8 bytes; \x89 catches 7-bit mangling */
 #define LT_FILE_MAGIC_LEN  8
 #define LT_FORMAT_MAJOR    1               /* readers refuse other majors */
-#define LT_FORMAT_MINOR    3               /* readers accept any minor of their major */
+#define LT_FORMAT_MINOR    4               /* readers accept any minor of their major */
 #define LT_FILE_FIXED_LEN  16              /* magic + major + minor + text_len */
 #define LT_FILE_TEXT_MAX   65536           /* header text larger than this is corrupt */
 
@@ -63,7 +63,9 @@
  *
  * Varints are LEB128 (7 bits per byte, low first). "zz" marks zigzag-coded
  * signed deltas. Segment state: prev_seq, prev_ts, prev_addr, all zero at
- * LT_REC_SEGMENT, and (since 1.2) the allocation history (LT_ADDR_HIST).
+ * LT_REC_SEGMENT, (since 1.2) the allocation history (LT_ADDR_HIST) and
+ * (since 1.4) the free lists (LT_SIZE_BINS, empty at LT_REC_SEGMENT) and
+ * carve (zero at LT_REC_SEGMENT).
  */
 enum {
     /* SEGMENT: varint tid. Starts a run of one thread's events, resets state. */
@@ -89,6 +91,28 @@ enum {
      *        varint back (the old block, as in FREE_BACK), zz (new - old),
      *        varint size, varint stack_id. Otherwise as REALLOC. */
     LT_REC_REALLOC_BACK = 0x07,
+    /* ALLOC2 (format 1.4, replaces ALLOC in writers of 1.4): varint dseq,
+     *        varint dts, varint size, varint stack_id, u8 fn, varint ref.
+     *        ref >= 1: addr is entry ref - 1 (0 = the newest) of the free
+     *        list of size's bin, which the entry leaves (LT_BIN_DEPTH).
+     *        ref 0: zz (addr - carve) follows, where carve is the segment's
+     *        guess of the next fresh block (lt_carve_next), and carve
+     *        becomes lt_carve_next(addr, size). addr becomes prev_addr. */
+    LT_REC_ALLOC2 = 0x08,
+    /* REALLOC2 (format 1.4, replaces REALLOC and REALLOC_BACK): varint
+     *        dseq, varint dseq2, varint dts, varint size, varint stack_id,
+     *        varint old, varint new.
+     *          old 0: zz (old address - prev_addr) follows; old >= 1: the
+     *                 old block is allocation `old` back, as in FREE_BACK.
+     *          new 0: the block stayed in place (new address = old);
+     *              1: zz (new - carve) follows, and carve becomes
+     *                 lt_carve_next(new, size), as in ALLOC2;
+     *              n >= 2: entry n - 2 of the free list of size's bin,
+     *                 which the entry leaves.
+     *        Then, if the block moved and old >= 1, the old address joins
+     *        the free list of the bin of its allocation's size (after the
+     *        new address was taken). prev_addr = new. */
+    LT_REC_REALLOC2 = 0x09,
 
     /* Length-prefixed records (tag, varint len, payload of len bytes). */
     /* STACK: varint id, varint gen, varint depth, then depth frames: the
@@ -192,6 +216,80 @@ enum { LT_THR_HOW_RETURN = 0, LT_THR_HOW_EXIT, LT_THR_HOW_CANCEL };
  * block of REALLOC and REALLOC_BACK), which FREE_BACK and REALLOC_BACK
  * refer to. Empty at each SEGMENT. */
 #define LT_ADDR_HIST 1024u
+
+/* Segment free lists (format 1.4): for each size bin (lt_size_bin), the
+ * addresses of the last LT_BIN_DEPTH blocks freed by FREE_BACK, or moved
+ * away from by a REALLOC2 whose old block is a back reference; the block's
+ * size is its allocation's size in the history. Pushing onto a full list
+ * drops its oldest entry. ALLOC2 and REALLOC2 refer to an entry by its
+ * position, newest first, and take it off the list. glibc hands out the
+ * block freed last in a size class first (tcache, fastbins), so most
+ * allocations are entry 0 or 1 of their bin's list. */
+#define LT_BIN_DEPTH 8u
+#define LT_SIZE_BINS 118u
+
+/* The free-list bin of a block of n bytes: glibc's tcache classes (16-byte
+ * steps of chunk size) up to 1032 bytes, then one bin per power of two. */
+static inline unsigned lt_size_bin(uint64_t n)
+{
+    if (n <= 1032) return n < 25 ? 0 : (unsigned)((n + 23) >> 4) - 2;   /* 0..63 */
+    return 64 + (unsigned)(63 - __builtin_clzll(n)) - 10;                /* 64..117 */
+}
+
+/* Where a block of size bytes at addr ends in glibc's heap, which is where
+ * the next block carved from the top of the heap starts (chunk header of 8
+ * bytes, 16-byte steps, 32 at least): an allocation that no free list
+ * explains is usually there. */
+static inline uint64_t lt_carve_next(uint64_t addr, uint64_t size)
+{
+    return addr + (size < 25 ? 32 : (size + 8 + 15) & ~(uint64_t)15);
+}
+
+/* One segment's free lists, kept alike by the writer and every reader. */
+typedef struct lt_binlists {
+    uint8_t n[LT_SIZE_BINS];                   /* entries in each list */
+    uint64_t a[LT_SIZE_BINS][LT_BIN_DEPTH];    /* oldest first: a[b][n[b] - 1] is the newest */
+} lt_binlists_t;
+
+static inline void lt_bins_reset(lt_binlists_t *bl) { memset(bl->n, 0, sizeof bl->n); }
+
+static inline void lt_bins_push(lt_binlists_t *bl, uint64_t size, uint64_t addr)
+{
+    unsigned b = lt_size_bin(size), n = bl->n[b];
+    if (n == LT_BIN_DEPTH) {
+        memmove(&bl->a[b][0], &bl->a[b][1], (LT_BIN_DEPTH - 1) * sizeof bl->a[b][0]);
+        n--;
+    }
+    bl->a[b][n] = addr;
+    bl->n[b] = (uint8_t)(n + 1);
+}
+
+/* Position of addr in the list of size's bin (0 = newest) and takes it off
+ * the list, or returns -1 when it is not there. */
+static inline int lt_bins_find_take(lt_binlists_t *bl, uint64_t size, uint64_t addr)
+{
+    unsigned b = lt_size_bin(size), n = bl->n[b];
+    for (unsigned i = 0; i < n; i++) {
+        if (bl->a[b][n - 1 - i] == addr) {
+            memmove(&bl->a[b][n - 1 - i], &bl->a[b][n - i], i * sizeof bl->a[b][0]);
+            bl->n[b] = (uint8_t)(n - 1);
+            return (int)i;
+        }
+    }
+    return -1;
+}
+
+/* Takes entry i (0 = newest) of size's bin: 0 and the address, or -1 when
+ * the list is shorter (a corrupt reference). */
+static inline int lt_bins_take(lt_binlists_t *bl, uint64_t size, uint64_t i, uint64_t *addr)
+{
+    unsigned b = lt_size_bin(size), n = bl->n[b];
+    if (i >= n) return -1;
+    *addr = bl->a[b][n - 1 - i];
+    memmove(&bl->a[b][n - 1 - i], &bl->a[b][n - i], i * sizeof bl->a[b][0]);
+    bl->n[b] = (uint8_t)(n - 1);
+    return 0;
+}
 
 /* Which allocation function made a block (LT_REC_ALLOC fn byte). */
 enum {

@@ -17,6 +17,8 @@ void lt_enc_segment(lt_enc_t *e, uint32_t tid)
     /* Forget the history without clearing it: allocation numbers keep
      * counting, and only those from seg_base on belong to this segment. */
     e->seg_base = e->nalloc;
+    lt_bins_reset(&e->bins);
+    e->carve = 0;
 }
 
 static inline void put(lt_enc_t *e, uint64_t v) { e->len += lt_put_varint(e->buf + e->len, v); }
@@ -48,11 +50,13 @@ static inline unsigned amap_slot(uint64_t a)
     return (unsigned)((a * 0x9e3779b97f4a7c15ull) >> 40) & (LT_ENC_AMAP - 1);
 }
 
-/* Remembers that the segment's next allocation returned a. */
-static inline void hist_push(lt_enc_t *e, uint64_t a)
+/* Remembers that the segment's next allocation returned a block of size
+ * bytes at a. */
+static inline void hist_push(lt_enc_t *e, uint64_t a, uint64_t size)
 {
     uint64_t k = e->nalloc++;
     e->hist[k % LT_ADDR_HIST] = a;
+    e->hsize[k % LT_ADDR_HIST] = size;
     unsigned s = amap_slot(a);
     e->amap[s].addr = a;
     e->amap[s].k = k;
@@ -70,20 +74,35 @@ static inline uint64_t hist_back(const lt_enc_t *e, uint64_t a)
     return e->nalloc - k;
 }
 
+/* The size of the allocation back allocations ago (1 = the latest). */
+static inline uint64_t hist_size(const lt_enc_t *e, uint64_t back)
+{
+    return e->hsize[(e->nalloc - back) % LT_ADDR_HIST];
+}
+
 unsigned lt_enc_ring_record(lt_enc_t *e, const uint64_t *w)
 {
     unsigned n = LT_R_NWORDS(w[0]);
     switch (LT_R_TYPE(w[0])) {
-    case LT_R_ALLOC:
-        e->buf[e->len++] = LT_REC_ALLOC;
+    case LT_R_ALLOC: {
+        int i = lt_bins_find_take(&e->bins, w[4], w[3]);
+        e->buf[e->len++] = LT_REC_ALLOC2;
         put_seq(e, w[1]);
         put_ts(e, w[2]);
-        put_addr(e, w[3]);
         put(e, w[4]);
         put(e, w[5]);
         e->buf[e->len++] = (unsigned char)LT_R_AUX(w[0]);
-        hist_push(e, w[3]);
+        if (i >= 0) {
+            put(e, (uint64_t)i + 1);
+        } else {
+            put(e, 0);
+            put(e, lt_zigzag((int64_t)(w[3] - e->carve)));
+            e->carve = lt_carve_next(w[3], w[4]);
+        }
+        e->prev_addr = w[3];
+        hist_push(e, w[3], w[4]);
         break;
+    }
     case LT_R_FREE: {
         uint64_t back = hist_back(e, w[3]);
         e->buf[e->len++] = back ? LT_REC_FREE_BACK : LT_REC_FREE;
@@ -92,6 +111,7 @@ unsigned lt_enc_ring_record(lt_enc_t *e, const uint64_t *w)
         if (back) {
             put(e, back);
             e->prev_addr = w[3];
+            lt_bins_push(&e->bins, hist_size(e, back), w[3]);
         } else {
             put_addr(e, w[3]);
         }
@@ -99,20 +119,34 @@ unsigned lt_enc_ring_record(lt_enc_t *e, const uint64_t *w)
     }
     case LT_R_REALLOC: {
         uint64_t back = hist_back(e, w[4]);
-        e->buf[e->len++] = back ? LT_REC_REALLOC_BACK : LT_REC_REALLOC;
+        e->buf[e->len++] = LT_REC_REALLOC2;
         put_seq(e, w[1]);
         put(e, w[2] - w[1]);
         e->prev_seq = w[2];
         put_ts(e, w[3]);
-        if (back)
-            put(e, back);
-        else
-            put_addr(e, w[4]);
-        put(e, lt_zigzag((int64_t)(w[5] - w[4])));
-        e->prev_addr = w[5];
         put(e, w[6]);
         put(e, w[7]);
-        hist_push(e, w[5]);
+        if (back) {
+            put(e, back);
+        } else {
+            put(e, 0);
+            put_addr(e, w[4]);
+        }
+        if (w[5] == w[4]) {
+            put(e, 0);
+        } else {
+            int i = lt_bins_find_take(&e->bins, w[6], w[5]);
+            if (i >= 0) {
+                put(e, (uint64_t)i + 2);
+            } else {
+                put(e, 1);
+                put(e, lt_zigzag((int64_t)(w[5] - e->carve)));
+                e->carve = lt_carve_next(w[5], w[6]);
+            }
+            if (back) lt_bins_push(&e->bins, hist_size(e, back), w[4]);
+        }
+        e->prev_addr = w[5];
+        hist_push(e, w[5], w[6]);
         break;
     }
     case LT_R_NOP:

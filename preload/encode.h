@@ -24,7 +24,12 @@ typedef struct lt_enc {
      * (direct-mapped, checked against hist, so stale slots are harmless). */
     uint64_t nalloc, seg_base;
     uint64_t hist[LT_ADDR_HIST];
+    uint64_t hsize[LT_ADDR_HIST];        /* the sizes of those allocations */
     struct { uint64_t addr, k; } amap[LT_ENC_AMAP];
+    /* The segment's free lists (format 1.4, lt_format.h): where ALLOC2 and
+     * REALLOC2 find most new blocks. */
+    lt_binlists_t bins;
+    uint64_t carve;                      /* where the next fresh block likely starts */
     /* Event times are rounded down to a multiple of this (ns; 0 or 1: exact). */
     uint64_t ts_quantum;
     /* Timestamp conversion: ns = (ts - tsc0) * ns_per_tick when
