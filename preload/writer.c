@@ -50,7 +50,7 @@
 /* Event times are rounded down to this many ns (docs/performance.md: the
  * low bits of a nanosecond clock were most of the trace's entropy). */
 #ifndef LT_TIME_QUANTUM_NS
-#define LT_TIME_QUANTUM_NS 10000u
+#define LT_TIME_QUANTUM_NS 100000u   /* 100 us: a tenth of the finest time slice (--resolution 0.001) */
 #endif
 #define LT_CHUNK_SOFT (2u << 20)
 #define LT_RAW_CAP    (LT_CHUNK_SOFT + (1u << 20))

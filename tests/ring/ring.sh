@@ -212,7 +212,7 @@ t_end
 t_begin ring_blocks_passed_between_threads
 for mode in full ring; do
     if [ $mode = ring ]; then
-        P=$(LEAKTRACE_MAX_SIZE=1M trace_run handoff_$mode ./handoff 1500000)
+        P=$(LEAKTRACE_MAX_SIZE=1M trace_run handoff_$mode ./handoff 2500000)
     else
         P=$(trace_run handoff_$mode ./handoff 400000)
     fi
