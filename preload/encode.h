@@ -36,13 +36,15 @@ typedef struct lt_enc {
      * ns_per_tick > 0, else timestamps are already ns. */
     uint64_t tsc0;
     double ns_per_tick;
+    double quanta_per_tick;   /* ns_per_tick / ts_quantum, set by lt_enc_segment */
 } lt_enc_t;
 
 /* Worst-case bytes one ring record or segment header can take. */
 #define LT_ENC_MAX_RECORD (32 + 11 * (LT_DEPTH_MAX_ENC + 4))
 #define LT_DEPTH_MAX_ENC 256
 
-/* Starts a segment for thread tid: resets the delta state. */
+/* Starts a segment for thread tid: resets the delta state. ts_quantum,
+ * tsc0 and ns_per_tick must be set before the first segment. */
 void lt_enc_segment(lt_enc_t *e, uint32_t tid);
 /* Encodes one ring record (words as in the ring, header first). PAD records
  * produce nothing. The caller guarantees cap - len >= LT_ENC_MAX_RECORD.

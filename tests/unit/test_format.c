@@ -748,6 +748,36 @@ START_TEST(test_tsc_timestamps_converted_to_ns)
 }
 END_TEST
 
+/* Ticks go straight to whole quanta of ts_quantum ns (no division per
+ * event): the times are the ns times rounded down, as without ticks. */
+START_TEST(test_tsc_timestamps_rounded_to_the_quantum)
+{
+    lt_enc_t e;
+    ut_enc_init(&e);
+    e.tsc0 = 1000;
+    e.ns_per_tick = 0.5;
+    e.ts_quantum = 100;
+    static const uint64_t ticks[] = { 1000, 1199, 1200, 1399, 1400, 3000001 };
+    static const uint64_t want_ns[] = { 0, 0, 100, 100, 200, 1499500 };
+    uint64_t w[UT_RING_MAX_WORDS];
+    lt_enc_segment(&e, 1);
+    for (size_t i = 0; i < 6; i++) {
+        ut_ring_free(w, i, ticks[i], 0x1000 + i * 16);
+        lt_enc_ring_record(&e, w);
+    }
+    lt_payload_t pl;
+    lt_rec_t r;
+    lt_err_t err = { 0 };
+    lt_payload_init(&pl, e.buf, e.len);
+    for (size_t i = 0; i < 6; i++) {
+        ck_assert_int_eq(lt_payload_next(&pl, &r, &err), 1);
+        ck_assert_msg(r.ts == want_ns[i], "tick %llu decoded as %llu ns, want %llu", (unsigned long long)ticks[i],
+                      (unsigned long long)r.ts, (unsigned long long)want_ns[i]);
+    }
+    ut_enc_free(&e);
+}
+END_TEST
+
 /* A random but deterministic mix of every kind of record, as several
  * threads' segments. Returns through m. */
 static void build_random_model(model_t *m, uint64_t seed, size_t nrec)
@@ -1719,6 +1749,7 @@ Suite *format_suite(void)
     tcase_add_test(tc, test_roundtrip_side_records_and_unknown_tags);
     tcase_add_test(tc, test_timestamp_going_back_is_clamped);
     tcase_add_test(tc, test_tsc_timestamps_converted_to_ns);
+    tcase_add_test(tc, test_tsc_timestamps_rounded_to_the_quantum);
     tcase_add_test(tc, test_roundtrip_random_records);
     tcase_add_test(tc, test_free_and_realloc_refer_back_to_recent_allocations);
     tcase_add_test(tc, test_allocations_refer_to_free_lists_and_the_carve);
