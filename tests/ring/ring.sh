@@ -187,7 +187,7 @@ t_end
 
 t_begin ring_hot_site_leak_keeps_its_stack
 # The site's first STACK record is overwritten long before its one leak.
-H=$(LEAKTRACE_MAX_SIZE=1M trace_run hot ./hotsite 300000)
+H=$(LEAKTRACE_MAX_SIZE=1M trace_run hot ./hotsite 600000)
 "$LT" report --format json "$H" > hot.json 2> hot.err || t_fail "report failed: $(cat hot.err)"
 ok=$("$PY" - hot.json 2>&1 <<'PYEOF'
 import json, sys
