@@ -26,8 +26,24 @@ enum { EV_ALLOC = 1, EV_FREE, EV_NOP, EV_MARK, EV_TICK };   /* MARK/TICK: size =
 typedef struct ev {
     uint64_t seq, ts, addr, size;
     uint32_t stack;
+    uint32_t tid;               /* reorder queue: the thread, or Q_TICKS / Q_MARKS */
     uint8_t kind;
 } ev_t;
+
+enum { Q_TICKS = 0xffffffffu, Q_MARKS = 0xfffffffeu };
+
+/* Events waiting for a lower sequence number, one queue per thread: a
+ * thread's events arrive in the order it numbered them, so each queue is
+ * sorted and the next event is the smallest head (a heap of the queues,
+ * as many as threads with events waiting). Events that break a queue's
+ * order (a kernel tid reused while the old thread's last events were still
+ * unread) wait in a plain heap instead. */
+typedef struct evq {
+    uint32_t tid;
+    ev_t *buf;                  /* ring of cap events, cap a power of two */
+    size_t cap, head, n;
+    size_t at;                  /* its position in qheap + 1, 0: not in it (empty) */
+} evq_t;
 
 typedef struct live {
     uint64_t addr, size, ts;
@@ -36,8 +52,13 @@ typedef struct live {
 } live_t;
 
 struct lt_replay_priv {
-    ev_t *heap;
+    ev_t *heap;                 /* strays: min-heap on seq */
     size_t nheap, capheap;
+    evq_t *qs;                  /* the per-thread queues */
+    size_t nq, capq, lastq;
+    size_t *qheap;              /* indices into qs of the non-empty queues, min-heap on head seq */
+    size_t nqheap;
+    size_t held;                /* events waiting: in the queues and strays */
     uint64_t next_seq;
     live_t *live;
     size_t livecap, livecount;     /* livecap: power of two */
@@ -606,12 +627,137 @@ static ev_t heap_pop(struct lt_replay_priv *p)
     return top;
 }
 
+static inline uint64_t qhead_seq(const struct lt_replay_priv *p, size_t qi)
+{
+    const evq_t *q = &p->qs[qi];
+    return q->buf[q->head].seq;
+}
+
+static void qheap_up(struct lt_replay_priv *p, size_t i)
+{
+    size_t qi = p->qheap[i];
+    uint64_t k = qhead_seq(p, qi);
+    while (i) {
+        size_t up = (i - 1) / 2;
+        if (qhead_seq(p, p->qheap[up]) <= k) break;
+        p->qheap[i] = p->qheap[up];
+        p->qs[p->qheap[i]].at = i + 1;
+        i = up;
+    }
+    p->qheap[i] = qi;
+    p->qs[qi].at = i + 1;
+}
+
+static void qheap_down(struct lt_replay_priv *p, size_t i)
+{
+    size_t qi = p->qheap[i], n = p->nqheap;
+    uint64_t k = qhead_seq(p, qi);
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= n) break;
+        if (c + 1 < n && qhead_seq(p, p->qheap[c + 1]) < qhead_seq(p, p->qheap[c])) c++;
+        if (k <= qhead_seq(p, p->qheap[c])) break;
+        p->qheap[i] = p->qheap[c];
+        p->qs[p->qheap[i]].at = i + 1;
+        i = c;
+    }
+    p->qheap[i] = qi;
+    p->qs[qi].at = i + 1;
+}
+
+/* The queue of thread tid, made when first needed; NULL when out of memory. */
+static evq_t *queue_of(struct lt_replay_priv *p, uint32_t tid)
+{
+    if (p->lastq < p->nq && p->qs[p->lastq].tid == tid) return &p->qs[p->lastq];
+    for (size_t i = 0; i < p->nq; i++)
+        if (p->qs[i].tid == tid) { p->lastq = i; return &p->qs[i]; }
+    if (p->nq == p->capq) {
+        size_t nc = p->capq ? p->capq * 2 : 16;
+        evq_t *n = realloc(p->qs, nc * sizeof *n);
+        size_t *h = n ? realloc(p->qheap, nc * sizeof *h) : NULL;
+        if (n) p->qs = n;
+        if (!h) return NULL;
+        p->qheap = h;
+        p->capq = nc;
+    }
+    evq_t *q = &p->qs[p->nq];
+    memset(q, 0, sizeof *q);
+    q->tid = tid;
+    p->lastq = p->nq++;
+    return q;
+}
+
+/* Holds e until its turn. 0, or -1 when out of memory. */
+static int hold(struct lt_replay_priv *p, const ev_t *e)
+{
+    evq_t *q = queue_of(p, e->tid);
+    if (!q) return -1;
+    if (q->n && q->buf[(q->head + q->n - 1) & (q->cap - 1)].seq >= e->seq) {
+        if (p->nheap == p->capheap) {   /* out of the thread's order: a stray */
+            size_t nc = p->capheap ? p->capheap * 2 : 4096;
+            ev_t *n = realloc(p->heap, nc * sizeof *n);
+            if (!n) return -1;
+            p->heap = n;
+            p->capheap = nc;
+        }
+        heap_push(p, e);
+        p->held++;
+        return 0;
+    }
+    if (q->n == q->cap) {
+        size_t nc = q->cap ? q->cap * 2 : 1024;
+        ev_t *n = malloc(nc * sizeof *n);
+        if (!n) return -1;
+        for (size_t i = 0; i < q->n; i++) n[i] = q->buf[(q->head + i) & (q->cap - 1)];
+        free(q->buf);
+        q->buf = n;
+        q->cap = nc;
+        q->head = 0;
+    }
+    q->buf[(q->head + q->n++) & (q->cap - 1)] = *e;
+    p->held++;
+    if (q->n == 1) {                    /* a new head: the queue joins the heap */
+        size_t qi = (size_t)(q - p->qs);
+        p->qheap[p->nqheap++] = qi;
+        qheap_up(p, p->nqheap - 1);
+    }
+    return 0;
+}
+
+/* The smallest sequence number held (p->held > 0). */
+static inline uint64_t held_min(const struct lt_replay_priv *p)
+{
+    uint64_t m = p->nqheap ? qhead_seq(p, p->qheap[0]) : UINT64_MAX;
+    return p->nheap && p->heap[0].seq < m ? p->heap[0].seq : m;
+}
+
+/* Takes the held event with the smallest sequence number (p->held > 0). */
+static ev_t take_min(struct lt_replay_priv *p)
+{
+    p->held--;
+    if (p->nheap && (!p->nqheap || p->heap[0].seq < qhead_seq(p, p->qheap[0]))) return heap_pop(p);
+    size_t qi = p->qheap[0];
+    evq_t *q = &p->qs[qi];
+    ev_t e = q->buf[q->head];
+    q->head = (q->head + 1) & (q->cap - 1);
+    if (--q->n) {
+        qheap_down(p, 0);
+    } else {
+        q->at = 0;
+        if (--p->nqheap) {
+            p->qheap[0] = p->qheap[p->nqheap];
+            qheap_down(p, 0);
+        }
+    }
+    return e;
+}
+
 static int submit(lt_replay_t *rp, const ev_t *e, lt_err_t *err)
 {
     struct lt_replay_priv *p = rp->priv;
     if ((e->kind == EV_ALLOC || e->kind == EV_FREE) && e->stack >= rp->nstacks && !stack_get(rp, e->stack, err, -1))
         return -err->code;
-    if (e->seq == p->next_seq && p->nheap == 0) { apply(rp, e); return 0; }
+    if (e->seq == p->next_seq && p->held == 0) { apply(rp, e); return 0; }
     if (rp->from_checkpoint && e->seq < rp->window_seq) {
         /* In flight at the checkpoint: exact by the highest-number rule. */
         apply_event(rp, e);
@@ -624,16 +770,9 @@ static int submit(lt_replay_t *rp, const ev_t *e, lt_err_t *err)
         apply_event(rp, e);
         return 0;
     }
-    if (p->nheap == p->capheap) {
-        size_t nc = p->capheap ? p->capheap * 2 : 4096;
-        ev_t *n = realloc(p->heap, nc * sizeof *n);
-        if (!n) LT_RETURN_ERROR(err, LT_E_NOMEM, -1, "out of memory in the reorder buffer");
-        p->heap = n;
-        p->capheap = nc;
-    }
-    heap_push(p, e);
-    while (p->nheap && (p->heap[0].seq == p->next_seq || p->nheap > REORDER_MAX)) {
-        ev_t x = heap_pop(p);
+    if (hold(p, e)) LT_RETURN_ERROR(err, LT_E_NOMEM, -1, "out of memory in the reorder buffer");
+    while (p->held && (held_min(p) == p->next_seq || p->held > REORDER_MAX)) {
+        ev_t x = take_min(p);
         apply(rp, &x);
     }
     return 0;
@@ -806,7 +945,7 @@ static int on_mark(lt_replay_t *rp, const lt_rec_t *r, lt_err_t *err)
     for (size_t i = 0; i < len; i++)
         if (mk.label[i] == '\0' || mk.label[i] == '\n') mk.label[i] = ' ';
     rp->marks[rp->nmarks] = mk;
-    ev_t e = { seq, ts, 0, rp->nmarks++, 0, EV_MARK };
+    ev_t e = { seq, ts, 0, rp->nmarks++, 0, Q_MARKS, EV_MARK };
     return submit(rp, &e, err);
 }
 
@@ -828,7 +967,7 @@ static int on_tick(lt_replay_t *rp, const lt_rec_t *r, lt_err_t *err)
         p->capticks = nc;
     }
     rp->ticks[rp->nticks] = tk;
-    ev_t e = { tk.seq, tk.ts, 0, rp->nticks++, 0, EV_TICK };
+    ev_t e = { tk.seq, tk.ts, 0, rp->nticks++, 0, Q_TICKS, EV_TICK };
     return submit(rp, &e, err);
 }
 
@@ -959,7 +1098,7 @@ static int on_ckpt(lt_replay_t *rp, const lt_rec_t *r, lt_err_t *err)
     if (max) rp->ring_max_size = max;
     /* Only a checkpoint that opens the replay is used: later ones repeat
      * what the events already said. */
-    if (p->ckpt_state != CK_NONE || rp->events || p->next_seq || p->nheap || rp->nmarks || rp->nticks) {
+    if (p->ckpt_state != CK_NONE || rp->events || p->next_seq || p->held || rp->nmarks || rp->nticks) {
         p->ckpt_state = CK_IGNORING;
         return 0;
     }
@@ -1063,18 +1202,18 @@ int lt_replay_record(lt_replay_t *rp, const lt_rec_t *r, lt_err_t *err)
     if (r->type < 0x80 && rp->complete && rp->end_how == LT_END_EXEC) rp->complete = 0; /* exec failed, went on */
     switch (r->type) {
     case LT_REC_ALLOC:
-        e = (ev_t){ r->seq, r->ts, r->addr, r->size, r->stack, EV_ALLOC };
+        e = (ev_t){ r->seq, r->ts, r->addr, r->size, r->stack, r->tid, EV_ALLOC };
         return submit(rp, &e, err);
     case LT_REC_FREE:
-        e = (ev_t){ r->seq, r->ts, r->addr, 0, 0, EV_FREE };
+        e = (ev_t){ r->seq, r->ts, r->addr, 0, 0, r->tid, EV_FREE };
         return submit(rp, &e, err);
     case LT_REC_REALLOC:
-        e = (ev_t){ r->seq, r->ts, r->addr, 0, 0, EV_FREE };
+        e = (ev_t){ r->seq, r->ts, r->addr, 0, 0, r->tid, EV_FREE };
         LT_FORWARD_IF_ERROR(submit(rp, &e, err));
-        e = (ev_t){ r->seq2, r->ts, r->addr2, r->size, r->stack, EV_ALLOC };
+        e = (ev_t){ r->seq2, r->ts, r->addr2, r->size, r->stack, r->tid, EV_ALLOC };
         return submit(rp, &e, err);
     case LT_REC_NOP:
-        e = (ev_t){ r->seq, 0, 0, 0, 0, EV_NOP };
+        e = (ev_t){ r->seq, 0, 0, 0, 0, r->tid, EV_NOP };
         return submit(rp, &e, err);
     case LT_REC_STACK: return on_stack(rp, r, err);
     case LT_REC_MODULE: return on_module(rp, r, err);
@@ -1136,8 +1275,8 @@ void lt_replay_finish(lt_replay_t *rp)
 {
     struct lt_replay_priv *p = rp->priv;
     if (p->kinds_unsorted) { qsort(p->kinds, p->nkinds, sizeof *p->kinds, kind_by_addr); p->kinds_unsorted = 0; }
-    while (p->nheap) {
-        ev_t x = heap_pop(p);
+    while (p->held) {
+        ev_t x = take_min(p);
         apply(rp, &x);
     }
     /* Numbers taken before the end but never delivered: events of threads
@@ -1352,6 +1491,11 @@ void lt_replay_free(lt_replay_t *rp)
     free(rp->threads);
     series_free(rp->series);
     free(rp->snap.st);
+    if (rp->priv) {
+        for (size_t i = 0; i < rp->priv->nq; i++) free(rp->priv->qs[i].buf);
+        free(rp->priv->qs);
+        free(rp->priv->qheap);
+    }
     if (rp->priv) { free(rp->priv->kinds); free(rp->priv->heap); free(rp->priv->live); free(rp->priv->tomb); free(rp->priv->moment_label); free(rp->priv); }
     free(rp);
 }

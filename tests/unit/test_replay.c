@@ -353,6 +353,76 @@ START_TEST(test_threads_interleaved_in_batches)
 }
 END_TEST
 
+START_TEST(test_thread_id_reused_out_of_order)
+{
+    /* As above, but tid 3 is two threads in turn (the kernel reused the
+     * id): the second one's events, numbered later, arrive before the first
+     * one's last events (the writer read the new thread's buffer first).
+     * Those break the per-thread order the reorder queues rely on and must
+     * still be applied in sequence order. */
+    enum { NEV = 20000, NT = 4, POOL = 500 };
+    ut_rng_t rng;
+    ut_rng_seed(&rng, 4242 + (uint64_t)_i);
+    lt_rec_t *ev = malloc(NEV * sizeof *ev);
+    uint64_t live_size[POOL] = { 0 };
+    ck_assert_ptr_nonnull(ev);
+    uint64_t bytes = 0, nalloc = 0, nfree = 0;
+    for (uint64_t s = 0; s < NEV; s++) {
+        uint32_t tid = (uint32_t)ut_rng_below(&rng, NT);
+        unsigned slot = (unsigned)ut_rng_below(&rng, POOL);
+        uint64_t addr = 0x100000 + slot * 64;
+        if (live_size[slot]) {
+            ev[s] = rec_free(tid, s, addr);
+            live_size[slot] = 0;
+            nfree++;
+        } else {
+            uint64_t size = 1 + ut_rng_below(&rng, 4096);
+            ev[s] = rec_alloc(tid, s, addr, size, tid);
+            live_size[slot] = size;
+            bytes += size;
+            nalloc++;
+        }
+    }
+    uint64_t live_blocks = 0, live_bytes = 0;
+    for (unsigned i = 0; i < POOL; i++) { live_blocks += live_size[i] != 0; live_bytes += live_size[i]; }
+
+    /* Streams: threads 0..2, then tid 3's second life (seq >= NEV / 2),
+     * then its first life, which starts only once the second is done. */
+    enum { NS = NT + 1 };
+    size_t next[NS] = { 0, 0, 0, NEV / 2, 0 }, end[NS] = { NEV, NEV, NEV, NEV, NEV / 2 };
+    uint32_t tid_of[NS] = { 0, 1, 2, 3, 3 };
+    lt_replay_t *rp = new_replay();
+    size_t done = 0;
+    while (done < NEV) {
+        unsigned st = (unsigned)ut_rng_below(&rng, NS);
+        if (st == NS - 1 && next[NS - 2] < end[NS - 2]) continue;
+        size_t batch = 1 + ut_rng_below(&rng, 300);
+        for (; next[st] < end[st] && batch; next[st]++) {
+            if (ev[next[st]].tid != tid_of[st]) continue;
+            feed(rp, ev[next[st]]);
+            done++;
+            batch--;
+        }
+    }
+    lt_replay_finish(rp);
+    CHECK_ANOMALIES(rp, 0, 0, 0);
+    CHECK_TOTALS(rp, nalloc, nfree, bytes, live_blocks, live_bytes);
+    ck_assert_uint_eq(rp->events, NEV);
+    live_list_t l = { 0 };
+    lt_replay_each_live(rp, collect_live, &l);
+    ck_assert_uint_eq(l.n, live_blocks);
+    for (size_t i = 0; i < l.n; i++) {
+        unsigned slot = (unsigned)((l.v[i].addr - 0x100000) / 64);
+        ck_assert_msg(slot < POOL && live_size[slot] == l.v[i].size, "live block 0x%llx has size %llu, want %llu",
+                      (unsigned long long)l.v[i].addr, (unsigned long long)l.v[i].size,
+                      (unsigned long long)(slot < POOL ? live_size[slot] : 0));
+    }
+    free(l.v);
+    free(ev);
+    lt_replay_free(rp);
+}
+END_TEST
+
 START_TEST(test_live_set_matches_reference)
 {
     /* Many allocations and frees over a pool of addresses, enough to grow
@@ -1021,6 +1091,7 @@ Suite *replay_suite(void)
     tcase_add_test(tc, test_out_of_order_delivery);
     tcase_add_test(tc, test_cross_thread_address_reuse);
     tcase_add_test(tc, test_threads_interleaved_in_batches);
+    tcase_add_loop_test(tc, test_thread_id_reused_out_of_order, 0, 3);
     tcase_add_test(tc, test_live_set_matches_reference);
     tcase_add_test(tc, test_free_of_unknown_address);
     tcase_add_test(tc, test_duplicate_alloc_replaces);
