@@ -290,36 +290,64 @@ START_TEST(test_cross_thread_address_reuse)
 }
 END_TEST
 
+/* A random valid history of NEV events over HPOOL addresses, NT threads
+ * (test_threads_interleaved_in_batches, test_thread_id_reused_out_of_order):
+ * ev[s] is event s; live_size[slot] ends as the size live at each address. */
+enum { NEV = 20000, NT = 4, HPOOL = 500 };
+typedef struct history { uint64_t bytes, nalloc, nfree, live_blocks, live_bytes; } history_t;
+
+static history_t make_history(ut_rng_t *rng, lt_rec_t *ev, uint64_t *live_size)
+{
+    history_t h = { 0 };
+    for (uint64_t s = 0; s < NEV; s++) {
+        uint32_t tid = (uint32_t)ut_rng_below(rng, NT);
+        unsigned slot = (unsigned)ut_rng_below(rng, HPOOL);
+        uint64_t addr = 0x100000 + slot * 64;
+        if (live_size[slot]) {
+            ev[s] = rec_free(tid, s, addr);
+            live_size[slot] = 0;
+            h.nfree++;
+        } else {
+            uint64_t size = 1 + ut_rng_below(rng, 4096);
+            ev[s] = rec_alloc(tid, s, addr, size, tid);
+            live_size[slot] = size;
+            h.bytes += size;
+            h.nalloc++;
+        }
+    }
+    for (unsigned i = 0; i < HPOOL; i++) { h.live_blocks += live_size[i] != 0; h.live_bytes += live_size[i]; }
+    return h;
+}
+
+/* The replay of the whole history, in any order, must equal it. */
+static void check_history(lt_replay_t *rp, const history_t *h, const uint64_t *live_size)
+{
+    CHECK_ANOMALIES(rp, 0, 0, 0);
+    CHECK_TOTALS(rp, h->nalloc, h->nfree, h->bytes, h->live_blocks, h->live_bytes);
+    ck_assert_uint_eq(rp->events, NEV);
+    live_list_t l = { 0 };
+    lt_replay_each_live(rp, collect_live, &l);
+    ck_assert_uint_eq(l.n, h->live_blocks);
+    for (size_t i = 0; i < l.n; i++) {
+        unsigned slot = (unsigned)((l.v[i].addr - 0x100000) / 64);
+        ck_assert_msg(slot < HPOOL && live_size[slot] == l.v[i].size, "live block 0x%llx has size %llu, want %llu",
+                      (unsigned long long)l.v[i].addr, (unsigned long long)l.v[i].size,
+                      (unsigned long long)(slot < HPOOL ? live_size[slot] : 0));
+    }
+    free(l.v);
+}
+
 START_TEST(test_threads_interleaved_in_batches)
 {
     /* A random valid history over one address pool, split by thread; each
      * thread's events arrive in order but threads interleave in batches.
      * The result must equal replaying in sequence order, with no anomaly. */
-    enum { NEV = 20000, NT = 4, POOL = 500 };
     ut_rng_t rng;
     ut_rng_seed(&rng, 31337);
     lt_rec_t *ev = malloc(NEV * sizeof *ev);
-    uint64_t live_size[POOL] = { 0 };
+    uint64_t live_size[HPOOL] = { 0 };
     ck_assert_ptr_nonnull(ev);
-    uint64_t bytes = 0, nalloc = 0, nfree = 0;
-    for (uint64_t s = 0; s < NEV; s++) {
-        uint32_t tid = (uint32_t)ut_rng_below(&rng, NT);
-        unsigned slot = (unsigned)ut_rng_below(&rng, POOL);
-        uint64_t addr = 0x100000 + slot * 64;
-        if (live_size[slot]) {
-            ev[s] = rec_free(tid, s, addr);
-            live_size[slot] = 0;
-            nfree++;
-        } else {
-            uint64_t size = 1 + ut_rng_below(&rng, 4096);
-            ev[s] = rec_alloc(tid, s, addr, size, tid);
-            live_size[slot] = size;
-            bytes += size;
-            nalloc++;
-        }
-    }
-    uint64_t live_blocks = 0, live_bytes = 0;
-    for (unsigned i = 0; i < POOL; i++) { live_blocks += live_size[i] != 0; live_bytes += live_size[i]; }
+    history_t h = make_history(&rng, ev, live_size);
 
     lt_replay_t *rp = new_replay();
     size_t next[NT] = { 0 };
@@ -335,19 +363,7 @@ START_TEST(test_threads_interleaved_in_batches)
         }
     }
     lt_replay_finish(rp);
-    CHECK_ANOMALIES(rp, 0, 0, 0);
-    CHECK_TOTALS(rp, nalloc, nfree, bytes, live_blocks, live_bytes);
-    ck_assert_uint_eq(rp->events, NEV);
-    live_list_t l = { 0 };
-    lt_replay_each_live(rp, collect_live, &l);
-    ck_assert_uint_eq(l.n, live_blocks);
-    for (size_t i = 0; i < l.n; i++) {
-        unsigned slot = (unsigned)((l.v[i].addr - 0x100000) / 64);
-        ck_assert_msg(slot < POOL && live_size[slot] == l.v[i].size, "live block 0x%llx has size %llu, want %llu",
-                      (unsigned long long)l.v[i].addr, (unsigned long long)l.v[i].size,
-                      (unsigned long long)(slot < POOL ? live_size[slot] : 0));
-    }
-    free(l.v);
+    check_history(rp, &h, live_size);
     free(ev);
     lt_replay_free(rp);
 }
@@ -360,31 +376,12 @@ START_TEST(test_thread_id_reused_out_of_order)
      * one's last events (the writer read the new thread's buffer first).
      * Those break the per-thread order the reorder queues rely on and must
      * still be applied in sequence order. */
-    enum { NEV = 20000, NT = 4, POOL = 500 };
     ut_rng_t rng;
     ut_rng_seed(&rng, 4242 + (uint64_t)_i);
     lt_rec_t *ev = malloc(NEV * sizeof *ev);
-    uint64_t live_size[POOL] = { 0 };
+    uint64_t live_size[HPOOL] = { 0 };
     ck_assert_ptr_nonnull(ev);
-    uint64_t bytes = 0, nalloc = 0, nfree = 0;
-    for (uint64_t s = 0; s < NEV; s++) {
-        uint32_t tid = (uint32_t)ut_rng_below(&rng, NT);
-        unsigned slot = (unsigned)ut_rng_below(&rng, POOL);
-        uint64_t addr = 0x100000 + slot * 64;
-        if (live_size[slot]) {
-            ev[s] = rec_free(tid, s, addr);
-            live_size[slot] = 0;
-            nfree++;
-        } else {
-            uint64_t size = 1 + ut_rng_below(&rng, 4096);
-            ev[s] = rec_alloc(tid, s, addr, size, tid);
-            live_size[slot] = size;
-            bytes += size;
-            nalloc++;
-        }
-    }
-    uint64_t live_blocks = 0, live_bytes = 0;
-    for (unsigned i = 0; i < POOL; i++) { live_blocks += live_size[i] != 0; live_bytes += live_size[i]; }
+    history_t h = make_history(&rng, ev, live_size);
 
     /* Streams: threads 0..2, then tid 3's second life (seq >= NEV / 2),
      * then its first life, which starts only once the second is done. */
@@ -405,19 +402,7 @@ START_TEST(test_thread_id_reused_out_of_order)
         }
     }
     lt_replay_finish(rp);
-    CHECK_ANOMALIES(rp, 0, 0, 0);
-    CHECK_TOTALS(rp, nalloc, nfree, bytes, live_blocks, live_bytes);
-    ck_assert_uint_eq(rp->events, NEV);
-    live_list_t l = { 0 };
-    lt_replay_each_live(rp, collect_live, &l);
-    ck_assert_uint_eq(l.n, live_blocks);
-    for (size_t i = 0; i < l.n; i++) {
-        unsigned slot = (unsigned)((l.v[i].addr - 0x100000) / 64);
-        ck_assert_msg(slot < POOL && live_size[slot] == l.v[i].size, "live block 0x%llx has size %llu, want %llu",
-                      (unsigned long long)l.v[i].addr, (unsigned long long)l.v[i].size,
-                      (unsigned long long)(slot < POOL ? live_size[slot] : 0));
-    }
-    free(l.v);
+    check_history(rp, &h, live_size);
     free(ev);
     lt_replay_free(rp);
 }
