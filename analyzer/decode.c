@@ -189,6 +189,7 @@ static inline __attribute__((always_inline)) int payload_next(lt_payload_t *pl, 
             r->seq = pl->prev_seq += a;
             break;
         default:
+            pl->unknown_event = 1;
             LT_RETURN_ERROR(err, LT_E_CORRUPT, rec_off, "unknown event record type 0x%02x at payload byte %td", tag, rec_off);
         }
         r->tid = pl->tid;
@@ -535,7 +536,7 @@ int lt_file_next(lt_trace_file_t *f, lt_rec_t *r, lt_err_t *err)
                 int64_t in = err->offset;
                 char msg[sizeof err->msg];
                 snprintf(msg, sizeof msg, "chunk at byte %lld: %s", (long long)f->chunk_off, err->msg);
-                if (f->info.minor > LT_FORMAT_MINOR)  /* a record of a newer format, most likely */
+                if (f->pl.unknown_event && f->info.minor > LT_FORMAT_MINOR)  /* a record of a newer format, most likely */
                     LT_ERR_SET(err, LT_E_CORRUPT, f->chunk_off,
                                "%s (decompressed offset %lld); the trace is format %u.%u, newer than this leaktrace's %u.%u: read it with the leaktrace that wrote it",
                                msg, (long long)in, f->info.major, f->info.minor, LT_FORMAT_MAJOR, LT_FORMAT_MINOR);

@@ -39,6 +39,7 @@ typedef struct lt_payload {
     uint64_t hsize[LT_ADDR_HIST];    /* and sizes (1.4 free lists) */
     uint64_t carve;                  /* 1.4: where the next fresh block likely starts */
     lt_binlists_t bins;              /* 1.4: the segment's free lists */
+    int unknown_event;               /* the last error was an event record of unknown type */
 } lt_payload_t;
 
 void lt_payload_init(lt_payload_t *pl, const unsigned char *buf, size_t len);

@@ -37,7 +37,12 @@ enum { Q_TICKS = 0xffffffffu, Q_MARKS = 0xfffffffeu };
  * sorted and the next event is the smallest head (a heap of the queues,
  * as many as threads with events waiting). Events that break a queue's
  * order (a kernel tid reused while the old thread's last events were still
- * unread) wait in a plain heap instead. */
+ * unread), and those of a thread that finds all Q_MAX queues busy, wait in
+ * a plain heap instead. An empty queue goes to the next thread that needs
+ * one; the buffers of empty queues are kept up to REORDER_MAX events in
+ * all, as much as the heap alone could hold, whatever the number of
+ * threads. */
+#define Q_MAX  64u
 typedef struct evq {
     uint32_t tid;
     ev_t *buf;                  /* ring of cap events, cap a power of two */
@@ -54,11 +59,12 @@ typedef struct live {
 struct lt_replay_priv {
     ev_t *heap;                 /* strays: min-heap on seq */
     size_t nheap, capheap;
-    evq_t *qs;                  /* the per-thread queues */
-    size_t nq, capq, lastq;
-    size_t *qheap;              /* indices into qs of the non-empty queues, min-heap on head seq */
+    evq_t qs[Q_MAX];            /* the per-thread queues, nq used */
+    size_t nq, lastq;
+    size_t qheap[Q_MAX];        /* indices into qs of the non-empty queues, min-heap on head seq */
     size_t nqheap;
     size_t held;                /* events waiting: in the queues and strays */
+    size_t kept;                /* room of the empty queues' buffers, in events */
     uint64_t next_seq;
     live_t *live;
     size_t livecap, livecount;     /* livecap: power of two */
@@ -665,35 +671,32 @@ static void qheap_down(struct lt_replay_priv *p, size_t i)
     p->qs[qi].at = i + 1;
 }
 
-/* The queue of thread tid, made when first needed; NULL when out of memory. */
+/* The queue of thread tid: its own, an empty one, or a new one; NULL when
+ * all Q_MAX are busy with other threads' events. */
 static evq_t *queue_of(struct lt_replay_priv *p, uint32_t tid)
 {
     if (p->lastq < p->nq && p->qs[p->lastq].tid == tid) return &p->qs[p->lastq];
-    for (size_t i = 0; i < p->nq; i++)
+    size_t empty = Q_MAX;
+    for (size_t i = 0; i < p->nq; i++) {
         if (p->qs[i].tid == tid) { p->lastq = i; return &p->qs[i]; }
-    if (p->nq == p->capq) {
-        size_t nc = p->capq ? p->capq * 2 : 16;
-        evq_t *n = realloc(p->qs, nc * sizeof *n);
-        size_t *h = n ? realloc(p->qheap, nc * sizeof *h) : NULL;
-        if (n) p->qs = n;
-        if (!h) return NULL;
-        p->qheap = h;
-        p->capq = nc;
+        if (!p->qs[i].n && empty == Q_MAX) empty = i;
     }
-    evq_t *q = &p->qs[p->nq];
-    memset(q, 0, sizeof *q);
-    q->tid = tid;
-    p->lastq = p->nq++;
-    return q;
+    if (empty == Q_MAX) {
+        if (p->nq == Q_MAX) return NULL;
+        empty = p->nq++;
+        memset(&p->qs[empty], 0, sizeof p->qs[empty]);
+    }
+    p->qs[empty].tid = tid;
+    p->lastq = empty;
+    return &p->qs[empty];
 }
 
 /* Holds e until its turn. 0, or -1 when out of memory. */
 static int hold(struct lt_replay_priv *p, const ev_t *e)
 {
     evq_t *q = queue_of(p, e->tid);
-    if (!q) return -1;
-    if (q->n && q->buf[(q->head + q->n - 1) & (q->cap - 1)].seq >= e->seq) {
-        if (p->nheap == p->capheap) {   /* out of the thread's order: a stray */
+    if (!q || (q->n && q->buf[(q->head + q->n - 1) & (q->cap - 1)].seq >= e->seq)) {
+        if (p->nheap == p->capheap) {   /* a stray: out of its thread's order, or no queue */
             size_t nc = p->capheap ? p->capheap * 2 : 4096;
             ev_t *n = realloc(p->heap, nc * sizeof *n);
             if (!n) return -1;
@@ -704,6 +707,7 @@ static int hold(struct lt_replay_priv *p, const ev_t *e)
         p->held++;
         return 0;
     }
+    if (!q->n) p->kept -= q->cap;       /* a kept buffer back in use */
     if (q->n == q->cap) {
         size_t nc = q->cap ? q->cap * 2 : 1024;
         ev_t *n = malloc(nc * sizeof *n);
@@ -717,8 +721,7 @@ static int hold(struct lt_replay_priv *p, const ev_t *e)
     q->buf[(q->head + q->n++) & (q->cap - 1)] = *e;
     p->held++;
     if (q->n == 1) {                    /* a new head: the queue joins the heap */
-        size_t qi = (size_t)(q - p->qs);
-        p->qheap[p->nqheap++] = qi;
+        p->qheap[p->nqheap++] = (size_t)(q - p->qs);
         qheap_up(p, p->nqheap - 1);
     }
     return 0;
@@ -744,6 +747,13 @@ static ev_t take_min(struct lt_replay_priv *p)
         qheap_down(p, 0);
     } else {
         q->at = 0;
+        if (p->kept + q->cap > REORDER_MAX) {   /* enough kept already: give it back */
+            free(q->buf);
+            q->buf = NULL;
+            q->cap = q->head = 0;
+        } else {
+            p->kept += q->cap;
+        }
         if (--p->nqheap) {
             p->qheap[0] = p->qheap[p->nqheap];
             qheap_down(p, 0);
@@ -1491,11 +1501,8 @@ void lt_replay_free(lt_replay_t *rp)
     free(rp->threads);
     series_free(rp->series);
     free(rp->snap.st);
-    if (rp->priv) {
+    if (rp->priv)
         for (size_t i = 0; i < rp->priv->nq; i++) free(rp->priv->qs[i].buf);
-        free(rp->priv->qs);
-        free(rp->priv->qheap);
-    }
     if (rp->priv) { free(rp->priv->kinds); free(rp->priv->heap); free(rp->priv->live); free(rp->priv->tomb); free(rp->priv->moment_label); free(rp->priv); }
     free(rp);
 }

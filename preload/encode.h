@@ -43,8 +43,9 @@ typedef struct lt_enc {
 #define LT_ENC_MAX_RECORD (32 + 11 * (LT_DEPTH_MAX_ENC + 4))
 #define LT_DEPTH_MAX_ENC 256
 
-/* Starts a segment for thread tid: resets the delta state. ts_quantum,
- * tsc0 and ns_per_tick must be set before the first segment. */
+/* Starts a segment for thread tid: resets the delta state. The segment
+ * uses ts_quantum, tsc0 and ns_per_tick as they are now: set them (the
+ * writer re-measures ns_per_tick each round) before starting it. */
 void lt_enc_segment(lt_enc_t *e, uint32_t tid);
 /* Encodes one ring record (words as in the ring, header first). PAD records
  * produce nothing. The caller guarantees cap - len >= LT_ENC_MAX_RECORD.

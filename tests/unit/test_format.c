@@ -1456,14 +1456,17 @@ END_TEST
 
 /* An event record this reader does not know, in a trace of a newer minor
  * version, is corrupt like any other, but the message says to use the
- * leaktrace that wrote the trace. */
+ * leaktrace that wrote the trace; other damage in such a trace does not. */
 START_TEST(test_file_newer_minor_unknown_event_says_so)
 {
-    for (int newer = 0; newer < 2; newer++) {
+    for (int k = 0; k < 3; k++) {
+        int newer = k > 0, unknown = k < 2;   /* k = 2: newer, but plain damage (a free 0 back) */
         ut_file_t f = { 0 };
         ut_file_header(&f, LT_FORMAT_MAJOR, LT_FORMAT_MINOR + (unsigned)newer, "");
         static const unsigned char raw[] = { LT_REC_SEGMENT, 1, 0x7e, 0, 0, 0 };
-        ut_file_chunk(&f, raw, sizeof raw, 0, 1);
+        static const unsigned char damaged[] = { LT_REC_SEGMENT, 1, LT_REC_FREE_BACK, 0, 0, 0 };
+        if (unknown) ut_file_chunk(&f, raw, sizeof raw, 0, 1);
+        else ut_file_chunk(&f, damaged, sizeof damaged, 0, 1);
         char *path = ut_path(tmpdir, "newer-record.trace");
         ut_write_file(path, f.b.p, f.b.len);
         lt_trace_file_t *tf;
@@ -1471,8 +1474,9 @@ START_TEST(test_file_newer_minor_unknown_event_says_so)
         ck_assert_int_eq(lt_file_open(path, &tf, &err), 0);
         lt_rec_t r;
         ck_assert_int_eq(lt_file_next(tf, &r, &err), -LT_E_CORRUPT);
-        ck_assert_msg(strstr(err.msg, "unknown event record type 0x7e") != NULL, "message: %s", err.msg);
-        ck_assert_msg((strstr(err.msg, "read it with the leaktrace that wrote it") != NULL) == newer, "message: %s", err.msg);
+        ck_assert_msg((strstr(err.msg, "unknown event record type 0x7e") != NULL) == unknown, "message: %s", err.msg);
+        ck_assert_msg((strstr(err.msg, "read it with the leaktrace that wrote it") != NULL) == (newer && unknown),
+                      "message: %s", err.msg);
         lt_file_close(tf);
         free(path);
         ut_file_free(&f);
