@@ -35,6 +35,23 @@ static inline void hist_push(lt_payload_t *pl, uint64_t addr, uint64_t size)
     pl->nalloc++;
 }
 
+/* Whether the allocation back allocations ago (1 = the latest) is in the
+ * history; its slot; how many the history holds. */
+static inline int hist_has(const lt_payload_t *pl, uint64_t back) { return back >= 1 && back <= LT_ADDR_HIST && back <= pl->nalloc; }
+static inline size_t hist_slot(const lt_payload_t *pl, uint64_t back) { return (size_t)((pl->nalloc - back) % LT_ADDR_HIST); }
+static inline uint64_t hist_len(const lt_payload_t *pl) { return pl->nalloc < LT_ADDR_HIST ? pl->nalloc : LT_ADDR_HIST; }
+
+/* A new block's address from its 1.4 reference: ref 0, the carve plus
+ * delta (the carve moves past the block); ref >= 1, entry ref - 1 of the
+ * free list of its size, taken off it. 0, or -1 when the list is shorter. */
+static inline int new_block_addr(lt_payload_t *pl, uint64_t ref, uint64_t delta, uint64_t size, uint64_t *addr)
+{
+    if (ref) return lt_bins_take(&pl->bins, size, ref - 1, addr);
+    *addr = pl->carve + (uint64_t)lt_unzigzag(delta);
+    pl->carve = lt_carve_next(*addr, size);
+    return 0;
+}
+
 static unsigned bin_len(const lt_payload_t *pl, uint64_t size) { return pl->bins.n[lt_size_bin(size)]; }
 
 /* The body of lt_payload_next, inlined into lt_file_next (the replay's
@@ -97,14 +114,11 @@ static inline __attribute__((always_inline)) int payload_next(lt_payload_t *pl, 
             r->size = d;
             if (e > UINT32_MAX) LT_RETURN_ERROR(err, LT_E_CORRUPT, rec_off, "stack id %llu out of range", (unsigned long long)e);
             r->stack = (uint32_t)e;
-            if (f == 0) {
-                GET(c);
-                r->addr = pl->carve + (uint64_t)lt_unzigzag(c);
-                pl->carve = lt_carve_next(r->addr, r->size);
-            } else if (lt_bins_take(&pl->bins, r->size, f - 1, &r->addr)) {
+            c = 0;
+            if (f == 0) GET(c);
+            if (new_block_addr(pl, f, c, r->size, &r->addr))
                 LT_RETURN_ERROR(err, LT_E_CORRUPT, rec_off, "allocation at payload byte %td refers to entry %llu of a free list that has %u",
                                 rec_off, (unsigned long long)(f - 1), bin_len(pl, r->size));
-            }
             pl->prev_addr = r->addr;
             hist_push(pl, r->addr, r->size);
             break;
@@ -117,11 +131,11 @@ static inline __attribute__((always_inline)) int payload_next(lt_payload_t *pl, 
             if (tag == LT_REC_FREE) {
                 r->addr = pl->prev_addr += (uint64_t)lt_unzigzag(c);
             } else {
-                if (c == 0 || c > LT_ADDR_HIST || c > pl->nalloc)
+                if (!hist_has(pl, c))
                     LT_RETURN_ERROR(err, LT_E_CORRUPT, rec_off, "free at payload byte %td refers to allocation %llu back, but the segment has %llu",
-                                    rec_off, (unsigned long long)c, (unsigned long long)(pl->nalloc < LT_ADDR_HIST ? pl->nalloc : LT_ADDR_HIST));
-                r->addr = pl->prev_addr = pl->hist[(pl->nalloc - c) % LT_ADDR_HIST];
-                lt_bins_push(&pl->bins, pl->hsize[(pl->nalloc - c) % LT_ADDR_HIST], r->addr);
+                                    rec_off, (unsigned long long)c, (unsigned long long)hist_len(pl));
+                r->addr = pl->prev_addr = pl->hist[hist_slot(pl, c)];
+                lt_bins_push(&pl->bins, pl->hsize[hist_slot(pl, c)], r->addr);
             }
             break;
         case LT_REC_REALLOC:
@@ -134,10 +148,10 @@ static inline __attribute__((always_inline)) int payload_next(lt_payload_t *pl, 
             if (tag == LT_REC_REALLOC) {
                 r->addr = pl->prev_addr += (uint64_t)lt_unzigzag(d);
             } else {
-                if (d == 0 || d > LT_ADDR_HIST || d > pl->nalloc)
+                if (!hist_has(pl, d))
                     LT_RETURN_ERROR(err, LT_E_CORRUPT, rec_off, "realloc at payload byte %td refers to allocation %llu back, but the segment has %llu",
-                                    rec_off, (unsigned long long)d, (unsigned long long)(pl->nalloc < LT_ADDR_HIST ? pl->nalloc : LT_ADDR_HIST));
-                r->addr = pl->hist[(pl->nalloc - d) % LT_ADDR_HIST];
+                                    rec_off, (unsigned long long)d, (unsigned long long)hist_len(pl));
+                r->addr = pl->hist[hist_slot(pl, d)];
             }
             r->addr2 = pl->prev_addr = r->addr + (uint64_t)lt_unzigzag(e);
             r->size = f;
@@ -161,24 +175,21 @@ static inline __attribute__((always_inline)) int payload_next(lt_payload_t *pl, 
                 GET(a);
                 r->addr = pl->prev_addr + (uint64_t)lt_unzigzag(a);
             } else {
-                if (old > LT_ADDR_HIST || old > pl->nalloc)
+                if (!hist_has(pl, old))
                     LT_RETURN_ERROR(err, LT_E_CORRUPT, rec_off, "realloc at payload byte %td refers to allocation %llu back, but the segment has %llu",
-                                    rec_off, (unsigned long long)old, (unsigned long long)(pl->nalloc < LT_ADDR_HIST ? pl->nalloc : LT_ADDR_HIST));
-                r->addr = pl->hist[(pl->nalloc - old) % LT_ADDR_HIST];
+                                    rec_off, (unsigned long long)old, (unsigned long long)hist_len(pl));
+                r->addr = pl->hist[hist_slot(pl, old)];
             }
             GET(b);
             if (b == 0) {
                 r->addr2 = r->addr;
             } else {
-                if (b == 1) {
-                    GET(a);
-                    r->addr2 = pl->carve + (uint64_t)lt_unzigzag(a);
-                    pl->carve = lt_carve_next(r->addr2, r->size);
-                } else if (lt_bins_take(&pl->bins, r->size, b - 2, &r->addr2)) {
+                a = 0;
+                if (b == 1) GET(a);
+                if (new_block_addr(pl, b - 1, a, r->size, &r->addr2))
                     LT_RETURN_ERROR(err, LT_E_CORRUPT, rec_off, "realloc at payload byte %td refers to entry %llu of a free list that has %u",
                                     rec_off, (unsigned long long)(b - 2), bin_len(pl, r->size));
-                }
-                if (old) lt_bins_push(&pl->bins, pl->hsize[(pl->nalloc - old) % LT_ADDR_HIST], r->addr);
+                if (old) lt_bins_push(&pl->bins, pl->hsize[hist_slot(pl, old)], r->addr);
             }
             pl->prev_addr = r->addr2;
             hist_push(pl, r->addr2, r->size);

@@ -47,7 +47,6 @@ typedef struct evq {
     uint32_t tid;
     ev_t *buf;                  /* ring of cap events, cap a power of two */
     size_t cap, head, n;
-    size_t at;                  /* its position in qheap + 1, 0: not in it (empty) */
 } evq_t;
 
 typedef struct live {
@@ -647,11 +646,9 @@ static void qheap_up(struct lt_replay_priv *p, size_t i)
         size_t up = (i - 1) / 2;
         if (qhead_seq(p, p->qheap[up]) <= k) break;
         p->qheap[i] = p->qheap[up];
-        p->qs[p->qheap[i]].at = i + 1;
         i = up;
     }
     p->qheap[i] = qi;
-    p->qs[qi].at = i + 1;
 }
 
 static void qheap_down(struct lt_replay_priv *p, size_t i)
@@ -664,11 +661,9 @@ static void qheap_down(struct lt_replay_priv *p, size_t i)
         if (c + 1 < n && qhead_seq(p, p->qheap[c + 1]) < qhead_seq(p, p->qheap[c])) c++;
         if (k <= qhead_seq(p, p->qheap[c])) break;
         p->qheap[i] = p->qheap[c];
-        p->qs[p->qheap[i]].at = i + 1;
         i = c;
     }
     p->qheap[i] = qi;
-    p->qs[qi].at = i + 1;
 }
 
 /* The queue of thread tid: its own, an empty one, or a new one; NULL when
@@ -746,7 +741,6 @@ static ev_t take_min(struct lt_replay_priv *p)
     if (--q->n) {
         qheap_down(p, 0);
     } else {
-        q->at = 0;
         if (p->kept + q->cap > REORDER_MAX) {   /* enough kept already: give it back */
             free(q->buf);
             q->buf = NULL;
@@ -1501,8 +1495,9 @@ void lt_replay_free(lt_replay_t *rp)
     free(rp->threads);
     series_free(rp->series);
     free(rp->snap.st);
-    if (rp->priv)
+    if (rp->priv) {
         for (size_t i = 0; i < rp->priv->nq; i++) free(rp->priv->qs[i].buf);
-    if (rp->priv) { free(rp->priv->kinds); free(rp->priv->heap); free(rp->priv->live); free(rp->priv->tomb); free(rp->priv->moment_label); free(rp->priv); }
+        free(rp->priv->kinds); free(rp->priv->heap); free(rp->priv->live); free(rp->priv->tomb); free(rp->priv->moment_label); free(rp->priv);
+    }
     free(rp);
 }

@@ -264,6 +264,14 @@ static inline void lt_bins_push(lt_binlists_t *bl, uint64_t size, uint64_t addr)
     bl->n[b] = (uint8_t)(n + 1);
 }
 
+/* Takes entry i (0 = newest, i < n[b]) off bin b's list. */
+static inline void lt_bins_drop(lt_binlists_t *bl, unsigned b, unsigned i)
+{
+    unsigned n = bl->n[b];
+    memmove(&bl->a[b][n - 1 - i], &bl->a[b][n - i], i * sizeof bl->a[b][0]);
+    bl->n[b] = (uint8_t)(n - 1);
+}
+
 /* Position of addr in the list of size's bin (0 = newest) and takes it off
  * the list, or returns -1 when it is not there. */
 static inline int lt_bins_find_take(lt_binlists_t *bl, uint64_t size, uint64_t addr)
@@ -271,8 +279,7 @@ static inline int lt_bins_find_take(lt_binlists_t *bl, uint64_t size, uint64_t a
     unsigned b = lt_size_bin(size), n = bl->n[b];
     for (unsigned i = 0; i < n; i++) {
         if (bl->a[b][n - 1 - i] == addr) {
-            memmove(&bl->a[b][n - 1 - i], &bl->a[b][n - i], i * sizeof bl->a[b][0]);
-            bl->n[b] = (uint8_t)(n - 1);
+            lt_bins_drop(bl, b, i);
             return (int)i;
         }
     }
@@ -283,11 +290,10 @@ static inline int lt_bins_find_take(lt_binlists_t *bl, uint64_t size, uint64_t a
  * the list is shorter (a corrupt reference). */
 static inline int lt_bins_take(lt_binlists_t *bl, uint64_t size, uint64_t i, uint64_t *addr)
 {
-    unsigned b = lt_size_bin(size), n = bl->n[b];
-    if (i >= n) return -1;
-    *addr = bl->a[b][n - 1 - i];
-    memmove(&bl->a[b][n - 1 - i], &bl->a[b][n - i], i * sizeof bl->a[b][0]);
-    bl->n[b] = (uint8_t)(n - 1);
+    unsigned b = lt_size_bin(size);
+    if (i >= bl->n[b]) return -1;
+    *addr = bl->a[b][bl->n[b] - 1 - i];
+    lt_bins_drop(bl, b, (unsigned)i);
     return 0;
 }
 

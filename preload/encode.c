@@ -100,6 +100,19 @@ static inline uint64_t hist_size(const lt_enc_t *e, uint64_t back)
     return e->hsize[(e->nalloc - back) % LT_ADDR_HIST];
 }
 
+/* How a new block of size bytes at a is named (format 1.4): its position
+ * in the free list of its size, taken off the list, or -1 and *dcarve, the
+ * delta from the carve, which moves past the block. */
+static inline int new_block_ref(lt_enc_t *e, uint64_t a, uint64_t size, uint64_t *dcarve)
+{
+    int i = lt_bins_find_take(&e->bins, size, a);
+    if (i < 0) {
+        *dcarve = lt_zigzag((int64_t)(a - e->carve));
+        e->carve = lt_carve_next(a, size);
+    }
+    return i;
+}
+
 /* Stack and thread records are rare: out of line, so that the event path
  * does not carry their 2.8 KiB scratch buffers in its frame. */
 static __attribute__((noinline)) void enc_stack(lt_enc_t *e, const uint64_t *w)
@@ -143,11 +156,7 @@ unsigned lt_enc_ring_record(lt_enc_t *e, const uint64_t *w)
     switch (LT_R_TYPE(w[0])) {
     case LT_R_ALLOC: {
         uint64_t ds = seq_delta(e, w[1]), dt = ts_delta(e, w[2]), dc = 0;
-        int i = lt_bins_find_take(&e->bins, w[4], w[3]);
-        if (i < 0) {
-            dc = lt_zigzag((int64_t)(w[3] - e->carve));
-            e->carve = lt_carve_next(w[3], w[4]);
-        }
+        int i = new_block_ref(e, w[3], w[4], &dc);
         e->prev_addr = w[3];
         hist_push(e, w[3], w[4]);
         unsigned char *p = e->buf + e->len;
@@ -187,14 +196,7 @@ unsigned lt_enc_ring_record(lt_enc_t *e, const uint64_t *w)
         uint64_t old = back, dold = 0, nw = 0, dnew = 0;
         if (!back) dold = addr_delta(e, w[4]);
         if (w[5] != w[4]) {
-            int i = lt_bins_find_take(&e->bins, w[6], w[5]);
-            if (i >= 0) {
-                nw = (uint64_t)i + 2;
-            } else {
-                nw = 1;
-                dnew = lt_zigzag((int64_t)(w[5] - e->carve));
-                e->carve = lt_carve_next(w[5], w[6]);
-            }
+            nw = (uint64_t)(new_block_ref(e, w[5], w[6], &dnew) + 2);   /* 1: the carve */
             if (back) lt_bins_push(&e->bins, hist_size(e, back), w[4]);
         }
         e->prev_addr = w[5];
