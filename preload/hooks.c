@@ -145,6 +145,7 @@ static __attribute__((noinline)) void sampled_alloc(void *p, size_t n, unsigned 
     if (!t) return;
     if (lt_sample_insert(p)) lt_record_alloc(t, p, n, fn);
     lt_leave(t);
+    lt_writer_poll_deferred();
 }
 
 static LT_ALWAYS_INLINE void *sample_alloc(void *p, size_t n, unsigned fn)

@@ -328,6 +328,15 @@ int lt_writer_open(void);
 void lt_writer_side_record(unsigned tag, const void *payload, size_t len);
 /* Starts the background thread. Returns 0 or -errno. */
 int lt_writer_start(void);
+/* Sampling mode: lt_writer_defer instead of lt_writer_start. Until
+ * lt_writer_start_deferred (the program creates a thread, or a ring is half
+ * full) starts the thread, lt_writer_poll_deferred, called by the
+ * program's thread when it has recorded a sample, drains the rings from
+ * that thread at most every LT_FLUSH_NS; so do a fatal signal and the exit.
+ * Neither is for a signal handler. */
+void lt_writer_defer(void);
+void lt_writer_start_deferred(void);
+void lt_writer_poll_deferred(void);
 /* Wakes the writer (a ring is filling). Async-signal-safe. */
 void lt_writer_kick(void);
 /* Waits (bounded) until the writer consumed something; returns 0, or -1 when

@@ -164,7 +164,7 @@ void lt_marks_tick(uint64_t now_ns, void (*emit)(unsigned tag, const unsigned ch
     last_tick_ns = now_ns;
     uint64_t threads, pages;
     proc_stat(&threads, &pages);
-    if (threads) threads--; /* not counting the writer thread itself */
+    if (threads && lt_writer_running()) threads--; /* not counting the writer thread */
     unsigned char buf[40];
     size_t n = lt_put_varint(buf, atomic_fetch_add_explicit(&lt_seq, 1, memory_order_relaxed));
     n += lt_put_varint(buf + n, lt_now_ns());

@@ -169,6 +169,7 @@ void lt_ring_commit(lt_thread_t *t, unsigned n)
     atomic_store_explicit(&t->head, h, memory_order_release);
     if (LT_UNLIKELY(h >= t->kick_at)) {
         t->kick_at = h + (t->ring_mask + 1) / 2;
+        lt_writer_start_deferred();
         lt_writer_kick();
     }
 }

@@ -204,6 +204,7 @@ LT_EXPORT int pthread_create(pthread_t *th, const pthread_attr_t *attr, void *(*
      * are created as they are. */
     if (lt_tls_busy || atomic_load_explicit(&lt_state, memory_order_relaxed) != LT_ST_ACTIVE)
         return real.create(th, attr, fn, arg);
+    lt_writer_start_deferred(); /* the process is no longer single-threaded */
     start_t *s = lt_mem_alloc(sizeof *s);
     if (!s) return real.create(th, attr, fn, arg);
     *s = (start_t){ fn, arg, atomic_fetch_add(&next_serial, 1) };

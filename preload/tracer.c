@@ -433,6 +433,14 @@ static void emit_process(int forked)
 
 /* ---- lifecycle ----------------------------------------------------------------------- */
 
+/* Sampling mode records few events: in a program with one thread, the
+ * writer's thread waits for a reason to exist (lt_writer_defer). */
+static void start_writer(void)
+{
+    if (lt_sample_rate) lt_writer_defer();
+    else lt_writer_start();
+}
+
 static void fork_prepare(void)
 {
     lt_tls_busy++;
@@ -493,7 +501,7 @@ static void fork_child(void)
         if (lt_writer_open() == 0) {
             emit_process(1);
             lt_modules_scan();
-            lt_writer_start();
+            start_writer();
         } else {
             atomic_store(&lt_state, LT_ST_OFF);
         }
@@ -560,7 +568,7 @@ void lt_constructor(void)
     lt_signals_install();
     lt_marks_install_signal();
     lt_modules_scan();
-    lt_writer_start();
+    start_writer();
     lt_tls_busy--;
 }
 

@@ -959,6 +959,41 @@ int lt_writer_start(void)
     return -rc;
 }
 
+/* Sampling mode (lt_writer_defer): a process whose only thread is the
+ * program's runs glibc's single-thread malloc, without the arena lock. The
+ * writer's thread would take that from every malloc and free of the
+ * program for a few hundred events, so until the program starts a thread
+ * or records events faster than a chunk's worth per flush interval, the
+ * program's thread writes them itself, when it takes a sample.
+ * deferred is 1 until the writer thread starts. */
+static _Atomic int deferred;
+static _Atomic uint64_t inline_flush_ns;
+static void flush_from_program(int tick);
+
+void lt_writer_defer(void)
+{
+    atomic_store(&inline_flush_ns, lt_now_ns());
+    atomic_store(&deferred, 1);
+}
+
+void lt_writer_start_deferred(void)
+{
+    int one = 1;
+    if (atomic_load_explicit(&deferred, memory_order_relaxed) &&
+        atomic_compare_exchange_strong(&deferred, &one, 0))
+        lt_writer_start();
+}
+
+void lt_writer_poll_deferred(void)
+{
+    if (!atomic_load_explicit(&deferred, memory_order_relaxed)) return;
+    uint64_t now = lt_now_ns(), last = atomic_load_explicit(&inline_flush_ns, memory_order_relaxed);
+    if (now - last < LT_FLUSH_NS || !atomic_compare_exchange_strong(&inline_flush_ns, &last, now)) return;
+    lt_busy_enter(); /* what the encoder and zstd allocate is not traced */
+    flush_from_program(1);
+    lt_busy_leave();
+}
+
 int lt_writer_running(void) { return atomic_load(&running); }
 
 int lt_writer_tid(void)
@@ -995,16 +1030,21 @@ int lt_writer_wait_progress_from(uint32_t seen)
 
 int lt_writer_wait_progress(void) { return lt_writer_wait_progress_from(atomic_load(&progress_word)); }
 
-void lt_writer_flush_sync(void)
+/* tick: also the periodic sample (LEAKTRACE_INTERVAL) the writer thread
+ * would take, for a program that has none (lt_writer_poll_deferred). */
+static void flush_from_program(int tick)
 {
     pthread_mutex_lock(&wlock);
     if (!finished && fd >= 0) {
         drain_all();
+        if (tick) lt_marks_tick(lt_now_ns(), emit_direct);
         flush_chunk(0);
         maybe_checkpoint();   /* no writer thread: the ring still needs them */
     }
     pthread_mutex_unlock(&wlock);
 }
+
+void lt_writer_flush_sync(void) { flush_from_program(0); }
 
 /* Takes the writer lock from a signal handler: the lock may be held by the
  * writer for a moment, or by this very thread (then give up, never
@@ -1162,6 +1202,7 @@ void lt_writer_fork_child(void)
     nsent = 0;
     applied_below = prune_at_ns = 0;
     dying = 0;
+    atomic_store(&deferred, 0);
     atomic_store(&running, 0);
     atomic_store(&sleeping, 0);
     atomic_store(&waiters, 0);

@@ -12,7 +12,10 @@
 #   - a fork child does not record frees of blocks it inherited;
 #   - LEAKTRACE_SAMPLE_SEED reproduces the same samples; bad values are named
 #     on stderr and the program runs with everything recorded;
-#   - growth detection flags the busy loop's leak; the time it took is printed.
+#   - growth detection flags the busy loop's leak; the time it took is printed;
+#   - a single-threaded program gets no tracer thread (glibc's malloc stays
+#     in its single-thread mode) until it starts one, and its trace is still
+#     written as it runs: a SIGKILL loses at most the last flush interval.
 # Run by tests/run_profile_tests.sh as sampling.sh LIB ANALYZER WORKDIR.
 #
 # Why +-10 % holds: at LEAKTRACE_SAMPLE=4K (seed 42), keep_small's 65,536
@@ -30,6 +33,7 @@ cd "$WORK" || exit 1
 t_begin sample_build
 gcc -g -O0 -pthread -o sites "$D/sites.c" 2> build.log || t_fail "gcc sites.c: $(head -3 build.log)"
 gcc -g -O0 -o busy "$D/busy.c" 2> build2.log || t_fail "gcc busy.c: $(head -3 build2.log)"
+gcc -g -O0 -pthread -o lone "$D/lone.c" 2> build3.log || t_fail "gcc lone.c: $(head -3 build3.log)"
 t_end
 
 # run PREFIX ENV...: runs ./sites traced with the extra environment, prints the trace.
@@ -197,6 +201,37 @@ for f in fk.*.trace; do
 done
 [ "$n" = 1 ] || t_fail "$n child traces, want 1"
 t_end
+
+# One thread: the writer's work is done by the program's thread when it takes
+# a sample, at most every 50 ms, until the program starts a thread of its
+# own. Killed after 400 ms, the trace holds all but the last interval of
+# its samples of keep_lone (16 blocks of 256 B a millisecond, never freed).
+t_begin sample_single_thread_no_writer_thread
+rm -f lone_k.trace lone_t.trace
+# (The subshell keeps bash's "Killed" line off the test's output.)
+rc=$( (LD_PRELOAD=$LIB LEAKTRACE_OUTPUT="$WORK/lone_k.trace" LEAKTRACE_SAMPLE=4K ./lone kill > lone_k.out 2> lone_k.err; echo $?) 2>/dev/null)
+[ "$rc" = 137 ] || t_fail "lone kill: exit status $rc, want 137 (SIGKILL): $(head -3 lone_k.err)"
+grep -qx 'threads 1' lone_k.out || t_fail "lone kill: a tracer thread ran beside the program's: $(cat lone_k.out)"
+"$LT" report --format json lone_k.trace > lone_k.json 2> lone_k.aerr || t_fail "report of the killed run: $(head -3 lone_k.aerr)"
+made=$(sed -n 's/^blocks //p' lone_k.out)
+got=$(json_get lone_k.json 'sum(s["blocks"] for s in j["leaks"] if s["stack"][0]["function"] == "keep_lone")')
+[ -n "$made" ] && [ "$((got * 2))" -ge "$made" ] || t_fail "killed run: $got blocks of keep_lone estimated from the trace, the program made $made"
+[ "$(json_get lone_k.json 'j["process"]["complete"]')" = False ] || t_fail "killed run's report not marked incomplete"
+LD_PRELOAD=$LIB LEAKTRACE_OUTPUT="$WORK/lone_t.trace" LEAKTRACE_SAMPLE=4K ./lone thread > lone_t.out 2> lone_t.err || t_fail "lone thread failed: $(head -3 lone_t.err)"
+[ "$(grep '^threads' lone_t.out | tr '\n' ' ')" = "threads 1 threads 3 " ] ||
+    t_fail "lone thread: want 1 thread, then 3 (the program's 2 and the tracer's writer): $(tr '\n' ' ' < lone_t.out)"
+"$LT" report --format json lone_t.trace > lone_t.json 2> lone_t.aerr || t_fail "report: $(head -3 lone_t.aerr)"
+made=$(sed -n 's/^blocks //p' lone_t.out)
+got=$(json_get lone_t.json 'sum(s["blocks"] for s in j["leaks"] if s["stack"][0]["function"] == "keep_lone")')
+[ "$((got * 10))" -ge "$((made * 8))" ] && [ "$((got * 10))" -le "$((made * 12))" ] ||
+    t_fail "lone thread: $got blocks of keep_lone estimated, the program made $made (want within 20 %)"
+# The periodic samples (every 100 ms) come from the program's thread too;
+# they count the program's threads, not the tracer's.
+"$LT" marks --samples lone_t.trace > lone_t.marks 2>&1 || t_fail "marks: $(head -3 lone_t.marks)"
+n=$(grep -c ' sample .* 1 threads, rss' lone_t.marks)
+[ "$n" -ge 2 ] || t_fail "lone thread: $n periodic samples while it ran alone, want 2 or more: $(cat lone_t.marks)"
+t_end
+echo "  killed after 400 ms: $(sed -n 's/^blocks //p' lone_k.out) blocks made, $(json_get lone_k.json 'sum(s["blocks"] for s in j["leaks"] if s["stack"][0]["function"] == "keep_lone")') estimated from the trace"
 
 # Growth: a busy loop leaking 64 B per request, sampled at 512 KiB. The
 # detection time is the shortest window 0..T (whole seconds) that flags it.
