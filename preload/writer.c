@@ -979,7 +979,7 @@ void lt_writer_defer(void)
 void lt_writer_start_deferred(void)
 {
     int one = 1;
-    if (atomic_load_explicit(&deferred, memory_order_relaxed) &&
+    if (atomic_load_explicit(&deferred, memory_order_relaxed) && getpid() == lt_pid &&
         atomic_compare_exchange_strong(&deferred, &one, 0))
         lt_writer_start();
 }
@@ -989,6 +989,7 @@ void lt_writer_poll_deferred(void)
     if (!atomic_load_explicit(&deferred, memory_order_relaxed)) return;
     uint64_t now = lt_now_ns(), last = atomic_load_explicit(&inline_flush_ns, memory_order_relaxed);
     if (now - last < LT_FLUSH_NS || !atomic_compare_exchange_strong(&inline_flush_ns, &last, now)) return;
+    if (getpid() != lt_pid) return; /* a vfork child: the file is its parent's */
     lt_busy_enter(); /* what the encoder and zstd allocate is not traced */
     flush_from_program(1);
     lt_busy_leave();
@@ -1034,7 +1035,13 @@ int lt_writer_wait_progress(void) { return lt_writer_wait_progress_from(atomic_l
  * would take, for a program that has none (lt_writer_poll_deferred). */
 static void flush_from_program(int tick)
 {
-    pthread_mutex_lock(&wlock);
+    /* From a hook, where a signal handler may have interrupted this very
+     * thread in the middle of a flush: never wait for the lock. */
+    if (tick) {
+        if (pthread_mutex_trylock(&wlock) != 0) return;
+    } else {
+        pthread_mutex_lock(&wlock);
+    }
     if (!finished && fd >= 0) {
         drain_all();
         if (tick) lt_marks_tick(lt_now_ns(), emit_direct);
