@@ -205,6 +205,7 @@ static __attribute__((noinline)) void *resize_sampled_slow(void *p, size_t total
     else
         lt_record_free_seq(t, seq, p); /* cannot keep following it: end it in the trace */
     lt_leave(t);
+    lt_writer_poll_deferred();
     return q;
 }
 

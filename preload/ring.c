@@ -169,7 +169,10 @@ void lt_ring_commit(lt_thread_t *t, unsigned n)
     atomic_store_explicit(&t->head, h, memory_order_release);
     if (LT_UNLIKELY(h >= t->kick_at)) {
         t->kick_at = h + (t->ring_mask + 1) / 2;
-        lt_writer_start_deferred();
+        /* Sampling mode without a writer thread: events come faster than
+         * the program's thread drains them (every 50 ms). */
+        if (h - atomic_load_explicit(&t->tail, memory_order_relaxed) >= (t->ring_mask + 1) / 2)
+            lt_writer_start_deferred();
         lt_writer_kick();
     }
 }

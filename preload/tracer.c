@@ -437,7 +437,8 @@ static void emit_process(int forked)
  * writer's thread waits for a reason to exist (lt_writer_defer). */
 static void start_writer(void)
 {
-    if (lt_sample_rate) lt_writer_defer();
+    /* A mark signal must reach the file while the program sits idle. */
+    if (lt_sample_rate && !lt_cfg.mark_signal) lt_writer_defer();
     else lt_writer_start();
 }
 

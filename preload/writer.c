@@ -29,6 +29,8 @@
 #include <linux/futex.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/single_threaded.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -962,26 +964,31 @@ int lt_writer_start(void)
 /* Sampling mode (lt_writer_defer): a process whose only thread is the
  * program's runs glibc's single-thread malloc, without the arena lock. The
  * writer's thread would take that from every malloc and free of the
- * program for a few hundred events, so until the program starts a thread
- * or records events faster than a chunk's worth per flush interval, the
- * program's thread writes them itself, when it takes a sample.
+ * program for a few hundred events, so until the process has a second
+ * thread, or its events come faster than the program's thread drains them,
+ * the program's thread writes them itself, when it records a sample.
  * deferred is 1 until the writer thread starts. */
 static _Atomic int deferred;
 static _Atomic uint64_t inline_flush_ns;
+static _Atomic uint64_t inline_flushes, inline_flush_ns_sum;
 static void flush_from_program(int tick);
 
 void lt_writer_defer(void)
 {
     atomic_store(&inline_flush_ns, lt_now_ns());
     atomic_store(&deferred, 1);
+    /* Threads made before the tracer's constructor ran, or made without the
+     * pthread_create symbol (C11 thrd_create): glibc is already
+     * multi-threaded, and there is nothing to gain. */
+    if (!__libc_single_threaded) lt_writer_start_deferred();
 }
 
 void lt_writer_start_deferred(void)
 {
     int one = 1;
     if (atomic_load_explicit(&deferred, memory_order_relaxed) && getpid() == lt_pid &&
-        atomic_compare_exchange_strong(&deferred, &one, 0))
-        lt_writer_start();
+        atomic_compare_exchange_strong(&deferred, &one, 0) && lt_writer_start() != 0)
+        atomic_store(&deferred, 1); /* no thread after all: go on writing from the program's */
 }
 
 void lt_writer_poll_deferred(void)
@@ -990,9 +997,15 @@ void lt_writer_poll_deferred(void)
     uint64_t now = lt_now_ns(), last = atomic_load_explicit(&inline_flush_ns, memory_order_relaxed);
     if (now - last < LT_FLUSH_NS || !atomic_compare_exchange_strong(&inline_flush_ns, &last, now)) return;
     if (getpid() != lt_pid) return; /* a vfork child: the file is its parent's */
+    if (!__libc_single_threaded && atomic_load(&running) == 0) {
+        lt_writer_start_deferred();
+        if (!atomic_load(&deferred)) return;
+    }
     lt_busy_enter(); /* what the encoder and zstd allocate is not traced */
     flush_from_program(1);
     lt_busy_leave();
+    atomic_fetch_add(&inline_flushes, 1);
+    atomic_fetch_add(&inline_flush_ns_sum, lt_now_ns() - now);
 }
 
 int lt_writer_running(void) { return atomic_load(&running); }
@@ -1035,10 +1048,23 @@ int lt_writer_wait_progress(void) { return lt_writer_wait_progress_from(atomic_l
  * would take, for a program that has none (lt_writer_poll_deferred). */
 static void flush_from_program(int tick)
 {
-    /* From a hook, where a signal handler may have interrupted this very
-     * thread in the middle of a flush: never wait for the lock. */
+    /* From a hook (tick), the program's signals wait while the lock is
+     * held: a handler that exits, execs or forks would take the lock this
+     * very thread holds (the writer thread has every signal blocked). A
+     * crash inside is still reported. A handler that interrupted a flush
+     * before the mask was set finds the lock taken and returns. */
+    sigset_t block, old;
     if (tick) {
-        if (pthread_mutex_trylock(&wlock) != 0) return;
+        sigfillset(&block);
+        sigdelset(&block, SIGSEGV);
+        sigdelset(&block, SIGBUS);
+        sigdelset(&block, SIGILL);
+        sigdelset(&block, SIGFPE);
+        pthread_sigmask(SIG_BLOCK, &block, &old);
+        if (pthread_mutex_trylock(&wlock) != 0) {
+            pthread_sigmask(SIG_SETMASK, &old, NULL);
+            return;
+        }
     } else {
         pthread_mutex_lock(&wlock);
     }
@@ -1049,6 +1075,7 @@ static void flush_from_program(int tick)
         maybe_checkpoint();   /* no writer thread: the ring still needs them */
     }
     pthread_mutex_unlock(&wlock);
+    if (tick) pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
 void lt_writer_flush_sync(void) { flush_from_program(0); }
@@ -1164,10 +1191,14 @@ void lt_writer_finish(int how, int status)
             if (lt_cfg.level == LT_LEVEL_AUTO)
                 lt_log("compression: %llu chunks at zstd level %d, %llu at level %d (the program waited for the writer)",
                        (unsigned long long)frames_small, LEVEL_SMALL, (unsigned long long)frames_fast, LEVEL_FAST);
-            lt_log("writer thread: %.3f s CPU; the program waited for it %llu times, %.3f s in all; largest event buffer %llu KiB",
-                   (double)atomic_load(&writer_cpu_ns) / 1e9,
-                   (unsigned long long)atomic_load(&lt_ring_waits), (double)atomic_load(&lt_ring_wait_ns) / 1e9,
-                   (unsigned long long)(atomic_load(&lt_ring_max_words) * 8 / 1024));
+            if (atomic_load(&deferred))
+                lt_log("no writer thread (sampling mode, one thread): the program's thread wrote the trace %llu times, %.3f s in all",
+                       (unsigned long long)atomic_load(&inline_flushes), (double)atomic_load(&inline_flush_ns_sum) / 1e9);
+            else
+                lt_log("writer thread: %.3f s CPU; the program waited for it %llu times, %.3f s in all; largest event buffer %llu KiB",
+                       (double)atomic_load(&writer_cpu_ns) / 1e9,
+                       (unsigned long long)atomic_load(&lt_ring_waits), (double)atomic_load(&lt_ring_wait_ns) / 1e9,
+                       (unsigned long long)(atomic_load(&lt_ring_max_words) * 8 / 1024));
         }
         if (how != LT_END_EXEC) {
             finished = 1;

@@ -2,14 +2,21 @@
  * lone.c - a single-threaded program under the sampling mode: the tracer
  * starts no thread of its own while the program has only one, and still
  * writes the trace while the program runs (tests/sampling/sampling.sh).
+ * Every pass allocates 16 blocks of 256 bytes (in keep_lone, never freed)
+ * and sleeps 1 ms. Prints "blocks N" and "threads N" (the process's
+ * threads, from /proc/self/task) where noted.
  *
- *   lone kill    allocates for 400 ms, prints its thread count, then
- *                SIGKILLs itself: what reached the file before is all the
- *                trace has.
- *   lone thread  the same, then starts a thread and prints the count again
- *                while that thread waits, then exits normally.
- *
- * The blocks (16 of 256 bytes a millisecond, in keep_lone) are never freed.
+ *   lone kill    400 passes, blocks, threads, then SIGKILL: what reached
+ *                the file before is all the trace has.
+ *   lone thread  400 passes, blocks, threads; starts a thread with
+ *                pthread_create, threads again while it waits; exits.
+ *   lone thrd    the same with C11 thrd_create (which glibc does not route
+ *                through the pthread_create symbol), then 100 more passes
+ *                before counting again.
+ *   lone long    1,500 passes, threads.
+ *   lone count   threads, at once.
+ *   lone term    a SIGTERM handler that calls _exit(3), then 400 passes
+ *                (tests/sampling/sigwrite.c sends the SIGTERM).
  */
 #include <dirent.h>
 #include <pthread.h>
@@ -17,7 +24,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <threads.h>
 #include <time.h>
+#include <unistd.h>
 
 static int threads(void)
 {
@@ -30,14 +39,8 @@ static int threads(void)
     return n;
 }
 
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec + t.tv_nsec / 1e9;
-}
-
 static void *volatile sink;
+static long blocks;
 
 __attribute__((noinline)) static void keep_lone(void)
 {
@@ -45,6 +48,16 @@ __attribute__((noinline)) static void keep_lone(void)
         char *p = malloc(256);
         memset(p, 1, 256);
         sink = p;
+    }
+    blocks += 16;
+}
+
+static void work(int passes)
+{
+    for (int i = 0; i < passes; i++) {
+        keep_lone();
+        struct timespec ms = { 0, 1000000 };
+        nanosleep(&ms, NULL);
     }
 }
 
@@ -58,29 +71,54 @@ static void *waiter(void *arg)
     return NULL;
 }
 
+static int waiter_c11(void *arg) { return waiter(arg) != NULL; }
+
+static void on_term(int sig)
+{
+    (void)sig;
+    _exit(3);
+}
+
 int main(int argc, char **argv)
 {
-    if (argc != 2 || (strcmp(argv[1], "kill") && strcmp(argv[1], "thread"))) {
-        fprintf(stderr, "usage: lone kill|thread\n");
+    const char *m = argc == 2 ? argv[1] : "";
+    if (!strcmp(m, "count")) {
+        printf("threads %d\n", threads());
+        return 0;
+    }
+    if (!strcmp(m, "term")) {
+        signal(SIGTERM, on_term);
+        work(400);
+        return 0;
+    }
+    if (!strcmp(m, "long")) {
+        work(1500);
+        printf("blocks %ld\nthreads %d\n", blocks, threads());
+        return 0;
+    }
+    if (strcmp(m, "kill") && strcmp(m, "thread") && strcmp(m, "thrd")) {
+        fprintf(stderr, "usage: lone kill|thread|thrd|long|count|term\n");
         return 2;
     }
-    double end = now() + 0.4;
-    long blocks = 0;
-    while (now() < end) {
-        keep_lone();
-        blocks += 16;
-        struct timespec ms = { 0, 1000000 };
-        nanosleep(&ms, NULL);
-    }
+    work(400);
     printf("blocks %ld\nthreads %d\n", blocks, threads());
     fflush(stdout);
-    if (!strcmp(argv[1], "kill")) raise(SIGKILL);
+    if (!strcmp(m, "kill")) raise(SIGKILL);
     pthread_mutex_lock(&mu);
-    pthread_t t;
-    if (pthread_create(&t, NULL, waiter, NULL)) return 1;
-    printf("threads %d\n", threads());
-    pthread_mutex_unlock(&mu);
-    pthread_join(t, NULL);
+    if (!strcmp(m, "thrd")) {
+        thrd_t t;
+        if (thrd_create(&t, waiter_c11, NULL) != thrd_success) return 1;
+        work(100);
+        printf("threads %d\n", threads());
+        pthread_mutex_unlock(&mu);
+        thrd_join(t, NULL);
+    } else {
+        pthread_t t;
+        if (pthread_create(&t, NULL, waiter, NULL)) return 1;
+        printf("threads %d\n", threads());
+        pthread_mutex_unlock(&mu);
+        pthread_join(t, NULL);
+    }
     printf("lone done\n");
     return 0;
 }

@@ -203,33 +203,64 @@ done
 t_end
 
 # One thread: the writer's work is done by the program's thread when it takes
-# a sample, at most every 50 ms, until the program starts a thread of its
-# own. Killed after 400 ms, the trace holds all but the last interval of
-# its samples of keep_lone (16 blocks of 256 B a millisecond, never freed).
+# a sample, at most every 50 ms, until the process has a second thread
+# (pthread_create, or C11 thrd_create, which does not go through the
+# pthread_create symbol). lone.c makes 16 blocks of 256 B a millisecond
+# (keep_lone, never freed); seeded, so the samples are the same each run.
+# Killed after 400 passes, the trace holds all but the last interval.
 t_begin sample_single_thread_no_writer_thread
-rm -f lone_k.trace lone_t.trace
+rm -f lone_*.trace
+lone() { # lone NAME MODE [ENV...]: runs ./lone MODE traced, output in NAME.out
+    local name=$1 mode=$2
+    shift 2
+    env "$@" LD_PRELOAD="$LIB" LEAKTRACE_OUTPUT="$WORK/$name.trace" LEAKTRACE_SAMPLE=4K LEAKTRACE_SAMPLE_SEED=42 \
+        ./lone "$mode" > "$name.out" 2> "$name.err"
+}
 # (The subshell keeps bash's "Killed" line off the test's output.)
-rc=$( (LD_PRELOAD=$LIB LEAKTRACE_OUTPUT="$WORK/lone_k.trace" LEAKTRACE_SAMPLE=4K ./lone kill > lone_k.out 2> lone_k.err; echo $?) 2>/dev/null)
+rc=$( (lone lone_k kill; echo $?) 2>/dev/null)
 [ "$rc" = 137 ] || t_fail "lone kill: exit status $rc, want 137 (SIGKILL): $(head -3 lone_k.err)"
 grep -qx 'threads 1' lone_k.out || t_fail "lone kill: a tracer thread ran beside the program's: $(cat lone_k.out)"
 "$LT" report --format json lone_k.trace > lone_k.json 2> lone_k.aerr || t_fail "report of the killed run: $(head -3 lone_k.aerr)"
 made=$(sed -n 's/^blocks //p' lone_k.out)
 got=$(json_get lone_k.json 'sum(s["blocks"] for s in j["leaks"] if s["stack"][0]["function"] == "keep_lone")')
-[ -n "$made" ] && [ "$((got * 2))" -ge "$made" ] || t_fail "killed run: $got blocks of keep_lone estimated from the trace, the program made $made"
+[ "$made" = 6400 ] && [ "$((got * 2))" -ge "$made" ] || t_fail "killed run: $got blocks of keep_lone estimated from the trace, the program made $made"
 [ "$(json_get lone_k.json 'j["process"]["complete"]')" = False ] || t_fail "killed run's report not marked incomplete"
-LD_PRELOAD=$LIB LEAKTRACE_OUTPUT="$WORK/lone_t.trace" LEAKTRACE_SAMPLE=4K ./lone thread > lone_t.out 2> lone_t.err || t_fail "lone thread failed: $(head -3 lone_t.err)"
+lone lone_t thread || t_fail "lone thread failed: $(head -3 lone_t.err)"
 [ "$(grep '^threads' lone_t.out | tr '\n' ' ')" = "threads 1 threads 3 " ] ||
     t_fail "lone thread: want 1 thread, then 3 (the program's 2 and the tracer's writer): $(tr '\n' ' ' < lone_t.out)"
 "$LT" report --format json lone_t.trace > lone_t.json 2> lone_t.aerr || t_fail "report: $(head -3 lone_t.aerr)"
 made=$(sed -n 's/^blocks //p' lone_t.out)
 got=$(json_get lone_t.json 'sum(s["blocks"] for s in j["leaks"] if s["stack"][0]["function"] == "keep_lone")')
-[ "$((got * 10))" -ge "$((made * 8))" ] && [ "$((got * 10))" -le "$((made * 12))" ] ||
+# About 6400 / (1 / (1 - exp(-256 / 4096))) = 390 samples: 20 % is 4 standard deviations.
+[ "$made" = 6400 ] && [ "$((got * 10))" -ge "$((made * 8))" ] && [ "$((got * 10))" -le "$((made * 12))" ] ||
     t_fail "lone thread: $got blocks of keep_lone estimated, the program made $made (want within 20 %)"
 # The periodic samples (every 100 ms) come from the program's thread too;
 # they count the program's threads, not the tracer's.
 "$LT" marks --samples lone_t.trace > lone_t.marks 2>&1 || t_fail "marks: $(head -3 lone_t.marks)"
 n=$(grep -c ' sample .* 1 threads, rss' lone_t.marks)
 [ "$n" -ge 2 ] || t_fail "lone thread: $n periodic samples while it ran alone, want 2 or more: $(cat lone_t.marks)"
+lone lone_c thrd || t_fail "lone thrd failed: $(head -3 lone_c.err)"
+[ "$(grep '^threads' lone_c.out | tr '\n' ' ')" = "threads 1 threads 3 " ] ||
+    t_fail "lone thrd: want 1 thread, then 3 after thrd_create: $(tr '\n' ' ' < lone_c.out)"
+# 1.5 s at 1K: about 6,000 samples, far more than half a ring in all, but
+# never half a ring between two drains: still no writer thread.
+lone lone_l long LEAKTRACE_SAMPLE=1K || t_fail "lone long failed: $(head -3 lone_l.err)"
+grep -qx 'threads 1' lone_l.out || t_fail "lone long: a tracer thread started: $(tr '\n' ' ' < lone_l.out)"
+# With a mark signal the writer thread starts at once: the mark of an idle
+# program must reach the file.
+lone lone_m count LEAKTRACE_MARK_SIGNAL=SIGUSR2 || t_fail "lone count failed: $(head -3 lone_m.err)"
+grep -qx 'threads 2' lone_m.out || t_fail "lone count with LEAKTRACE_MARK_SIGNAL: want the writer thread: $(cat lone_m.out)"
+# A signal handler that calls _exit while the program's thread writes a
+# chunk (sigwrite.so raises SIGTERM inside the write): the exit must not
+# wait for the lock the interrupted write holds (it did, forever).
+gcc -shared -fPIC -O2 -o sigwrite.so "$D/sigwrite.c" -ldl 2> build4.log || t_fail "gcc sigwrite.c: $(head -3 build4.log)"
+rm -f lone_s.trace
+timeout -s KILL 60 env LD_PRELOAD="$WORK/sigwrite.so $LIB" LEAKTRACE_OUTPUT="$WORK/lone_s.trace" LEAKTRACE_SAMPLE=4K \
+    ./lone term > lone_s.out 2> lone_s.err
+rc=$?
+[ "$rc" = 3 ] || t_fail "lone term: exit status $rc, want 3 from its SIGTERM handler (137: hung, killed after 60 s)"
+"$LT" report lone_s.trace > lone_s.txt 2>&1 || t_fail "report of lone term: $(head -3 lone_s.txt)"
+grep -q '_exit status 3' lone_s.txt || t_fail "lone term's report: $(head -3 lone_s.txt)"
 t_end
 echo "  killed after 400 ms: $(sed -n 's/^blocks //p' lone_k.out) blocks made, $(json_get lone_k.json 'sum(s["blocks"] for s in j["leaks"] if s["stack"][0]["function"] == "keep_lone")') estimated from the trace"
 
