@@ -483,7 +483,12 @@ static void scan_maps(scan_t *s, const char *maps, size_t len, const thr_sp_t *s
         p = eol + 1;
         if (perms[0] != 'r' || perms[1] != 'w') continue;
         if (plen == 6 && !memcmp(path, "[heap]", 6)) continue;
-        if (plen >= 5 && !memcmp(path, "/dev/", 5) && !(plen >= 9 && !memcmp(path, "/dev/zero", 9))) continue;
+        /* Device memory is not read (it may have side effects or fault);
+         * /dev/shm is a tmpfs: a program or library run from there has its
+         * data segment mapped from it, and those are roots. */
+        if (plen >= 5 && !memcmp(path, "/dev/", 5) && !(plen >= 9 && !memcmp(path, "/dev/zero", 9)) &&
+            !(plen > 9 && !memcmp(path, "/dev/shm/", 9)))
+            continue;
         if (perms[3] == 's' && plen && path[0] == '/' && !(plen >= 9 && !memcmp(path, "/dev/zero", 9))) continue;
         if (wsp >= lo && wsp < hi) continue;        /* the writer thread's stack */
         if (pass == 0) {

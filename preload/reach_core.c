@@ -102,8 +102,15 @@ static void mark_word(lt_reach_t *r, uint64_t w, int prior_definite)
 
 static void scan_words(lt_reach_t *r, uint64_t lo, uint64_t hi, int prior_definite)
 {
+    /* Most words are not addresses inside the blocks' span: tested here,
+     * with the span in registers, before any call (sqlite's exit scan of
+     * 34 MB took 20 ms with a call per word). */
+    const uint64_t span_lo = r->lo, span = r->hi - r->lo;
     uint64_t a = (lo + 7) & ~(uint64_t)7;
-    for (; a + 8 <= hi && a >= lo; a += 8) mark_word(r, *(const uint64_t *)(uintptr_t)a, prior_definite);
+    for (; a + 8 <= hi && a >= lo; a += 8) {
+        uint64_t w = *(const uint64_t *)(uintptr_t)a;
+        if (w - span_lo < span) mark_word(r, w, prior_definite);
+    }
 }
 
 static void drain(lt_reach_t *r)
@@ -144,7 +151,9 @@ void lt_reach_finish(lt_reach_t *r)
             r->heap_bytes += c->size;
             uint64_t a = (c->addr + 7) & ~(uint64_t)7, hi = c->addr + c->size;
             for (; a + 8 <= hi; a += 8) {
-                long k = lt_reach_find(r, *(const uint64_t *)(uintptr_t)a);
+                uint64_t w = *(const uint64_t *)(uintptr_t)a;
+                if (w - r->lo >= r->hi - r->lo) continue;
+                long k = lt_reach_find(r, w);
                 if (k < 0 || (size_t)k == leader || r->state[k] != UNREACHED) continue;
                 r->state[k] = INDIRECT;
                 /* Its size, and what it held as an earlier leader, go to

@@ -49,6 +49,24 @@ for prog in chains cycles globals stack interior tls threads; do
     t_end
 done
 
+# A program run from /dev/shm (a tmpfs) has its data segment mapped from a
+# file under /dev/: those globals are roots all the same (the scan skipped
+# every /dev/ path once, and reported what globals point to as lost).
+t_begin "reach: a program run from /dev/shm keeps its globals as roots"
+if [ -f globals.json ] && [ -d /dev/shm ] && [ -w /dev/shm ]; then
+    shm=$(mktemp -d /dev/shm/leaktrace-reach.XXXXXX)
+    cp globals "$shm/globals"
+    (cd "$shm" && env LD_PRELOAD="$LIB" LEAKTRACE_OUTPUT="$shm/g.trace" ./globals > /dev/null 2> g.err) || t_fail "globals from /dev/shm failed: $(head -2 "$shm/g.err")"
+    "$LT" report --show-reachable --no-default-suppressions --format json "$shm/g.trace" > gshm.json 2>/dev/null || t_fail "report of the /dev/shm run failed"
+    kinds='sorted((k, v["bytes"], v["blocks"]) for k, v in j["totals"]["by_kind"].items())'
+    [ "$(json_get gshm.json "$kinds")" = "$(json_get globals.json "$kinds")" ] ||
+        t_fail "run from /dev/shm: $(json_get gshm.json "$kinds"), from $WORK: $(json_get globals.json "$kinds")"
+    rm -rf "$shm"
+else
+    t_fail "globals.json missing or /dev/shm not writable"
+fi
+t_end
+
 # Threads still running at exit were stopped (or, blocking every signal,
 # counted as not stopped); the exit was not delayed by the stop timeout.
 t_begin "reach: threads running at exit are stopped, the one blocking signals is not"
