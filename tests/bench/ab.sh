@@ -18,7 +18,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 WL=${LEAKTRACE_WORKLOADS:-$ROOT/../shared/workloads}
 N=5
 if [[ ${1:-} == -n ]]; then N=$2; shift 2; fi
-(($# >= 2)) || { sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+(($# >= 2)) || { sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 wl=$1; shift
 [[ -x $ROOT/build/mallocbench ]] || gcc -std=gnu11 -O2 -g -pthread "$ROOT/tests/bench/mallocbench.c" -o "$ROOT/build/mallocbench"
 case $wl in
