@@ -103,7 +103,7 @@ t_end
 
 t_begin "reach: ci counts definitely+indirectly lost by default, --leak-kinds all counts every kind"
 if [ -f chains.json ]; then
-    mkdir -p ci1 && cp chains.*.trace ci1/
+    rm -rf ci1 ci3 && mkdir -p ci1 && cp chains.*.trace ci1/
     "$LT" ci --top 0 --fail-on leaks --json ci1.json ci1 > ci1.txt 2>&1
     [ $? -eq 23 ] || t_fail "ci did not report findings (23)"
     lb=$(json_get ci1.json 'j["processes"][0]["totals"]["leaked_bytes"]')
