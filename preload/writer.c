@@ -29,8 +29,6 @@
 #include <linux/futex.h>
 #include <pthread.h>
 #include <signal.h>
-#include <sys/single_threaded.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -969,6 +967,12 @@ int lt_writer_start(void)
  * the program's thread writes them itself, when it records a sample.
  * deferred is 1 until the writer thread starts. */
 static _Atomic int deferred;
+static _Atomic int start_failed;   /* the thread could not start: never tried again */
+/* glibc 2.32 and later: 0 once the process has had a second thread. Weak,
+ * so that an older C library only loses the check, not the build. */
+extern char __libc_single_threaded __attribute__((weak));
+
+static int multi_threaded(void) { return &__libc_single_threaded && !__libc_single_threaded; }
 static _Atomic uint64_t inline_flush_ns;
 static _Atomic uint64_t inline_flushes, inline_flush_ns_sum;
 static void flush_from_program(int tick);
@@ -980,15 +984,19 @@ void lt_writer_defer(void)
     /* Threads made before the tracer's constructor ran, or made without the
      * pthread_create symbol (C11 thrd_create): glibc is already
      * multi-threaded, and there is nothing to gain. */
-    if (!__libc_single_threaded) lt_writer_start_deferred();
+    if (multi_threaded()) lt_writer_start_deferred();
 }
 
 void lt_writer_start_deferred(void)
 {
     int one = 1;
-    if (atomic_load_explicit(&deferred, memory_order_relaxed) && getpid() == lt_pid &&
-        atomic_compare_exchange_strong(&deferred, &one, 0) && lt_writer_start() != 0)
-        atomic_store(&deferred, 1); /* no thread after all: go on writing from the program's */
+    if (atomic_load_explicit(&deferred, memory_order_relaxed) && !atomic_load(&start_failed) &&
+        getpid() == lt_pid && atomic_compare_exchange_strong(&deferred, &one, 0) && lt_writer_start() != 0) {
+        /* No thread after all (said once, by lt_writer_start): go on
+         * writing from the program's threads. */
+        atomic_store(&start_failed, 1);
+        atomic_store(&deferred, 1);
+    }
 }
 
 void lt_writer_poll_deferred(void)
@@ -997,7 +1005,7 @@ void lt_writer_poll_deferred(void)
     uint64_t now = lt_now_ns(), last = atomic_load_explicit(&inline_flush_ns, memory_order_relaxed);
     if (now - last < LT_FLUSH_NS || !atomic_compare_exchange_strong(&inline_flush_ns, &last, now)) return;
     if (getpid() != lt_pid) return; /* a vfork child: the file is its parent's */
-    if (!__libc_single_threaded && atomic_load(&running) == 0) {
+    if (multi_threaded() && atomic_load(&running) == 0 && !atomic_load(&start_failed)) {
         lt_writer_start_deferred();
         if (!atomic_load(&deferred)) return;
     }
@@ -1048,19 +1056,19 @@ int lt_writer_wait_progress(void) { return lt_writer_wait_progress_from(atomic_l
  * would take, for a program that has none (lt_writer_poll_deferred). */
 static void flush_from_program(int tick)
 {
-    /* From a hook (tick), the program's signals wait while the lock is
-     * held: a handler that exits, execs or forks would take the lock this
-     * very thread holds (the writer thread has every signal blocked). A
-     * crash inside is still reported. A handler that interrupted a flush
-     * before the mask was set finds the lock taken and returns. */
+    /* The program's signals wait while its thread holds the lock: a
+     * handler that exits, execs or forks would take the lock this very
+     * thread holds (the writer thread has every signal blocked). Signals
+     * the kernel delivers even when blocked (a crash, a seccomp trap) are
+     * left alone: blocked, they would kill the program. From a hook
+     * (tick), a handler may have interrupted a flush before the mask was
+     * set: the lock is taken, and it returns instead of waiting. */
     sigset_t block, old;
+    sigfillset(&block);
+    static const int through[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGSYS };
+    for (size_t i = 0; i < sizeof through / sizeof *through; i++) sigdelset(&block, through[i]);
+    pthread_sigmask(SIG_BLOCK, &block, &old);
     if (tick) {
-        sigfillset(&block);
-        sigdelset(&block, SIGSEGV);
-        sigdelset(&block, SIGBUS);
-        sigdelset(&block, SIGILL);
-        sigdelset(&block, SIGFPE);
-        pthread_sigmask(SIG_BLOCK, &block, &old);
         if (pthread_mutex_trylock(&wlock) != 0) {
             pthread_sigmask(SIG_SETMASK, &old, NULL);
             return;
@@ -1075,7 +1083,7 @@ static void flush_from_program(int tick)
         maybe_checkpoint();   /* no writer thread: the ring still needs them */
     }
     pthread_mutex_unlock(&wlock);
-    if (tick) pthread_sigmask(SIG_SETMASK, &old, NULL);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
 void lt_writer_flush_sync(void) { flush_from_program(0); }

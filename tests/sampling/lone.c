@@ -17,6 +17,9 @@
  *   lone count   threads, at once.
  *   lone term    a SIGTERM handler that calls _exit(3), then 400 passes
  *                (tests/sampling/sigwrite.c sends the SIGTERM).
+ *   lone marks   the same handler, then 200 leaktrace_mark calls at once:
+ *                more than the 64 that wait for a write, so the program's
+ *                thread writes them from leaktrace_mark itself.
  */
 #include <dirent.h>
 #include <pthread.h>
@@ -27,6 +30,8 @@
 #include <threads.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "leaktrace.h"
 
 static int threads(void)
 {
@@ -91,13 +96,18 @@ int main(int argc, char **argv)
         work(400);
         return 0;
     }
+    if (!strcmp(m, "marks")) {
+        signal(SIGTERM, on_term);
+        for (int i = 0; i < 200; i++) leaktrace_mark("m");
+        return 0;
+    }
     if (!strcmp(m, "long")) {
         work(1500);
         printf("blocks %ld\nthreads %d\n", blocks, threads());
         return 0;
     }
     if (strcmp(m, "kill") && strcmp(m, "thread") && strcmp(m, "thrd")) {
-        fprintf(stderr, "usage: lone kill|thread|thrd|long|count|term\n");
+        fprintf(stderr, "usage: lone kill|thread|thrd|long|count|term|marks\n");
         return 2;
     }
     work(400);

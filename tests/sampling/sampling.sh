@@ -33,7 +33,7 @@ cd "$WORK" || exit 1
 t_begin sample_build
 gcc -g -O0 -pthread -o sites "$D/sites.c" 2> build.log || t_fail "gcc sites.c: $(head -3 build.log)"
 gcc -g -O0 -o busy "$D/busy.c" 2> build2.log || t_fail "gcc busy.c: $(head -3 build2.log)"
-gcc -g -O0 -pthread -o lone "$D/lone.c" 2> build3.log || t_fail "gcc lone.c: $(head -3 build3.log)"
+gcc -g -O0 -pthread -I"$REPO/include" -o lone "$D/lone.c" -ldl 2> build3.log || t_fail "gcc lone.c: $(head -3 build3.log)"
 t_end
 
 # run PREFIX ENV...: runs ./sites traced with the extra environment, prints the trace.
@@ -261,6 +261,12 @@ rc=$?
 [ "$rc" = 3 ] || t_fail "lone term: exit status $rc, want 3 from its SIGTERM handler (137: hung, killed after 60 s)"
 "$LT" report lone_s.trace > lone_s.txt 2>&1 || t_fail "report of lone term: $(head -3 lone_s.txt)"
 grep -q '_exit status 3' lone_s.txt || t_fail "lone term's report: $(head -3 lone_s.txt)"
+# The same while leaktrace_mark writes: 200 marks, more than wait for a write.
+rm -f lone_n.trace
+timeout -s KILL 60 env LD_PRELOAD="$WORK/sigwrite.so $LIB" LEAKTRACE_OUTPUT="$WORK/lone_n.trace" LEAKTRACE_SAMPLE=4K \
+    ./lone marks > lone_n.out 2> lone_n.err
+rc=$?
+[ "$rc" = 3 ] || t_fail "lone marks: exit status $rc, want 3 from its SIGTERM handler (137: hung, killed after 60 s)"
 t_end
 echo "  killed after 400 ms: $(sed -n 's/^blocks //p' lone_k.out) blocks made, $(json_get lone_k.json 'sum(s["blocks"] for s in j["leaks"] if s["stack"][0]["function"] == "keep_lone")') estimated from the trace"
 
