@@ -30,6 +30,7 @@ typedef struct lt_module {
     uint32_t build_id_len;   /* 0: the object had no GNU build-id note */
     lt_segment_t *seg;
     uint32_t nseg;
+    int tracer;              /* 1: the tracer's own library (PROCESS key tracer), under any file name */
 } lt_module_t;
 
 /* Moments of a run at which the heap can be looked at. */

@@ -864,6 +864,7 @@ static int on_module(lt_replay_t *rp, const lt_rec_t *r, lt_err_t *err)
     memcpy(m.build_id, id, idlen);
     m.build_id_len = (uint32_t)idlen;
     m.path = dupn(path, plen);
+    m.tracer = m.path && rp->proc.tracer && !strcmp(m.path, rp->proc.tracer);
     lt_module_t *n = m.path ? realloc(rp->mods, (rp->nmods + 1) * sizeof *n) : NULL;
     if (!n) { free(m.seg); free(m.path); LT_RETURN_ERROR(err, LT_E_NOMEM, r->offset, "out of memory"); }
     rp->mods = n;
@@ -904,6 +905,13 @@ static int on_process(lt_replay_t *rp, const lt_rec_t *r, lt_err_t *err)
         else if (KEY("sample_rate")) pr->sample_rate = strtoull(val, NULL, 10);
         else if (KEY("exe")) { free(pr->exe); pr->exe = val; val = NULL; }
         else if (KEY("version")) { free(pr->version); pr->version = val; val = NULL; }
+        else if (KEY("tracer")) {
+            free(pr->tracer);
+            pr->tracer = val;
+            val = NULL;
+            /* A checkpoint carries the module map before this record. */
+            for (size_t i = 0; i < rp->nmods; i++) rp->mods[i].tracer = !strcmp(rp->mods[i].path, pr->tracer);
+        }
         else if (KEY("argv")) {
             size_t n = 0;
             for (size_t i = 0; i < vl; i++) n += val[i] == '\0';
@@ -1487,6 +1495,7 @@ void lt_replay_free(lt_replay_t *rp)
     free(rp->mods);
     free(rp->proc.exe);
     free(rp->proc.version);
+    free(rp->proc.tracer);
     if (rp->proc.argv) for (size_t i = 0; rp->proc.argv[i]; i++) free(rp->proc.argv[i]);
     free(rp->proc.argv);
     for (size_t i = 0; i < rp->nmarks; i++) free(rp->marks[i].label);

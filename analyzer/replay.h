@@ -39,6 +39,7 @@ typedef struct lt_process {
     char *version;
     int forked;                    /* 1: the process is a fork child */
     uint64_t sample_rate;          /* LEAKTRACE_SAMPLE: mean bytes between samples; 0 = everything recorded */
+    char *tracer;                  /* the tracer library's path (its MODULE record's); NULL in older traces */
 } lt_process_t;
 
 /* Sampling mode: the estimate one recorded block of size bytes stands for,

@@ -61,10 +61,12 @@ int lt_report_symbolize(lt_symbolizer_t *sym, const lt_stack_t *s, lt_symframe_t
     }
     size_t skip = 0;
     while (skip < k && is_alloc_entry(&fr[skip])) skip++;
-    /* The tracer's own frames can also sit below main (its main wrapper). */
+    /* The tracer's own frames can also sit below main and a thread's start
+     * routine (its wrappers): known by the PROCESS record's path, or, in
+     * traces older than that key, by the library's usual name. */
     size_t w = 0;
     for (size_t i = skip; i < k; i++)
-        if (!prefix(base_name(fr[i].module), "libleaktrace")) fr[w++] = fr[i];
+        if (!fr[i].tracer && !prefix(base_name(fr[i].module), "libleaktrace")) fr[w++] = fr[i];
     /* Below main there is only the C library's start-up code (valgrind
      * hides it too): cut where it begins. Stripped programs have no name
      * for main, so the C library's own frame is the marker. */

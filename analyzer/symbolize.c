@@ -1086,6 +1086,7 @@ static size_t resolve(lt_symbolizer_t *s, uint32_t gen, uint64_t ip, int is_retu
         for (size_t i = 0; i < buf.n; i++) {
             buf.f[i].module = mpath;
             buf.f[i].offset = ip - m->base;
+            buf.f[i].tracer = m->tracer;
         }
     }
     for (size_t i = 0; i < buf.n; i++)

@@ -18,6 +18,7 @@ typedef struct lt_symframe {
     uint64_t address;      /* the address as recorded in the trace */
     uint64_t offset;       /* address - module base (what addr2line -e MODULE takes) */
     int inlined;           /* 1: this frame was inlined into the frame after it */
+    int tracer;            /* 1: in the tracer's own library (lt_module_t.tracer) */
 } lt_symframe_t;
 
 typedef struct lt_symbolizer lt_symbolizer_t;

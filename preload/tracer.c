@@ -6,6 +6,7 @@
  * runs lt_init; ACTIVE while tracing; OFF for good after the trace ended or
  * could not be written (hooks then pass straight through to libc).
  */
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -422,6 +423,10 @@ static void emit_process(int forked)
     p += kvnum(p, "page_size", sysconf(_SC_PAGESIZE));
     p += kvnum(p, "depth", lt_cfg.depth);
     p += kv(p, "version", LT_VERSION, strlen(LT_VERSION));
+    /* This library's path as the loader names it (the MODULE record's):
+     * the analyzer drops its frames whatever the file is called. */
+    Dl_info self;
+    if (dladdr((void *)emit_process, &self) && self.dli_fname) p += kv(p, "tracer", self.dli_fname, strlen(self.dli_fname));
     p += kvnum(p, "forked", forked);
     /* Sampling mode: the analyzer scales what it reads by this rate. */
     p += kvnum(p, "sample_rate", (long long)lt_sample_rate);

@@ -253,4 +253,20 @@ wait $hpid 2>/dev/null
 grep -q phase_leak flame.html || t_fail "the flame graph page does not show phase_leak"
 t_end
 
+# The tracer's own frames (its wrapper of main, below it) are dropped
+# whatever the library's file is called: the trace names it (PROCESS key
+# tracer). They were kept, as "main_wrapper in lt-renamed.so", when the
+# analyzer knew it only by the name libleaktrace*.
+t_begin pprof_tracer_renamed
+cp "$LIB" "$WORK/lt-renamed.so"
+rm -f ren.*.trace
+LD_PRELOAD="$WORK/lt-renamed.so" LEAKTRACE_OUTPUT="ren.%p.trace" ./pprof_phases > ren.out 2> ren.err || t_fail "pprof_phases failed: $(head -2 ren.err)"
+tr=$(ls ren.*.trace 2>/dev/null | head -1)
+"$LT" report --show-reachable --format json "$tr" > ren.json 2> ren.aerr || t_fail "report failed: $(head -2 ren.aerr)"
+got=$(json_get ren.json '(len(j["leaks"]) > 0, sorted({f["module"].rsplit("/", 1)[-1] for s in j["leaks"] for f in s["stack"]}))')
+[ "$got" = "(True, ['pprof_phases'])" ] || t_fail "modules in the leaks' stacks: $got, want only the program's"
+"$LT" pprof -o ren.pb.gz "$tr" 2> ren.perr || t_fail "pprof export failed: $(head -2 ren.perr)"
+pp ren.raw -raw ren.pb.gz && { grep -q lt-renamed ren.raw && t_fail "the pprof profile maps lt-renamed.so: $(grep lt-renamed ren.raw | head -2)"; }
+t_end
+
 t_exit
