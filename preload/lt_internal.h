@@ -329,8 +329,8 @@ void lt_writer_side_record(unsigned tag, const void *payload, size_t len);
 /* Starts the background thread. Returns 0 or -errno. */
 int lt_writer_start(void);
 /* Sampling mode: lt_writer_defer instead of lt_writer_start. Until
- * lt_writer_start_deferred (the program creates a thread, or a ring is half
- * full) starts the thread, lt_writer_poll_deferred, called by the
+ * lt_writer_start_deferred (the program creates a thread, or half a ring
+ * waits to be written) starts the thread, lt_writer_poll_deferred, called by the
  * program's thread when it has recorded a sample, drains the rings from
  * that thread at most every LT_FLUSH_NS; so do a fatal signal and the exit.
  * Neither is for a signal handler. */

@@ -152,6 +152,7 @@ void lt_reach_root_word(lt_reach_t *r, uint64_t w)
 
 void lt_reach_finish(lt_reach_t *r)
 {
+    const uint64_t span_lo = r->lo, span = r->hi - r->lo;   /* as in scan_words */
     for (size_t leader = 0; leader < r->n; leader++) {
         if (r->state[leader] != UNREACHED) continue;
         r->sp = 0;
@@ -163,7 +164,7 @@ void lt_reach_finish(lt_reach_t *r)
             uint64_t a = (c->addr + 7) & ~(uint64_t)7, hi = c->addr + c->size;
             for (; a + 8 <= hi; a += 8) {
                 uint64_t w = *(const uint64_t *)(uintptr_t)a;
-                if (w - r->lo >= r->hi - r->lo) continue;
+                if (w - span_lo >= span) continue;
                 long k = lt_reach_find(r, w);
                 if (k < 0 || (size_t)k == leader || r->state[k] != UNREACHED) continue;
                 r->state[k] = INDIRECT;

@@ -968,14 +968,15 @@ int lt_writer_start(void)
  * deferred is 1 until the writer thread starts. */
 static _Atomic int deferred;
 static _Atomic int start_failed;   /* the thread could not start: never tried again */
+static _Atomic uint64_t inline_flush_ns;                  /* the last write from a program's thread */
+static _Atomic uint64_t inline_flushes, inline_flush_ns_sum; /* for LEAKTRACE_VERBOSE */
+static void flush_from_program(int tick);
+
 /* glibc 2.32 and later: 0 once the process has had a second thread. Weak,
  * so that an older C library only loses the check, not the build. */
 extern char __libc_single_threaded __attribute__((weak));
 
 static int multi_threaded(void) { return &__libc_single_threaded && !__libc_single_threaded; }
-static _Atomic uint64_t inline_flush_ns;
-static _Atomic uint64_t inline_flushes, inline_flush_ns_sum;
-static void flush_from_program(int tick);
 
 void lt_writer_defer(void)
 {
@@ -1005,8 +1006,8 @@ void lt_writer_poll_deferred(void)
     uint64_t now = lt_now_ns(), last = atomic_load_explicit(&inline_flush_ns, memory_order_relaxed);
     if (now - last < LT_FLUSH_NS || !atomic_compare_exchange_strong(&inline_flush_ns, &last, now)) return;
     if (getpid() != lt_pid) return; /* a vfork child: the file is its parent's */
-    if (multi_threaded() && atomic_load(&running) == 0 && !atomic_load(&start_failed)) {
-        lt_writer_start_deferred();
+    if (multi_threaded()) {
+        lt_writer_start_deferred();   /* once: after a failure, deferred stays 1 */
         if (!atomic_load(&deferred)) return;
     }
     lt_busy_enter(); /* what the encoder and zstd allocate is not traced */
@@ -1200,7 +1201,7 @@ void lt_writer_finish(int how, int status)
                 lt_log("compression: %llu chunks at zstd level %d, %llu at level %d (the program waited for the writer)",
                        (unsigned long long)frames_small, LEVEL_SMALL, (unsigned long long)frames_fast, LEVEL_FAST);
             if (atomic_load(&deferred))
-                lt_log("no writer thread (sampling mode, one thread): the program's thread wrote the trace %llu times, %.3f s in all",
+                lt_log("no writer thread (sampling mode): the program's threads wrote the trace %llu times, %.3f s in all",
                        (unsigned long long)atomic_load(&inline_flushes), (double)atomic_load(&inline_flush_ns_sum) / 1e9);
             else
                 lt_log("writer thread: %.3f s CPU; the program waited for it %llu times, %.3f s in all; largest event buffer %llu KiB",
