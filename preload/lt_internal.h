@@ -303,6 +303,9 @@ int lt_unwind(uint64_t *ips, int max);
  * stack cannot be cached (a signal frame, a frame outside [cfa, stk_hi),
  * more than LT_UCACHE_FRAMES frames). The caller sets the key and id. */
 int lt_unwind_slots(uint64_t *ips, int max, uintptr_t cfa, uintptr_t stk_hi, lt_ucache_ent_t *ent);
+/* How many of libunwind's memory checks unwind.c answered from the
+ * thread's stack bounds, and how many went to the kernel (LEAKTRACE_VERBOSE). */
+void lt_unwind_check_counts(uint64_t *here, uint64_t *kernel);
 /* Learns the calling thread's stack bounds (pthread_getattr_np). Returns 0,
  * or -1 when they are unknown. Call inside the tracer's busy section (may
  * allocate through libc). */

@@ -605,15 +605,18 @@ void lt_finish(int how, int status)
         int expect = LT_ST_ACTIVE;
         if (atomic_compare_exchange_strong(&lt_state, &expect, LT_ST_OFF)) lt_writer_finish(how, status);
     }
-    if (lt_cfg.verbose && !lt_cfg.unwind_cache) {
-        lt_log("unwind cache: off (LEAKTRACE_UNWIND_CACHE=0)");
-    } else if (lt_cfg.verbose) {
+    if (lt_cfg.verbose) {
+        uint64_t here, kernel;
+        lt_unwind_check_counts(&here, &kernel);
         unsigned long long hits = 0, misses = 0;
         for (lt_thread_t *t = atomic_load(&lt_threads); t; t = t->next) {
             hits += t->ucache_hits;
             misses += t->ucache_misses;
         }
-        lt_log("unwind cache: %llu of %llu stacks taken from the cache, %llu unwound", hits, hits + misses, misses);
+        if (!lt_cfg.unwind_cache) lt_log("unwind cache: off (LEAKTRACE_UNWIND_CACHE=0)");
+        else lt_log("unwind cache: %llu of %llu stacks taken from the cache, %llu unwound", hits, hits + misses, misses);
+        lt_log("libunwind's memory checks: %llu answered from the thread's stack bounds, %llu by the kernel",
+               (unsigned long long)here, (unsigned long long)kernel);
     }
     lt_tls_busy--;
 }

@@ -8,7 +8,10 @@
 # the test asserts that both reports hold exactly the same stacks (module
 # offsets of every frame) with the same block counts, that each expected
 # stack is there with its exact count, and that with the cache on the
-# LEAKTRACE_VERBOSE summary reports stacks taken from the cache.
+# LEAKTRACE_VERBOSE summary reports stacks taken from the cache and
+# libunwind memory checks answered from the thread's stack bounds (with the
+# cache off, every check goes to the kernel: the two runs also compare the
+# stacks unwound each way).
 # usage: bash tests/profiles/ucache.sh LIB ANALYZER WORKDIR (see lib.sh)
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -68,6 +71,14 @@ if not m:
     sys.exit('no unwind cache summary with LEAKTRACE_VERBOSE=1')
 if int(m.group(1)) == 0:
     sys.exit('the cache was never used: ' + m.group(0))
+# The cache's unwinds: libunwind checks stack pages before it reads them;
+# those on the thread's own stack are answered without system calls.
+m = re.search(r"libunwind's memory checks: (\d+) answered from the thread's stack bounds, (\d+) by the kernel",
+              open(sys.argv[3]).read())
+if not m:
+    sys.exit("no summary of libunwind's memory checks with LEAKTRACE_VERBOSE=1")
+if int(m.group(1)) == 0:
+    sys.exit('no memory check was answered from the stack bounds: ' + m.group(0))
 PYEOF
 )
             [ $? -eq 0 ] || t_fail "$msg"
