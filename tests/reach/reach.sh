@@ -174,4 +174,21 @@ if [ -x chains ]; then
 fi
 t_end
 
+# The writer keeps its live set for the scan and the ring's checkpoints
+# only: with neither, it keeps none (and the report is the same).
+t_begin "reach: no scan and no ring: the writer keeps no live set"
+if [ -x chains ]; then
+    rm -f nols.*.trace ring.*.trace
+    LEAKTRACE_SCAN=0 LEAKTRACE_MAX_SIZE=0 LEAKTRACE_VERBOSE=1 LD_PRELOAD=$LIB LEAKTRACE_OUTPUT="nols.%p.trace" ./chains 2> nols.err
+    grep -q 'live set: not kept' nols.err || t_fail "no 'live set: not kept' line: $(grep 'live set' nols.err)"
+    tr=$(ls nols.*.trace | head -1)
+    "$LT" report "$tr" > nols.txt 2>&1
+    grep -q '^leaked: 912 bytes in 34 blocks' nols.txt || t_fail "every live block should be a leak: $(grep '^leaked' nols.txt)"
+    # With the ring (the default bound), the set is kept for checkpoints.
+    LEAKTRACE_SCAN=0 LEAKTRACE_VERBOSE=1 LD_PRELOAD=$LIB LEAKTRACE_OUTPUT="ring.%p.trace" ./chains 2> ring.err
+    grep -q 'at the end: 34 blocks (912 bytes) live, live set [1-9]' ring.err ||
+        t_fail "the live set should be kept for the ring: $(grep 'live set' ring.err)"
+fi
+t_end
+
 t_exit
