@@ -72,25 +72,27 @@ static int mask_on;   /* libunwind's sigprocmask slot points at unw_sigprocmask 
  *
  * Debian's libunwind is built with conservative checks: before it reads a
  * word of the stack it asks the kernel whether the page is readable, unless
- * the page is among the last four it checked. A check is three system
- * calls: mincore on the page, a one-byte read from a pipe of its own
- * (emptying it), then a write of the byte at the address into the pipe
- * (EFAULT when unreadable). Deep stacks span more than four pages, so on
- * the python workload each unwind made about four checks: 42 K mincore,
- * 43 K read and 42 K write calls, 3 % of its run time.
+ * the page is among the last four it checked (process-wide). A check is
+ * three system calls: mincore on the page, a one-byte read from a pipe of
+ * its own (taking back the byte the last check left, or EAGAIN), then a
+ * write of the byte at the address into the pipe (EFAULT when unreadable):
+ * 1.8 us here. Deep stacks span more than four pages: a run of the python
+ * workload made 15 to 20 K checks, about 2 % of its run time.
  *
  * Every address libunwind checked there was on the stack of the thread
  * unwinding. A page from this function's own frame up to the top of the
- * thread's stack [stk_lo, stk_hi) is mapped and readable, so for those the
- * three calls are answered here: mincore says resident, the read finds the
- * pipe empty (EAGAIN, as libunwind expects when no byte was left), the
- * write says written. Each shortcut answers only the read and the write
- * that follow its mincore on the same thread; anything else, and every
- * other address (a signal stack, a coroutine's stack, a thread whose
- * bounds are not known), goes to the kernel as before. The pipe's content
- * does not change: no byte is read that was not written. */
-static LT_TLS __thread uintptr_t check_page;   /* mincore answered here: its read and write are next */
-static LT_TLS __thread int check_read;         /* ...and the read was answered too */
+ * thread's stack [stk_lo, stk_hi) is mapped and readable (unless the
+ * program itself mprotects pages of its stack above its stack pointer,
+ * which the kernel would then report), so those checks are answered here:
+ * mincore says resident; the read that follows it on the same thread finds
+ * the pipe empty (EAGAIN); a write of one byte from such a page says
+ * written. Every other call goes to the kernel as before: other addresses
+ * (a signal stack, a coroutine's stack, a thread whose bounds are not
+ * known), and a read that does not follow an answered mincore (libunwind
+ * called again from a signal handler in between). No byte is added to the
+ * pipe that is not read: an answered write adds none, a read that goes to
+ * the kernel may take one, and libunwind takes EAGAIN as "empty, fine". */
+static LT_TLS __thread int check_armed;   /* mincore answered here: its read is next */
 static _Atomic uint64_t checks_here, checks_kernel;   /* LEAKTRACE_VERBOSE */
 
 void lt_unwind_check_counts(uint64_t *here, uint64_t *kernel)
@@ -109,26 +111,25 @@ static int on_own_stack(uintptr_t addr, size_t len)
 
 static int unw_mincore(void *addr, size_t len, unsigned char *vec)
 {
-    check_page = 0;
+    check_armed = 0;
     if (!on_own_stack((uintptr_t)addr, len ? len : 1)) {
         atomic_fetch_add_explicit(&checks_kernel, 1, memory_order_relaxed);
         return mincore(addr, len, vec);
     }
     atomic_fetch_add_explicit(&checks_here, 1, memory_order_relaxed);
     for (size_t i = 0; i < (len + 4095) / 4096; i++) vec[i] = 1;
-    check_page = (uintptr_t)addr & ~(uintptr_t)4095;
-    check_read = 0;
+    check_armed = 1;
     return 0;
 }
 
 static ssize_t unw_read(int fd, void *buf, size_t n)
 {
-    if (check_page && !check_read && n == 1) {
-        check_read = 1;
-        errno = EAGAIN;
+    int armed = check_armed;
+    check_armed = 0;
+    if (armed && n == 1) {
+        errno = EAGAIN;   /* lt_unwind and lt_unwind_slots give the program its errno back */
         return -1;
     }
-    check_page = 0;
     return read(fd, buf, n);
 }
 
@@ -139,9 +140,8 @@ static long unw_syscall(long nr, ...)
     va_start(ap, nr);
     for (int i = 0; i < 6; i++) a[i] = va_arg(ap, long);
     va_end(ap);
-    uintptr_t page = check_page;
-    check_page = 0;
-    if (page && check_read && nr == SYS_write && a[2] == 1 && ((uintptr_t)a[1] & ~(uintptr_t)4095) == page) return 1;
+    check_armed = 0;
+    if (nr == SYS_write && a[2] == 1 && on_own_stack((uintptr_t)a[1], 1)) return 1;
     return syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 }
 
@@ -180,7 +180,9 @@ void lt_unwind_init(void)
 LT_ALWAYS_INLINE int lt_unwind(uint64_t *ips, int max)
 {
     void *buf[LT_DEPTH_MAX + 16];
+    int saved_errno = errno;   /* libunwind's checks set it; malloc must not */
     int n = unw_backtrace(buf, max + 16 > LT_DEPTH_MAX + 16 ? LT_DEPTH_MAX + 16 : max + 16);
+    errno = saved_errno;
     int skip = 0;
     while (skip < n && (uintptr_t)buf[skip] >= self_lo && (uintptr_t)buf[skip] < self_hi) skip++;
     int out = 0;
@@ -208,10 +210,12 @@ int lt_unwind_slots(uint64_t *ips, int max, uintptr_t cfa, uintptr_t stk_hi, lt_
     unw_cursor_t c;
     uint32_t nslot = 0;
     int ok = ent != NULL, out = 0, top = 1, frames = 0;
+    int saved_errno = errno;   /* libunwind's checks set it; malloc must not */
     mask_begin();
     if (unw_getcontext(&uc) != 0 || unw_init_local(&c, &uc) != 0) {
         mask_end();
         if (ent) ent->n = 0;
+        errno = saved_errno;
         return 0;
     }
     /* The rbp of the previous frame and where a frame below saved it. */
@@ -252,6 +256,7 @@ int lt_unwind_slots(uint64_t *ips, int max, uintptr_t cfa, uintptr_t stk_hi, lt_
     } while (unw_step(&c) > 0);
     mask_end();
     if (ent) ent->n = ok ? nslot : 0;
+    errno = saved_errno;
     return out;
 }
 

@@ -204,6 +204,10 @@ static int fd_is_ours(void)
 static void *zalloc(void *opaque, size_t n) { (void)opaque; return lt_mem_alloc(n); }
 static void zfree(void *opaque, void *p) { (void)opaque; lt_mem_free(p); }
 
+/* Whether anything will read the live set: the exit scan (not in
+ * sampling mode) or the ring's checkpoints. */
+static int liveset_wanted(void) { return (lt_cfg.scan && !lt_sample_rate) || lt_cfg.max_size; }
+
 int lt_writer_open(void)
 {
     char path[sizeof lt_cfg.output + 64];
@@ -275,7 +279,7 @@ int lt_writer_open(void)
      * workload's writer took 1.0 s of CPU with it, 0.35 s without.
      * Without memory for it the scan and the checkpoints are skipped,
      * tracing goes on. */
-    if (((lt_cfg.scan && !lt_sample_rate) || lt_cfg.max_size) && lt_liveset_enable() != 0)
+    if (liveset_wanted() && lt_liveset_enable() != 0)
         lt_log("out of memory for the live set; tracing without it");
 
     char text[1024];
@@ -1198,12 +1202,14 @@ void lt_writer_finish(int how, int status)
         lt_enc_side(&enc, LT_REC_END, rec, (size_t)(p - rec));
         flush_chunk(LT_CHUNK_F_FINAL);
         if (lt_cfg.verbose && !in_signal) {
-            if (lt_liveset_enabled() || lt_liveset_lost())
+            if (!liveset_wanted())
+                lt_log("live set: not kept (no exit scan, no ring: LEAKTRACE_SCAN=0 or sampling, and LEAKTRACE_MAX_SIZE=0)");
+            else if (!lt_liveset_enabled() && !lt_liveset_lost())
+                lt_log("live set: none (out of memory at the start)");
+            else
                 lt_log("at the end: %zu blocks (%llu bytes) live, live set %zu KiB%s", lt_liveset_count(),
                        (unsigned long long)lt_liveset_bytes(), lt_liveset_memory() / 1024,
                        lt_liveset_lost() ? " (gave up: out of memory)" : "");
-            else
-                lt_log("live set: not kept (no exit scan, no ring: LEAKTRACE_SCAN=0 or sampling, and LEAKTRACE_MAX_SIZE=0)");
             /* The writer's cost, and whether it kept up: a program that
              * waited long for it runs slower than the tracer has to. */
             if (lt_cfg.level == LT_LEVEL_AUTO)

@@ -179,15 +179,19 @@ t_end
 t_begin "reach: no scan and no ring: the writer keeps no live set"
 if [ -x chains ]; then
     rm -f nols.*.trace ring.*.trace
-    LEAKTRACE_SCAN=0 LEAKTRACE_MAX_SIZE=0 LEAKTRACE_VERBOSE=1 LD_PRELOAD=$LIB LEAKTRACE_OUTPUT="nols.%p.trace" ./chains 2> nols.err
+    LEAKTRACE_SCAN=0 LEAKTRACE_MAX_SIZE=0 LEAKTRACE_SAMPLE=0 LEAKTRACE_VERBOSE=1 LD_PRELOAD=$LIB LEAKTRACE_OUTPUT="nols.%p.trace" ./chains 2> nols.err
     grep -q 'live set: not kept' nols.err || t_fail "no 'live set: not kept' line: $(grep 'live set' nols.err)"
     tr=$(ls nols.*.trace | head -1)
     "$LT" report "$tr" > nols.txt 2>&1
     grep -q '^leaked: 912 bytes in 34 blocks' nols.txt || t_fail "every live block should be a leak: $(grep '^leaked' nols.txt)"
     # With the ring (the default bound), the set is kept for checkpoints.
-    LEAKTRACE_SCAN=0 LEAKTRACE_VERBOSE=1 LD_PRELOAD=$LIB LEAKTRACE_OUTPUT="ring.%p.trace" ./chains 2> ring.err
+    LEAKTRACE_SCAN=0 LEAKTRACE_MAX_SIZE=1G LEAKTRACE_VERBOSE=1 LD_PRELOAD=$LIB LEAKTRACE_OUTPUT="ring.%p.trace" ./chains 2> ring.err
     grep -q 'at the end: 34 blocks (912 bytes) live, live set [1-9]' ring.err ||
         t_fail "the live set should be kept for the ring: $(grep 'live set' ring.err)"
+    # A sampled trace has no exit scan: without a bound, no live set either.
+    rm -f samp.*.trace
+    LEAKTRACE_SAMPLE=1 LEAKTRACE_SCAN=1 LEAKTRACE_MAX_SIZE=0 LEAKTRACE_VERBOSE=1 LD_PRELOAD=$LIB LEAKTRACE_OUTPUT="samp.%p.trace" ./chains 2> samp.err
+    grep -q 'live set: not kept' samp.err || t_fail "sampled, unbounded: no 'live set: not kept' line: $(grep 'live set' samp.err)"
 fi
 t_end
 
