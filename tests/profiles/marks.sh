@@ -6,6 +6,8 @@
 source "$(dirname "$0")/lib.sh"
 D=$REPO/tests/profiles
 cd "$WORK" || exit 1
+# dump never overwrites a file: a rerun in the same work dir starts clean.
+rm -f before.dump end.dump peak.dump late.dump mid.dump after.dump after.json
 
 t_begin build
 build_prog "$D/phases.c" phases -pthread

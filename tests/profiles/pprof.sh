@@ -207,6 +207,7 @@ t_end
 
 # A heap dump converts like the trace it came from.
 t_begin pprof_from_dump
+rm -f after.dump   # dump never overwrites a file: a rerun in the same work dir needs it gone
 "$LT" dump "$T2" --mark after -o after.dump 2> dump.err || t_fail "dump failed: $(cat dump.err)"
 "$LT" pprof after.dump -o dump.pb.gz 2> dump.pprof.err || t_fail "pprof of a dump failed: $(cat dump.pprof.err)"
 if pp dump.raw -raw dump.pb.gz; then
