@@ -291,25 +291,6 @@ void lt_liveset_retire(uint64_t below)
 
 void lt_liveset_in_order(int yes) { in_order = yes; }
 
-void lt_liveset_prefetch(const uint64_t *w)
-{
-    if (!cap) return;
-    uint64_t a, b = 0;
-    switch (LT_R_TYPE(w[0])) {
-    case LT_R_ALLOC: case LT_R_FREE: a = w[3]; break;
-    case LT_R_REALLOC: a = w[4]; b = w[5]; break;
-    default: return;
-    }
-    /* The start of the entry only: fetching its second cache line as well
-     * (when it straddles two) measured no faster. */
-    __builtin_prefetch(&tab[slot_of(a)], 1);
-    if (b) __builtin_prefetch(&tab[slot_of(b)], 1);
-    if (otab) {
-        __builtin_prefetch(&otab[lt_addr_slot(a, ocap - 1)], 0);
-        if (b) __builtin_prefetch(&otab[lt_addr_slot(b, ocap - 1)], 0);
-    }
-}
-
 void lt_liveset_apply(const uint64_t *w, uint32_t tid)
 {
     if (!cap) return;

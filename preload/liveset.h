@@ -71,13 +71,8 @@ void lt_liveset_apply(const uint64_t *w, uint32_t tid);
  * 0 (the start) makes them leave tombstones. */
 void lt_liveset_in_order(int yes);
 
-/* Starts fetching the table slots that record w (as for lt_liveset_apply)
- * will touch, without changing anything. The table is as large as the
- * live heap, so nearly every apply is a cache miss: calling this a few
- * records ahead of lt_liveset_apply overlaps those misses. */
-void lt_liveset_prefetch(const uint64_t *w);
-
-/* The same for decoded events (tests, and callers that are not the ring). */
+/* As lt_liveset_apply, for decoded events (tests, and callers that are
+ * not the ring). */
 void lt_liveset_alloc(uint64_t addr, uint64_t size, uint64_t stack, uint64_t ts,
                       uint64_t seq, uint32_t tid, unsigned fn);
 void lt_liveset_free(uint64_t addr, uint64_t seq);

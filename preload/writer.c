@@ -568,11 +568,6 @@ static void track_stacks(const uint64_t *w)
     }
 }
 
-/* How far ahead of the record being drained its live-set slot is
- * prefetched, in ring words: about 16 allocations, enough to cover a cache
- * miss with the work on the records in between. */
-#define PREFETCH_WORDS 96
-
 /* Whether thread u has no event under way and nothing left in its ring. */
 static int quiet(const lt_thread_t *u)
 {
@@ -628,16 +623,12 @@ static int drain_thread(lt_thread_t *t, uint64_t bite)
     if (h - tl > LT_RING_WORDS) behind = 1;   /* auto compression: see choose_level */
     uint64_t start = tl, stop = h - tl > bite ? tl + bite : h;
     int seg = 0;
-    uint64_t ahead = tl;   /* records before it had their live-set slots prefetched */
+    /* No prefetch of the live-set slots ahead of the records: it paid
+     * before the table's hash kept neighbouring blocks together (writer
+     * 3.85 -> 2.5 s on python), and since then it cost more than it saved
+     * (mallocbench 5-11 % faster without it, python the same). */
     while (tl < stop) {
         if (LT_UNLIKELY(sw && tl == sw)) { lt_ring_switch(t, !in_signal); sw = 0; }
-        uint64_t lim = sw && sw < h ? sw : h;   /* prefetch within this ring */
-        while (ahead < lim && ahead < tl + PREFETCH_WORDS) {
-            const uint64_t *p = &t->rd_ring[ahead & t->rd_mask];
-            lt_liveset_prefetch(p);
-            unsigned pn = LT_R_NWORDS(p[0]);
-            ahead += pn ? pn : 1;
-        }
         /* Room for the record and a STACK record sent before it. */
         if (enc.cap - enc.len < 2 * LT_ENC_MAX_RECORD + 16 || (lt_cfg.max_size && enc.len >= chunk_soft)) { flush_chunk(0); seg = 0; }
         if (!seg || !enc.in_segment) { lt_enc_segment(&enc, (uint32_t)t->tid); seg = 1; }
@@ -652,7 +643,6 @@ static int drain_thread(lt_thread_t *t, uint64_t bite)
         unsigned n = lt_enc_ring_record(&enc, w);
         if (n == 0) n = 1; /* a zero-length record would loop forever */
         tl += n;
-        if (ahead < tl) ahead = tl;
     }
     if (sw && tl == sw) lt_ring_switch(t, !in_signal);
     drained_words += tl - start;
