@@ -13,7 +13,8 @@
 #   heaptrack  heaptrack -o <tmpdir>/ht program...   (only if heaptrack is installed)
 # and reports the median wall-clock seconds of each mode, the ratios
 # traced/untraced, sampled/untraced and heaptrack/untraced (medians of this
-# bench run), the sampled trace's size, the size
+# bench run; and the median over rounds of each round's ratio, which load
+# that drifts between rounds moves less), the sampled trace's size, the size
 # of the last trace of each tracer and its bytes per event, where
 # events = allocations + frees as counted by `build/leaktrace report --format
 # json` on the last leaktrace trace of that workload (heaptrack's size is
@@ -360,9 +361,11 @@ meta = {
 skipped = {"traced": env["B_TRACED_SKIP"], "sampled": env["B_TRACED_SKIP"], "heaptrack": env["B_HEAPTRACK_SKIP"]}
 
 secs, cpu, tput, sizes, events, totals = {}, {}, {}, {}, {}, {}
+by_round = {}   # (wl, mode) -> {round: (wall s, cpu s or None)}
 for line in open(samples_path):
     wl, mode, rnd, ns, tp, cs = line.rstrip("\n").split("\t")
     secs.setdefault((wl, mode), []).append(int(ns) / 1e9)
+    by_round.setdefault((wl, mode), {})[rnd] = (int(ns) / 1e9, float(cs) if cs else None)
     if cs:
         cpu.setdefault((wl, mode), []).append(float(cs))
     if tp != "-":
@@ -397,6 +400,14 @@ for wl in workloads:
              "cpu_median_s": med(c), "cpu_samples_s": c}
         if mode != "untraced":
             m["ratio_vs_untraced"] = med(s) / base if base else None
+            # Each round's time over the same round's untraced time (run
+            # seconds apart), median over rounds: less moved by load that
+            # drifts between rounds than the ratio of the two medians.
+            ur, mr = by_round.get((wl, "untraced"), {}), by_round.get((wl, mode), {})
+            pw = [mr[k][0] / ur[k][0] for k in mr if k in ur and ur[k][0] > 0]
+            pc = [mr[k][1] / ur[k][1] for k in mr if k in ur and ur[k][1] and mr[k][1] is not None]
+            m["ratio_paired_median"] = med(pw)
+            m["cpu_ratio_paired_median"] = med(pc)
             cbase = med(cpu.get((wl, "untraced"), []))
             m["cpu_ratio_vs_untraced"] = med(c) / cbase if (cbase and c) else None
             sz = sizes.get((wl, mode), [])
@@ -479,6 +490,18 @@ for wl in ("sqlite", "python"):
         if r is not None:
             parts.append("%s %+.1f %% wall, %s cpu" % (mode, 100 * (r - 1), "-" if rc is None else "%+.1f %%" % (100 * (rc - 1))))
     print("  %-8s %s" % (wl, "; ".join(parts) if parts else "-"))
+print()
+print("per-round ratios (each round's time over the same round's untraced time, median over the")
+print("rounds; less moved than the ratios above by load that drifts between rounds), wall (cpu)")
+for wl in workloads:
+    w = result["workloads"][wl]["modes"]
+    cells = []
+    for mode in ("traced", "sampled", "heaptrack"):
+        m = w.get(mode, {})
+        if m.get("ratio_paired_median") is None: continue
+        rc = m.get("cpu_ratio_paired_median")
+        cells.append("%s %.2fx (%s)" % (mode, m["ratio_paired_median"], "-" if rc is None else "%.2fx" % rc))
+    print("  %-15s %s" % (wl, "  ".join(cells)))
 print()
 print("CPU seconds (user + system, medians; less sensitive than wall clock to other load on the machine)")
 for wl in workloads:
