@@ -493,26 +493,25 @@ for wl in ("sqlite", "python"):
 print()
 print("per-round ratios (each round's time over the same round's untraced time, median over the")
 print("rounds; less moved than the ratios above by load that drifts between rounds), wall (cpu)")
-for wl in workloads:
-    w = result["workloads"][wl]["modes"]
-    cells = []
-    for mode in ("traced", "sampled", "heaptrack"):
-        m = w.get(mode, {})
-        if m.get("ratio_paired_median") is None: continue
-        rc = m.get("cpu_ratio_paired_median")
-        cells.append("%s %.2fx (%s)" % (mode, m["ratio_paired_median"], "-" if rc is None else "%.2fx" % rc))
-    print("  %-15s %s" % (wl, "  ".join(cells)))
+def per_workload(mode_list, cell):
+    """One line per workload: cell(mode, figures) for each mode, None to leave it out."""
+    for wl in workloads:
+        w = result["workloads"][wl]["modes"]
+        cells = [c for c in (cell(mode, w.get(mode, {})) for mode in mode_list) if c]
+        print("  %-15s %s" % (wl, "  ".join(cells)))
+
+def paired_cell(mode, m):
+    if m.get("ratio_paired_median") is None: return None
+    rc = m.get("cpu_ratio_paired_median")
+    return "%s %.2fx (%s)" % (mode, m["ratio_paired_median"], "-" if rc is None else "%.2fx" % rc)
+per_workload(("traced", "sampled", "heaptrack"), paired_cell)
 print()
 print("CPU seconds (user + system, medians; less sensitive than wall clock to other load on the machine)")
-for wl in workloads:
-    w = result["workloads"][wl]["modes"]
-    cells = []
-    for mode in ("untraced", "traced", "sampled", "heaptrack"):
-        m = w.get(mode, {})
-        if m.get("cpu_median_s") is None: continue
-        r = m.get("cpu_ratio_vs_untraced")
-        cells.append("%s %.3f%s" % (mode, m["cpu_median_s"], "" if r is None else " (%.2fx)" % r))
-    print("  %-15s %s" % (wl, "  ".join(cells)))
+def cpu_cell(mode, m):
+    if m.get("cpu_median_s") is None: return None
+    r = m.get("cpu_ratio_vs_untraced")
+    return "%s %.3f%s" % (mode, m["cpu_median_s"], "" if r is None else " (%.2fx)" % r)
+per_workload(("untraced", "traced", "sampled", "heaptrack"), cpu_cell)
 print()
 print("analyzer: 'leaktrace report --format json' (decode, replay with time series, leaks, threads,")
 print("growth) on the last trace of each workload, one run")
