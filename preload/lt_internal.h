@@ -72,6 +72,9 @@ void lt_config_load(void);
 /* Mean gap between samples in bytes; 0 = record everything. Set once by
  * lt_config_load before tracing starts, read-only afterwards. */
 extern uint64_t lt_sample_rate;
+/* Whether a normal exit runs the reachability scan: LEAKTRACE_SCAN, and not
+ * in sampling mode (the live set then holds only the sampled blocks). */
+static inline int lt_exit_scan_on(void) { return lt_cfg.scan && !lt_sample_rate; }
 extern uint64_t lt_sample_seed;      /* LEAKTRACE_SAMPLE_SEED, when lt_sample_seeded */
 extern int lt_sample_seeded;
 extern __thread int64_t lt_tls_sample_left __attribute__((tls_model("initial-exec")));

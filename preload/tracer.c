@@ -595,7 +595,7 @@ void lt_finish(int how, int status)
     int zero = 0;
     if (!atomic_compare_exchange_strong(&finishing, &zero, 1)) return;
     lt_tls_busy++;
-    if (how == LT_END_EXIT && lt_cfg.scan && !lt_sample_rate) {
+    if (how == LT_END_EXIT && lt_exit_scan_on()) {
         /* Tracing stays on until the exit scan has stopped the other
          * threads (lt_tracing_off): what they allocate and free until then
          * must reach the live set the scan classifies. */

@@ -206,7 +206,7 @@ static void zfree(void *opaque, void *p) { (void)opaque; lt_mem_free(p); }
 
 /* Whether anything will read the live set: the exit scan (not in
  * sampling mode) or the ring's checkpoints. */
-static int liveset_wanted(void) { return (lt_cfg.scan && !lt_sample_rate) || lt_cfg.max_size; }
+static int liveset_wanted(void) { return lt_exit_scan_on() || lt_cfg.max_size; }
 
 int lt_writer_open(void)
 {
@@ -1152,7 +1152,7 @@ void lt_writer_finish(int how, int status)
          * program's (durations and timelines end here). */
         uint64_t end_ts = lt_now_ns();
         drain_all();
-        int scan = how == LT_END_EXIT && lt_cfg.scan && !lt_sample_rate;
+        int scan = how == LT_END_EXIT && lt_exit_scan_on();
         /* exec: the threads run on; a fatal signal: no waiting; the scan:
          * tracing stays on while it stops the threads, each outside an
          * event (reach.c), which leaves no gap either: waiting here for
