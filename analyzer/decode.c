@@ -54,6 +54,85 @@ static inline int new_block_addr(lt_payload_t *pl, uint64_t ref, uint64_t delta,
 
 static unsigned bin_len(const lt_payload_t *pl, uint64_t size) { return pl->bins.n[lt_size_bin(size)]; }
 
+/* The fields of an allocation (ALLOC2 or MALLOC_S) into r: sequence and
+ * time deltas, size, stack, free-list reference and carve delta. */
+static inline int alloc_ref(lt_payload_t *pl, lt_rec_t *r, uint64_t dseq, uint64_t dts, uint64_t size, uint64_t stack,
+                            uint64_t ref, uint64_t dcarve, ptrdiff_t rec_off, lt_err_t *err)
+{
+    r->type = LT_REC_ALLOC;
+    r->seq = pl->prev_seq += dseq;
+    r->ts = pl->prev_ts += dts;
+    r->size = size;
+    if (stack > UINT32_MAX) LT_RETURN_ERROR(err, LT_E_CORRUPT, rec_off, "stack id %llu out of range", (unsigned long long)stack);
+    r->stack = (uint32_t)stack;
+    if (new_block_addr(pl, ref, dcarve, size, &r->addr))
+        LT_RETURN_ERROR(err, LT_E_CORRUPT, rec_off, "allocation at payload byte %td refers to entry %llu of a free list that has %u",
+                        rec_off, (unsigned long long)(ref - 1), bin_len(pl, size));
+    pl->prev_addr = r->addr;
+    hist_push(pl, r->addr, r->size);
+    return 0;
+}
+
+/* A free (FREE, FREE_BACK and their short forms) into r: v is the
+ * address delta, or with back set how many allocations back. */
+static inline int free_rec(lt_payload_t *pl, lt_rec_t *r, uint64_t dseq, uint64_t dts, int back, uint64_t v,
+                           ptrdiff_t rec_off, lt_err_t *err)
+{
+    r->type = LT_REC_FREE;
+    r->seq = pl->prev_seq += dseq;
+    r->ts = pl->prev_ts += dts;
+    if (!back) {
+        r->addr = pl->prev_addr += (uint64_t)lt_unzigzag(v);
+        return 0;
+    }
+    if (!hist_has(pl, v))
+        LT_RETURN_ERROR(err, LT_E_CORRUPT, rec_off, "free at payload byte %td refers to allocation %llu back, but the segment has %llu",
+                        rec_off, (unsigned long long)v, (unsigned long long)hist_len(pl));
+    r->addr = pl->prev_addr = pl->hist[hist_slot(pl, v)];
+    lt_bins_push(&pl->bins, pl->hsize[hist_slot(pl, v)], r->addr);
+    return 0;
+}
+
+/* The rest of a REALLOC2 (or REALLOC_S) after its sequence and time
+ * deltas, into r. */
+static inline int realloc2(lt_payload_t *pl, lt_rec_t *r, uint64_t dseq, uint64_t dseq2, uint64_t dts,
+                           ptrdiff_t rec_off, lt_err_t *err)
+{
+    uint64_t a, b, d, e, old;
+    r->type = LT_REC_REALLOC;
+    r->seq = pl->prev_seq += dseq;
+    r->seq2 = pl->prev_seq += dseq2;
+    r->ts = pl->prev_ts += dts;
+    GET(d); GET(e);
+    r->size = d;
+    if (e > UINT32_MAX) LT_RETURN_ERROR(err, LT_E_CORRUPT, rec_off, "stack id %llu out of range", (unsigned long long)e);
+    r->stack = (uint32_t)e;
+    GET(old);
+    if (old == 0) {
+        GET(a);
+        r->addr = pl->prev_addr + (uint64_t)lt_unzigzag(a);
+    } else {
+        if (!hist_has(pl, old))
+            LT_RETURN_ERROR(err, LT_E_CORRUPT, rec_off, "realloc at payload byte %td refers to allocation %llu back, but the segment has %llu",
+                            rec_off, (unsigned long long)old, (unsigned long long)hist_len(pl));
+        r->addr = pl->hist[hist_slot(pl, old)];
+    }
+    GET(b);
+    if (b == 0) {
+        r->addr2 = r->addr;
+    } else {
+        a = 0;
+        if (b == 1) GET(a);
+        if (new_block_addr(pl, b - 1, a, r->size, &r->addr2))
+            LT_RETURN_ERROR(err, LT_E_CORRUPT, rec_off, "realloc at payload byte %td refers to entry %llu of a free list that has %u",
+                            rec_off, (unsigned long long)(b - 2), bin_len(pl, r->size));
+        if (old) lt_bins_push(&pl->bins, pl->hsize[hist_slot(pl, old)], r->addr);
+    }
+    pl->prev_addr = r->addr2;
+    hist_push(pl, r->addr2, r->size);
+    return 0;
+}
+
 /* The body of lt_payload_next, inlined into lt_file_next (the replay's
  * per-record path). */
 static inline __attribute__((always_inline)) int payload_next(lt_payload_t *pl, lt_rec_t *r, lt_err_t *err)
@@ -108,35 +187,31 @@ static inline __attribute__((always_inline)) int payload_next(lt_payload_t *pl, 
             if (pl->p >= pl->end) LT_RETURN_ERROR(err, LT_E_CORRUPT, rec_off, "allocation record at payload byte %td is cut short", rec_off);
             r->fn = *pl->p++;
             GET(f);
-            r->type = LT_REC_ALLOC;
-            r->seq = pl->prev_seq += a;
-            r->ts = pl->prev_ts += b;
-            r->size = d;
-            if (e > UINT32_MAX) LT_RETURN_ERROR(err, LT_E_CORRUPT, rec_off, "stack id %llu out of range", (unsigned long long)e);
-            r->stack = (uint32_t)e;
             c = 0;
             if (f == 0) GET(c);
-            if (new_block_addr(pl, f, c, r->size, &r->addr))
-                LT_RETURN_ERROR(err, LT_E_CORRUPT, rec_off, "allocation at payload byte %td refers to entry %llu of a free list that has %u",
-                                rec_off, (unsigned long long)(f - 1), bin_len(pl, r->size));
-            pl->prev_addr = r->addr;
-            hist_push(pl, r->addr, r->size);
+            LT_FORWARD_IF_ERROR(alloc_ref(pl, r, a, b, d, e, f, c, rec_off, err));
+            break;
+        case LT_REC_MALLOC_S ... LT_REC_MALLOC_S_CARVE:
+            GET(d); GET(e);
+            f = tag - LT_REC_MALLOC_S;
+            c = 0;
+            if (f == 0) GET(c);
+            if (f == LT_REC_MALLOC_S_CARVE - LT_REC_MALLOC_S) f = 0;
+            r->fn = LT_FN_MALLOC;
+            LT_FORWARD_IF_ERROR(alloc_ref(pl, r, 1, 0, d, e, f, c, rec_off, err));
             break;
         case LT_REC_FREE:
         case LT_REC_FREE_BACK:
             GET(a); GET(b); GET(c);
-            r->type = LT_REC_FREE;
-            r->seq = pl->prev_seq += a;
-            r->ts = pl->prev_ts += b;
-            if (tag == LT_REC_FREE) {
-                r->addr = pl->prev_addr += (uint64_t)lt_unzigzag(c);
-            } else {
-                if (!hist_has(pl, c))
-                    LT_RETURN_ERROR(err, LT_E_CORRUPT, rec_off, "free at payload byte %td refers to allocation %llu back, but the segment has %llu",
-                                    rec_off, (unsigned long long)c, (unsigned long long)hist_len(pl));
-                r->addr = pl->prev_addr = pl->hist[hist_slot(pl, c)];
-                lt_bins_push(&pl->bins, pl->hsize[hist_slot(pl, c)], r->addr);
-            }
+            LT_FORWARD_IF_ERROR(free_rec(pl, r, a, b, tag == LT_REC_FREE_BACK, c, rec_off, err));
+            break;
+        case LT_REC_FREE_S:
+        case LT_REC_FREE_BACK_S:
+            GET(c);
+            LT_FORWARD_IF_ERROR(free_rec(pl, r, 1, 0, tag == LT_REC_FREE_BACK_S, c, rec_off, err));
+            break;
+        case LT_REC_FREE_RECENT ... LT_REC_FREE_RECENT_LAST:
+            LT_FORWARD_IF_ERROR(free_rec(pl, r, 1, 0, 1, tag - LT_REC_FREE_RECENT + 1u, rec_off, err));
             break;
         case LT_REC_REALLOC:
         case LT_REC_REALLOC_BACK:
@@ -160,41 +235,13 @@ static inline __attribute__((always_inline)) int payload_next(lt_payload_t *pl, 
             r->stack = (uint32_t)a;
             hist_push(pl, r->addr2, r->size);
             break;
-        case LT_REC_REALLOC2: {
-            GET(a); GET(b); GET(c); GET(d); GET(e);
-            r->type = LT_REC_REALLOC;
-            r->seq = pl->prev_seq += a;
-            r->seq2 = pl->prev_seq += b;
-            r->ts = pl->prev_ts += c;
-            r->size = d;
-            if (e > UINT32_MAX) LT_RETURN_ERROR(err, LT_E_CORRUPT, rec_off, "stack id %llu out of range", (unsigned long long)e);
-            r->stack = (uint32_t)e;
-            uint64_t old;
-            GET(old);
-            if (old == 0) {
-                GET(a);
-                r->addr = pl->prev_addr + (uint64_t)lt_unzigzag(a);
-            } else {
-                if (!hist_has(pl, old))
-                    LT_RETURN_ERROR(err, LT_E_CORRUPT, rec_off, "realloc at payload byte %td refers to allocation %llu back, but the segment has %llu",
-                                    rec_off, (unsigned long long)old, (unsigned long long)hist_len(pl));
-                r->addr = pl->hist[hist_slot(pl, old)];
-            }
-            GET(b);
-            if (b == 0) {
-                r->addr2 = r->addr;
-            } else {
-                a = 0;
-                if (b == 1) GET(a);
-                if (new_block_addr(pl, b - 1, a, r->size, &r->addr2))
-                    LT_RETURN_ERROR(err, LT_E_CORRUPT, rec_off, "realloc at payload byte %td refers to entry %llu of a free list that has %u",
-                                    rec_off, (unsigned long long)(b - 2), bin_len(pl, r->size));
-                if (old) lt_bins_push(&pl->bins, pl->hsize[hist_slot(pl, old)], r->addr);
-            }
-            pl->prev_addr = r->addr2;
-            hist_push(pl, r->addr2, r->size);
+        case LT_REC_REALLOC2:
+            GET(a); GET(b); GET(c);
+            LT_FORWARD_IF_ERROR(realloc2(pl, r, a, b, c, rec_off, err));
             break;
-        }
+        case LT_REC_REALLOC_S:
+            LT_FORWARD_IF_ERROR(realloc2(pl, r, 1, 1, 0, rec_off, err));
+            break;
         case LT_REC_NOP:
             GET(a);
             r->seq = pl->prev_seq += a;

@@ -32,7 +32,7 @@
 #define LT_FILE_MAGIC      "\x89LTRACE\n"   /* 8 bytes; \x89 catches 7-bit mangling */
 #define LT_FILE_MAGIC_LEN  8
 #define LT_FORMAT_MAJOR    1               /* readers refuse other majors */
-#define LT_FORMAT_MINOR    4               /* readers accept any minor of their major */
+#define LT_FORMAT_MINOR    5               /* readers accept any minor of their major */
 #define LT_FILE_FIXED_LEN  16              /* magic + major + minor + text_len */
 #define LT_FILE_TEXT_MAX   65536           /* header text larger than this is corrupt */
 
@@ -113,6 +113,29 @@ enum {
      *        the free list of the bin of its allocation's size (after the
      *        new address was taken). prev_addr = new. */
     LT_REC_REALLOC2 = 0x09,
+    /* Short forms (format 1.5). Almost every event follows its thread's
+     * previous one in the sequence (dseq 1) within the same time quantum
+     * (dts 0); these records are the forms above with those two fields,
+     * and for MALLOC_S also fn (LT_FN_MALLOC) and the free-list reference,
+     * implied by the tag. A writer of 1.5 uses them whenever they apply.
+     *
+     * FREE_BACK_S: varint back. FREE_BACK with dseq 1, dts 0. */
+    LT_REC_FREE_BACK_S = 0x0A,
+    /* FREE_S: zz daddr. FREE with dseq 1, dts 0. */
+    LT_REC_FREE_S = 0x0B,
+    /* REALLOC_S: as REALLOC2 without its dseq, dseq2 and dts, which are
+     *        1, 1 and 0. */
+    LT_REC_REALLOC_S = 0x0C,
+    /* MALLOC_S + k, k = 0..9: varint size, varint stack_id, and for k 0
+     *        zz (addr - carve). ALLOC2 with dseq 1, dts 0, fn LT_FN_MALLOC
+     *        and ref k for k 0..8; k 9 is ref 0 with addr exactly the carve
+     *        (no delta follows). */
+    LT_REC_MALLOC_S = 0x10,
+    LT_REC_MALLOC_S_CARVE = LT_REC_MALLOC_S + 9,
+    /* FREE_RECENT + b - 1, b = 1..32: no fields. FREE_BACK with dseq 1,
+     *        dts 0 and back b. */
+    LT_REC_FREE_RECENT = 0x20,
+    LT_REC_FREE_RECENT_LAST = LT_REC_FREE_RECENT + 31,
 
     /* Length-prefixed records (tag, varint len, payload of len bytes). */
     /* STACK: varint id, varint gen, varint depth, then depth frames: the

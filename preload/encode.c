@@ -156,18 +156,26 @@ unsigned lt_enc_ring_record(lt_enc_t *e, const uint64_t *w)
     switch (LT_R_TYPE(w[0])) {
     case LT_R_ALLOC: {
         uint64_t ds = seq_delta(e, w[1]), dt = ts_delta(e, w[2]), dc = 0;
+        unsigned fn = LT_R_AUX(w[0]);
         int i = new_block_ref(e, w[3], w[4], &dc);
         e->prev_addr = w[3];
         hist_push(e, w[3], w[4]);
         unsigned char *p = e->buf + e->len;
-        *p++ = LT_REC_ALLOC2;
-        p = putv(p, ds);
-        p = putv(p, dt);
-        p = putv(p, w[4]);
-        p = putv(p, w[5]);
-        *p++ = (unsigned char)LT_R_AUX(w[0]);
-        p = putv(p, (uint64_t)(i + 1));
-        if (i < 0) p = putv(p, dc);
+        if (ds == 1 && dt == 0 && fn == LT_FN_MALLOC) {   /* the common case, 1.5 */
+            *p++ = (unsigned char)(i >= 0 ? LT_REC_MALLOC_S + 1 + i : dc ? LT_REC_MALLOC_S : LT_REC_MALLOC_S_CARVE);
+            p = putv(p, w[4]);
+            p = putv(p, w[5]);
+            if (i < 0 && dc) p = putv(p, dc);
+        } else {
+            *p++ = LT_REC_ALLOC2;
+            p = putv(p, ds);
+            p = putv(p, dt);
+            p = putv(p, w[4]);
+            p = putv(p, w[5]);
+            *p++ = (unsigned char)fn;
+            p = putv(p, (uint64_t)(i + 1));
+            if (i < 0) p = putv(p, dc);
+        }
         e->len = (size_t)(p - e->buf);
         break;
     }
@@ -182,10 +190,19 @@ unsigned lt_enc_ring_record(lt_enc_t *e, const uint64_t *w)
             da = addr_delta(e, w[3]);
         }
         unsigned char *p = e->buf + e->len;
-        *p++ = back ? LT_REC_FREE_BACK : LT_REC_FREE;
-        p = putv(p, ds);
-        p = putv(p, dt);
-        p = putv(p, da);
+        if (ds == 1 && dt == 0) {                          /* short forms, 1.5 */
+            if (back && back <= LT_REC_FREE_RECENT_LAST - LT_REC_FREE_RECENT + 1) {
+                *p++ = (unsigned char)(LT_REC_FREE_RECENT + back - 1);
+            } else {
+                *p++ = back ? LT_REC_FREE_BACK_S : LT_REC_FREE_S;
+                p = putv(p, da);
+            }
+        } else {
+            *p++ = back ? LT_REC_FREE_BACK : LT_REC_FREE;
+            p = putv(p, ds);
+            p = putv(p, dt);
+            p = putv(p, da);
+        }
         e->len = (size_t)(p - e->buf);
         break;
     }
@@ -202,10 +219,14 @@ unsigned lt_enc_ring_record(lt_enc_t *e, const uint64_t *w)
         e->prev_addr = w[5];
         hist_push(e, w[5], w[6]);
         unsigned char *p = e->buf + e->len;
-        *p++ = LT_REC_REALLOC2;
-        p = putv(p, ds);
-        p = putv(p, ds2);
-        p = putv(p, dt);
+        if (ds == 1 && ds2 == 1 && dt == 0) {              /* short form, 1.5 */
+            *p++ = LT_REC_REALLOC_S;
+        } else {
+            *p++ = LT_REC_REALLOC2;
+            p = putv(p, ds);
+            p = putv(p, ds2);
+            p = putv(p, dt);
+        }
         p = putv(p, w[6]);
         p = putv(p, w[7]);
         p = putv(p, old);

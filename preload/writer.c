@@ -287,7 +287,8 @@ int lt_writer_open(void)
                       "format=leaktrace\nproducer=libleaktrace %s\nbyte_order=little\n"
                       "compression=zstd\nchunk_header=24\nclock=monotonic_ns_since_start\n"
                       "time_resolution_ns=%u\n"
-                      "records=SEGMENT:1,FREE:3,NOP:5,FREE_BACK:6,ALLOC2:8,REALLOC2:9,"
+                      "records=SEGMENT:1,FREE:3,NOP:5,FREE_BACK:6,ALLOC2:8,REALLOC2:9,FREE_BACK_S:10,FREE_S:11,REALLOC_S:12,"
+                      "MALLOC_S:16-25,FREE_RECENT:32-63,"
                       "STACK:128,MODULE:129,UNMODULE:130,PROCESS:131,END:132,MARK:133,WARN:134,TICK:135,"
                       "THREAD:136,REACH:137,REACHBLK:138,CKPT:139,LIVE:140,TOMB:141,CKPT_END:142\n"
                       "pid=%d\nmax_size=%llu\n",

@@ -896,17 +896,70 @@ START_TEST(test_free_and_realloc_refer_back_to_recent_allocations)
 }
 END_TEST
 
-/* The ref of the ALLOC2 record at off, and its address delta when ref is 0. */
-static void alloc2_fields(const lt_enc_t *e, size_t off, uint64_t *ref, uint64_t *delta)
+/* The fields of the event record at off that name addresses, from any of
+ * its forms (long, or 1.5's short forms). */
+typedef struct {
+    int kind;           /* LT_REC_ALLOC, LT_REC_FREE or LT_REC_REALLOC */
+    int short_form;     /* a 1.5 short form (dseq 1, dts 0 implied) */
+    uint64_t ref;       /* allocation: 0 carve, n >= 1 free-list entry n - 1 */
+    uint64_t delta;     /* allocation with ref 0, realloc with new 1: zz (addr - carve) */
+    uint64_t back;      /* free: allocations back, 0 for an address */
+    uint64_t old, nw;   /* realloc: as in REALLOC2 */
+    size_t len;         /* bytes of the record */
+} evf_t;
+
+static uint64_t evf_v(const unsigned char **p, const unsigned char *end)
+{
+    uint64_t v;
+    ck_assert_int_eq(lt_get_varint(p, end, &v), 0);
+    return v;
+}
+
+static evf_t event_fields(const lt_enc_t *e, size_t off)
 {
     const unsigned char *p = e->buf + off, *end = e->buf + e->len;
-    uint64_t v;
-    ck_assert_uint_eq(*p, LT_REC_ALLOC2);
-    p++;
-    for (int i = 0; i < 4; i++) ck_assert_int_eq(lt_get_varint(&p, end, &v), 0);
-    p++; /* fn */
-    ck_assert_int_eq(lt_get_varint(&p, end, ref), 0);
-    if (*ref == 0) ck_assert_int_eq(lt_get_varint(&p, end, delta), 0);
+    evf_t f = { 0 };
+    unsigned tag = *p++;
+    if (tag >= LT_REC_MALLOC_S && tag <= LT_REC_MALLOC_S_CARVE) {
+        f.kind = LT_REC_ALLOC;
+        f.short_form = 1;
+        evf_v(&p, end);
+        evf_v(&p, end);
+        f.ref = tag == LT_REC_MALLOC_S_CARVE ? 0 : tag - LT_REC_MALLOC_S;
+        if (tag == LT_REC_MALLOC_S) f.delta = evf_v(&p, end);
+    } else if (tag == LT_REC_ALLOC2) {
+        f.kind = LT_REC_ALLOC;
+        for (int i = 0; i < 4; i++) evf_v(&p, end);
+        p++; /* fn */
+        f.ref = evf_v(&p, end);
+        if (f.ref == 0) f.delta = evf_v(&p, end);
+    } else if (tag >= LT_REC_FREE_RECENT && tag <= LT_REC_FREE_RECENT_LAST) {
+        f.kind = LT_REC_FREE;
+        f.short_form = 1;
+        f.back = tag - LT_REC_FREE_RECENT + 1u;
+    } else if (tag == LT_REC_FREE_BACK_S || tag == LT_REC_FREE_S) {
+        f.kind = LT_REC_FREE;
+        f.short_form = 1;
+        uint64_t v = evf_v(&p, end);
+        if (tag == LT_REC_FREE_BACK_S) f.back = v;
+    } else if (tag == LT_REC_FREE_BACK || tag == LT_REC_FREE) {
+        f.kind = LT_REC_FREE;
+        evf_v(&p, end);
+        evf_v(&p, end);
+        uint64_t v = evf_v(&p, end);
+        if (tag == LT_REC_FREE_BACK) f.back = v;
+    } else {
+        ck_assert_msg(tag == LT_REC_REALLOC2 || tag == LT_REC_REALLOC_S, "record 0x%02x at %zu", tag, off);
+        f.kind = LT_REC_REALLOC;
+        f.short_form = tag == LT_REC_REALLOC_S;
+        for (int i = f.short_form ? 3 : 0; i < 5; i++) evf_v(&p, end);
+        f.old = evf_v(&p, end);
+        if (f.old == 0) evf_v(&p, end);
+        f.nw = evf_v(&p, end);
+        if (f.nw == 1) f.delta = evf_v(&p, end);
+    }
+    f.len = (size_t)(p - (e->buf + off));
+    return f;
 }
 
 /* Format 1.4: an allocation of a block freed earlier in the segment names
@@ -920,31 +973,45 @@ START_TEST(test_allocations_refer_to_free_lists_and_the_carve)
     uint64_t seq = 0;
     size_t at = m.e.len;
     m_alloc(&m, seq++, 0, 0x10000, 40, 0, LT_FN_MALLOC);        /* fresh: zz(0x10000 - 0) */
-    ck_assert_uint_eq(m.e.buf[at], LT_REC_ALLOC2);
-    ck_assert_uint_eq(m.e.buf[at + 6], 0);                      /* ref 0: an address follows */
+    ck_assert_uint_eq(m.e.buf[at], LT_REC_ALLOC2);              /* seq 0: dseq is not 1 */
+    ck_assert_uint_eq(event_fields(&m.e, at).ref, 0);           /* ref 0: an address follows */
+    ck_assert_uint_eq(event_fields(&m.e, at).delta, lt_zigzag(0x10000));
     at = m.e.len;
     m_alloc(&m, seq++, 0, 0x10030, 20, 0, LT_FN_MALLOC);        /* 0x10000 + chunk of 40 (48) */
-    ck_assert_uint_eq(m.e.buf[at + 6], 0);
-    ck_assert_uint_eq(m.e.buf[at + 7], 0);                      /* exactly the carve */
-    ck_assert_uint_eq(m.e.len, at + 8);
+    ck_assert_uint_eq(m.e.buf[at], LT_REC_MALLOC_S_CARVE);      /* exactly the carve: no delta */
+    ck_assert_uint_eq(m.e.len, at + 3);
     m_alloc(&m, seq++, 0, 0x10050, 20, 0, LT_FN_MALLOC);        /* chunk of 20 is 32 */
-    ck_assert_uint_eq(m.e.buf[m.e.len - 1], 0);
+    ck_assert_uint_eq(m.e.buf[m.e.len - 3], LT_REC_MALLOC_S_CARVE);
     m_freerec(&m, seq++, 0, 0x10000);                           /* 40 bytes: bin of 33..40 */
     m_freerec(&m, seq++, 0, 0x10030);                           /* 20 bytes: bin 0 */
     m_freerec(&m, seq++, 0, 0x10050);                           /* bin 0, newest */
     at = m.e.len;
     m_alloc(&m, seq++, 0, 0x10030, 24, 0, LT_FN_MALLOC);        /* bin 0, second newest */
-    ck_assert_uint_eq(m.e.buf[at + 6], 2);
-    ck_assert_uint_eq(m.e.len, at + 7);                         /* no address at all */
+    ck_assert_uint_eq(m.e.buf[at], LT_REC_MALLOC_S + 2);
+    ck_assert_uint_eq(m.e.len, at + 3);                         /* no address at all */
     at = m.e.len;
     m_alloc(&m, seq++, 0, 0x10050, 1, 0, LT_FN_MALLOC);         /* bin 0, now the only entry */
-    ck_assert_uint_eq(m.e.buf[at + 6], 1);
+    ck_assert_uint_eq(event_fields(&m.e, at).ref, 1);
     at = m.e.len;
     m_alloc(&m, seq++, 0, 0x10050, 1, 0, LT_FN_MALLOC);         /* taken: bin 0 is empty now */
-    ck_assert_uint_eq(m.e.buf[at + 6], 0);
+    ck_assert_uint_eq(event_fields(&m.e, at).ref, 0);
+    ck_assert_uint_eq(m.e.buf[at], LT_REC_MALLOC_S);            /* not the carve: a delta follows */
     at = m.e.len;
     m_alloc(&m, seq++, 0, 0x10000, 48, 0, LT_FN_MALLOC);        /* 48 bytes is the next bin up */
-    ck_assert_uint_eq(m.e.buf[at + 6], 0);
+    ck_assert_uint_eq(event_fields(&m.e, at).ref, 0);
+    /* The same allocation by calloc, or a time quantum later, or not next
+     * in the sequence, keeps the long form, with the same reference. */
+    m_freerec(&m, seq++, 0, 0x10000);
+    at = m.e.len;
+    m_alloc(&m, seq++, 0, 0x10000, 48, 0, LT_FN_CALLOC);
+    ck_assert_uint_eq(m.e.buf[at], LT_REC_ALLOC2);
+    ck_assert_uint_eq(event_fields(&m.e, at).ref, 1);
+    m_freerec(&m, seq++, 0, 0x10000);
+    at = m.e.len;
+    m_alloc(&m, seq += 2, 0, 0x10000, 48, 0, LT_FN_MALLOC);
+    ck_assert_uint_eq(m.e.buf[at], LT_REC_ALLOC2);
+    ck_assert_uint_eq(event_fields(&m.e, at).ref, 1);
+    seq++;
     /* realloc: the new block from a free list, then the old block joins
      * its own size's list; in place it touches no list. */
     m_alloc(&m, seq++, 0, 0x20000, 100, 0, LT_FN_MALLOC);
@@ -953,30 +1020,35 @@ START_TEST(test_allocations_refer_to_free_lists_and_the_carve)
     at = m.e.len;
     m_realloc(&m, seq, seq + 1, 0, 0x30000, 0x20000, 104, 0, LT_FN_REALLOC);
     seq += 2;
-    ck_assert_uint_eq(m.e.buf[at], LT_REC_REALLOC2);
-    ck_assert_uint_eq(m.e.buf[at + 6], 1);                      /* old: the latest allocation */
-    ck_assert_uint_eq(m.e.buf[at + 7], 2);                      /* new: entry 0 of bin(104) */
+    ck_assert_uint_eq(m.e.buf[at], LT_REC_REALLOC_S);
+    ck_assert_uint_eq(event_fields(&m.e, at).old, 1);           /* old: the latest allocation */
+    ck_assert_uint_eq(event_fields(&m.e, at).nw, 2);            /* new: entry 0 of bin(104) */
     at = m.e.len;
     m_realloc(&m, seq, seq + 1, 0, 0x20000, 0x20000, 110, 0, LT_FN_REALLOC);
     seq += 2;
-    ck_assert_uint_eq(m.e.buf[at + 7], 0);                      /* in place */
+    ck_assert_uint_eq(event_fields(&m.e, at).nw, 0);            /* in place */
+    at = m.e.len;
+    m_realloc(&m, seq, seq + 2, 0, 0x20000, 0x20000, 120, 0, LT_FN_REALLOC);
+    seq += 3;
+    ck_assert_uint_eq(m.e.buf[at], LT_REC_REALLOC2);            /* dseq2 2: the long form */
     at = m.e.len;
     m_alloc(&m, seq++, 0, 0x30000, 8, 0, LT_FN_MALLOC);         /* the realloc's old block */
-    ck_assert_uint_eq(m.e.buf[at + 6], 1);
+    ck_assert_uint_eq(event_fields(&m.e, at).ref, 1);
     /* A list holds the LT_BIN_DEPTH newest frees of its class. */
     for (uint64_t i = 0; i < LT_BIN_DEPTH + 2; i++) m_alloc(&m, seq++, 0, 0x40000 + 0x100 * i, 200, 0, LT_FN_MALLOC);
     for (uint64_t i = 0; i < LT_BIN_DEPTH + 2; i++) m_freerec(&m, seq++, 0, 0x40000 + 0x100 * i);
     at = m.e.len;
     m_alloc(&m, seq++, 0, 0x40100, 200, 0, LT_FN_MALLOC);       /* pushed out of the list */
-    ck_assert_uint_eq(m.e.buf[at + 7], 0);
+    ck_assert_uint_eq(event_fields(&m.e, at).ref, 0);
     at = m.e.len;
     m_alloc(&m, seq++, 0, 0x40200, 200, 0, LT_FN_MALLOC);       /* the oldest still listed */
-    ck_assert_uint_eq(m.e.buf[at + 7], LT_BIN_DEPTH);
+    ck_assert_uint_eq(event_fields(&m.e, at).ref, LT_BIN_DEPTH);
+    ck_assert_uint_eq(m.e.buf[at], LT_REC_MALLOC_S + LT_BIN_DEPTH);
     /* A new segment starts with empty lists and the carve at 0. */
     m_segment(&m, 6);
     at = m.e.len;
     m_alloc(&m, seq++, 0, 0x40300, 200, 0, LT_FN_MALLOC);
-    ck_assert_uint_eq(m.e.buf[at + 7], 0);
+    ck_assert_uint_eq(event_fields(&m.e, at).ref, 0);
     check_decodes_to(m.e.buf, m.e.len, &m);
     m_free(&m);
 }
@@ -1041,9 +1113,8 @@ START_TEST(test_roundtrip_allocator_shaped_history)
                 live_a[nlive] = a;
                 live_s[nlive++] = s;
                 allocs++;
-                uint64_t ref, delta = 1;
-                alloc2_fields(&m.e, m.bound[m.nbound - 2], &ref, &delta);
-                refs += ref != 0 || delta == 0;
+                evf_t f = event_fields(&m.e, m.bound[m.nbound - 2]);
+                refs += f.ref != 0 || f.delta == 0;
             }
         }
     }
@@ -1089,6 +1160,88 @@ START_TEST(test_back_reference_out_of_range_is_corrupt)
             }
             ut_buf_free(&b);
         }
+    }
+}
+END_TEST
+
+/* Format 1.5: a free that is next in its thread's sequence within the same
+ * time quantum has a short form: the tag alone for the 32 latest
+ * allocations, else the back reference or address delta alone. */
+START_TEST(test_frees_next_in_sequence_take_the_short_forms)
+{
+    model_t m;
+    m_init(&m);
+    m_segment(&m, 5);
+    uint64_t seq = 7;
+    m_nop(&m, seq++);
+    for (uint64_t i = 0; i < 40; i++) m_alloc(&m, seq++, 0, 0x100000 + 0x40 * i, 48, 0, LT_FN_MALLOC);
+    size_t at = m.e.len;
+    m_freerec(&m, seq++, 0, 0x100000 + 0x40 * 39);             /* 1 back */
+    ck_assert_uint_eq(m.e.buf[at], LT_REC_FREE_RECENT);
+    ck_assert_uint_eq(m.e.len, at + 1);
+    at = m.e.len;
+    m_freerec(&m, seq++, 0, 0x100000 + 0x40 * 8);              /* 32 back: the last tag */
+    ck_assert_uint_eq(m.e.buf[at], LT_REC_FREE_RECENT_LAST);
+    ck_assert_uint_eq(m.e.len, at + 1);
+    at = m.e.len;
+    m_freerec(&m, seq++, 0, 0x100000 + 0x40 * 7);              /* 33 back */
+    ck_assert_uint_eq(m.e.buf[at], LT_REC_FREE_BACK_S);
+    ck_assert_uint_eq(event_fields(&m.e, at).back, 33);
+    at = m.e.len;
+    m_freerec(&m, seq++, 0, 0xabc000);                          /* an address */
+    ck_assert_uint_eq(m.e.buf[at], LT_REC_FREE_S);
+    ck_assert_uint_eq(event_fields(&m.e, at).back, 0);
+    at = m.e.len;
+    m_freerec(&m, seq += 2, 0, 0x100000 + 0x40 * 30);           /* not next in sequence */
+    ck_assert_uint_eq(m.e.buf[at], LT_REC_FREE_BACK);
+    seq++;
+    at = m.e.len;
+    m_freerec(&m, seq++, 1000000, 0x100000 + 0x40 * 31);        /* later */
+    ck_assert_uint_eq(m.e.buf[at], LT_REC_FREE_BACK);
+    at = m.e.len;
+    m_freerec(&m, seq++, 1000000, 0xabd000);
+    ck_assert_uint_eq(m.e.buf[at], LT_REC_FREE_S);
+    check_decodes_to(m.e.buf, m.e.len, &m);
+    m_free(&m);
+}
+END_TEST
+
+/* The short forms' references are checked like the long forms': a free
+ * of a recent allocation the segment does not have, a list entry the
+ * list does not have, a record cut short. */
+START_TEST(test_short_forms_with_bad_references_are_corrupt)
+{
+    lt_err_t err;
+    size_t n;
+    /* SEGMENT, one MALLOC_S at the carve (0 + zz 0x5000), then the record */
+    for (int k = 0; k < 7; k++) {
+        ut_buf_t b = { 0 };
+        ut_buf_u8(&b, LT_REC_SEGMENT); ut_buf_varint(&b, 1);
+        ut_buf_u8(&b, LT_REC_MALLOC_S); ut_buf_varint(&b, 8); ut_buf_varint(&b, 0); ut_buf_varint(&b, lt_zigzag(0x5000));
+        size_t off = b.len;
+        int ok = 0;
+        const char *want = "back";
+        switch (k) {
+        case 0: ut_buf_u8(&b, LT_REC_FREE_RECENT); ok = 1; break;          /* 1 back: fine */
+        case 1: ut_buf_u8(&b, LT_REC_FREE_RECENT + 1); break;              /* 2 back: none */
+        case 2: ut_buf_u8(&b, LT_REC_FREE_BACK_S); ut_buf_varint(&b, 0); break;
+        case 3: ut_buf_u8(&b, LT_REC_MALLOC_S + 1); ut_buf_varint(&b, 8); ut_buf_varint(&b, 0); want = "free list"; break;
+        case 4: ut_buf_u8(&b, LT_REC_REALLOC_S); ut_buf_varint(&b, 8); ut_buf_varint(&b, 0); ut_buf_varint(&b, 2);
+                ut_buf_varint(&b, 0); break;                               /* old: 2 back */
+        case 5: ut_buf_u8(&b, LT_REC_MALLOC_S); ut_buf_varint(&b, 8); want = "cut short"; break;
+        case 6: ut_buf_u8(&b, LT_REC_MALLOC_S_CARVE); ut_buf_varint(&b, 8); ut_buf_varint(&b, 1ull << 32); want = "stack id"; break;
+        }
+        int rc = decode_bytes(b.p, b.len, &n, &err);
+        if (ok) {
+            ck_assert_int_eq(rc, 0);
+            ck_assert_uint_eq(n, 2);
+        } else {
+            ck_assert_msg(rc == -LT_E_CORRUPT, "case %d: rc %d", k, rc);
+            ck_assert_uint_eq(n, 1);
+            ck_assert_int_eq(err.offset, (long long)off);
+            ck_assert_msg(strstr(err.msg, want) != NULL, "case %d: message: %s", k, err.msg);
+        }
+        ut_buf_free(&b);
     }
 }
 END_TEST
@@ -1280,8 +1433,8 @@ START_TEST(test_event_record_outside_segment_is_corrupt)
         ck_assert_msg(err.offset == 4, "tag 0x%02x: error at %lld, want 4", tags[i], (long long)err.offset);
     }
     /* unknown event tags (below 0x80) are corrupt, inside a segment too */
-    static const unsigned bad[] = { 0x00, 0x08, 0x42, 0x7f };
-    for (size_t i = 0; i < 4; i++) {
+    static const unsigned bad[] = { 0x00, 0x0d, 0x0f, 0x1a, 0x1f, 0x40, 0x42, 0x7f };
+    for (size_t i = 0; i < 8; i++) {
         unsigned char b[] = { LT_REC_SEGMENT, 3, (unsigned char)bad[i], 0, 0, 0 };
         ck_assert_int_eq(decode_bytes(b, sizeof b, &n, &err), -LT_E_CORRUPT);
         ck_assert_msg(err.offset == 2, "tag 0x%02x: error at %lld, want 2", bad[i], (long long)err.offset);
@@ -1759,6 +1912,8 @@ Suite *format_suite(void)
     tcase_add_test(tc, test_allocations_refer_to_free_lists_and_the_carve);
     tcase_add_loop_test(tc, test_roundtrip_allocator_shaped_history, 0, 3);
     tcase_add_test(tc, test_back_reference_out_of_range_is_corrupt);
+    tcase_add_test(tc, test_frees_next_in_sequence_take_the_short_forms);
+    tcase_add_test(tc, test_short_forms_with_bad_references_are_corrupt);
     tcase_add_test(tc, test_timestamps_rounded_to_the_quantum);
     suite_add_tcase(s, tc);
 
