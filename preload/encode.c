@@ -77,21 +77,18 @@ static inline void hist_push(lt_enc_t *e, uint64_t a, uint64_t size)
     uint64_t k = e->nalloc++;
     e->hist[k % LT_ADDR_HIST] = a;
     e->hsize[k % LT_ADDR_HIST] = size;
-    unsigned s = amap_slot(a);
-    e->amap[s].addr = a;
-    e->amap[s].k = k;
+    e->amap[amap_slot(a)] = (uint32_t)k;
 }
 
 /* How many allocations back (1 = the latest) a was returned in this
  * segment, or 0 when it is not in the history. */
 static inline uint64_t hist_back(const lt_enc_t *e, uint64_t a)
 {
-    unsigned s = amap_slot(a);
-    uint64_t k = e->amap[s].k;
-    if (e->amap[s].addr != a || k < e->seg_base || e->nalloc - k > LT_ADDR_HIST ||
-        e->hist[k % LT_ADDR_HIST] != a)
+    uint64_t back = (uint32_t)((uint32_t)e->nalloc - e->amap[amap_slot(a)]);
+    if (back == 0 || back > LT_ADDR_HIST || back > e->nalloc - e->seg_base ||
+        e->hist[(e->nalloc - back) % LT_ADDR_HIST] != a)
         return 0;
-    return e->nalloc - k;
+    return back;
 }
 
 /* The size of the allocation back allocations ago (1 = the latest). */
