@@ -100,23 +100,26 @@ static pthread_t writer_thread;
 static _Atomic int writer_tid;
 static _Atomic uint64_t writer_cpu_ns;   /* its CPU time so far (LEAKTRACE_VERBOSE) */
 
-/* LEAKTRACE_COMPRESSION=auto. zstd's level 6 (lazy matching) made the
- * sqlite workload's trace 45 % smaller than level 1 (0.80 vs 1.45 MB) but
- * cost 6 % more wall time there, and 0.7 s more of the writer's CPU on the
- * python workload, where the writer is what the program waits for. So:
- * level 6 while the program's threads waited for the writer less than
- * 10 ms in all over the last second and no ring held more than 256 KiB
- * of events not yet taken (a program that allocates at a service's pace),
- * level 1 for a second after either (a benchmark's pace: since rings grow,
- * a thread seldom waits, but the writer is behind all the same). The level can
+/* LEAKTRACE_COMPRESSION=auto. zstd's level 6 (lazy matching) makes
+ * traces much smaller than level 1: sqlite's 0.39 MB -> 0.25 MB (format
+ * 1.5), for 4 % more CPU and no wall time that measured (21 interleaved
+ * runs). But on a program that keeps the writer busy (python, mallocbench)
+ * its cost is the program's: the writer is what the program waits for.
+ * So: level 6 while the program's threads waited for the writer less than
+ * 10 ms in all over the last second and the writer's thread was busy less
+ * than half of the last 100 ms; level 1 for a second after either. (Until
+ * format 1.5 the second test was "a ring held more than 256 KiB of events
+ * not yet taken", which sqlite's pace tripped every 3 ms with the writer
+ * busy 20 % of the time: its traces were all level 1.) The level can
  * change at every chunk (each is its own zstd frame); readers never need
  * to know it. */
 #define LEVEL_SMALL 6
 #define LEVEL_FAST 1
 #define WAIT_BUDGET_NS 10000000ull
+#define BUSY_WINDOW_NS 100000000ull
 static int cur_level;
 static uint64_t wait_ns_mark, wait_mark_at, fast_until;
-static int behind;   /* a drain found more than LT_RING_WORDS words waiting */
+static uint64_t busy_cpu_mark, busy_mark_at;
 static uint64_t frames_small, frames_fast;   /* LEAKTRACE_VERBOSE */
 
 /* The chunk being built is compressed as it grows (one zstd frame,
@@ -339,9 +342,14 @@ static void choose_level(void)
 {
     if (lt_cfg.level != LT_LEVEL_AUTO) return;
     uint64_t w = atomic_load_explicit(&lt_ring_wait_ns, memory_order_relaxed), now = lt_now_ns();
-    if (w - wait_ns_mark > WAIT_BUDGET_NS || behind) fast_until = now + 1000000000ull;   /* fast for 1 s */
-    behind = 0;
+    if (w - wait_ns_mark > WAIT_BUDGET_NS) fast_until = now + 1000000000ull;   /* fast for 1 s */
     if (now - wait_mark_at >= 1000000000ull) { wait_ns_mark = w; wait_mark_at = now; }
+    if (now - busy_mark_at >= BUSY_WINDOW_NS) {
+        uint64_t cpu = atomic_load_explicit(&writer_cpu_ns, memory_order_relaxed);
+        if (busy_mark_at && 2 * (cpu - busy_cpu_mark) > now - busy_mark_at) fast_until = now + 1000000000ull;
+        busy_cpu_mark = cpu;
+        busy_mark_at = now;
+    }
     int want = now < fast_until ? LEVEL_FAST : LEVEL_SMALL;
     if (want != cur_level && !ZSTD_isError(ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, want)))
         cur_level = want;
@@ -621,7 +629,6 @@ static int drain_thread(lt_thread_t *t, uint64_t bite)
         return 0;
     }
     lt_liveset_in_order(others_quiet(t));
-    if (h - tl > LT_RING_WORDS) behind = 1;   /* auto compression: see choose_level */
     uint64_t start = tl, stop = h - tl > bite ? tl + bite : h;
     int seg = 0;
     /* No prefetch of the live-set slots ahead of the records: it paid
@@ -1204,7 +1211,7 @@ void lt_writer_finish(int how, int status)
             /* The writer's cost, and whether it kept up: a program that
              * waited long for it runs slower than the tracer has to. */
             if (lt_cfg.level == LT_LEVEL_AUTO)
-                lt_log("compression: %llu chunks at zstd level %d, %llu at level %d (the program waited for the writer)",
+                lt_log("compression: %llu chunks at zstd level %d, %llu at level %d (the writer was busy, or the program waited for it)",
                        (unsigned long long)frames_small, LEVEL_SMALL, (unsigned long long)frames_fast, LEVEL_FAST);
             if (atomic_load(&deferred))
                 lt_log("no writer thread (sampling mode): the program's threads wrote the trace %llu times, %.3f s in all",
