@@ -41,6 +41,7 @@
 
 #include "../common/lt_format.h"
 #include "encode.h"
+#include "level.h"
 #include "liveset.h"
 #include "reach_rt.h"
 #include "lt_internal.h"
@@ -98,7 +99,7 @@ static _Atomic uint32_t kick_word, progress_word;
 static _Atomic int sleeping, waiters;
 static pthread_t writer_thread;
 static _Atomic int writer_tid;
-static _Atomic uint64_t writer_cpu_ns;   /* its CPU time so far (LEAKTRACE_VERBOSE) */
+static _Atomic uint64_t writer_cpu_ns;   /* its CPU time so far (the auto level, LEAKTRACE_VERBOSE) */
 
 /* LEAKTRACE_COMPRESSION=auto. zstd's level 6 (lazy matching) makes
  * traces much smaller than level 1: sqlite's 0.39 MB -> 0.25 MB (format
@@ -115,11 +116,8 @@ static _Atomic uint64_t writer_cpu_ns;   /* its CPU time so far (LEAKTRACE_VERBO
  * to know it. */
 #define LEVEL_SMALL 6
 #define LEVEL_FAST 1
-#define WAIT_BUDGET_NS 10000000ull
-#define BUSY_WINDOW_NS 100000000ull
 static int cur_level;
-static uint64_t wait_ns_mark, wait_mark_at, fast_until;
-static uint64_t busy_cpu_mark, busy_mark_at;
+static lt_level_state_t level_state;   /* level.h */
 static uint64_t frames_small, frames_fast;   /* LEAKTRACE_VERBOSE */
 
 /* The chunk being built is compressed as it grows (one zstd frame,
@@ -341,16 +339,12 @@ void lt_writer_side_record(unsigned tag, const void *payload, size_t len)
 static void choose_level(void)
 {
     if (lt_cfg.level != LT_LEVEL_AUTO) return;
-    uint64_t w = atomic_load_explicit(&lt_ring_wait_ns, memory_order_relaxed), now = lt_now_ns();
-    if (w - wait_ns_mark > WAIT_BUDGET_NS) fast_until = now + 1000000000ull;   /* fast for 1 s */
-    if (now - wait_mark_at >= 1000000000ull) { wait_ns_mark = w; wait_mark_at = now; }
-    if (now - busy_mark_at >= BUSY_WINDOW_NS) {
-        uint64_t cpu = atomic_load_explicit(&writer_cpu_ns, memory_order_relaxed);
-        if (busy_mark_at && 2 * (cpu - busy_cpu_mark) > now - busy_mark_at) fast_until = now + 1000000000ull;
-        busy_cpu_mark = cpu;
-        busy_mark_at = now;
-    }
-    int want = now < fast_until ? LEVEL_FAST : LEVEL_SMALL;
+    /* Only the writer thread's CPU counts as busy: when the program's
+     * threads compress (sampling without a writer thread, the final
+     * flush), their waits are what tells. */
+    int fast = lt_level_fast(&level_state, lt_now_ns(), atomic_load_explicit(&lt_ring_wait_ns, memory_order_relaxed),
+                             atomic_load_explicit(&writer_cpu_ns, memory_order_relaxed));
+    int want = fast ? LEVEL_FAST : LEVEL_SMALL;
     if (want != cur_level && !ZSTD_isError(ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, want)))
         cur_level = want;
 }
@@ -1261,6 +1255,13 @@ void lt_writer_fork_child(void)
     sent = NULL;   /* the child's trace starts without checkpoints (its memory is the parent's copy) */
     nsent = 0;
     applied_below = prune_at_ns = 0;
+    /* The child's clock starts again at 0 and its waits and writer are
+     * its own: the auto level and the verbose counts start afresh. */
+    memset(&level_state, 0, sizeof level_state);
+    atomic_store(&writer_cpu_ns, 0);
+    atomic_store(&lt_ring_wait_ns, 0);
+    atomic_store(&lt_ring_waits, 0);
+    frames_small = frames_fast = 0;
     dying = 0;
     atomic_store(&deferred, 0);
     atomic_store(&running, 0);

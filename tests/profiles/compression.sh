@@ -6,9 +6,12 @@
 # the first may be level 6 (before format 1.5 a ring holding more than
 # 256 KiB at a drain, which this pace causes every few ms, made every chunk
 # level 1); as fast as malloc goes, the writer cannot keep up and chunks go
-# to level 1. Both traces must hold every allocation, and only stdout's
-# buffer live at the end.
-# The counts come from the LEAKTRACE_VERBOSE summary line
+# to level 1 (through either rule: the program waits too; the busy rule
+# alone is checked by the unit test test_auto_level_follows_the_writers_load).
+# Both traces must hold every allocation, and only stdout's buffer live at
+# the end.
+# A forked child decides afresh. The counts come from the LEAKTRACE_VERBOSE
+# summary line
 # "compression: N chunks at zstd level 6, M at level 1 (...)".
 # usage: bash tests/profiles/compression.sh LIB ANALYZER WORKDIR (see lib.sh)
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -50,6 +53,32 @@ if [ -x "$d/paced" ]; then
     if [ -n "$SMALL" ] && [ "$FAST" -lt 1 ]; then
         t_fail "allocating at full speed, no chunk was level 1 ($SMALL at level 6): $(grep writer "$d/fast.err")"
     fi
+else
+    t_fail "paced was not built"
+fi
+t_end
+
+# The child of a fork starts its own trace with its own clock: it must not
+# inherit the parent's waits and writer CPU (before the fix the child of a
+# parent that kept its writer busy wrote nearly every chunk at level 1 and
+# reported the parent's waits as its own).
+t_begin "auto compression: a forked child chooses afresh"
+if [ -x "$d/paced" ]; then
+    rm -rf "$d/fork"
+    mkdir -p "$d/fork"
+    LEAKTRACE_VERBOSE=1 LD_PRELOAD=$LIB LEAKTRACE_OUTPUT="$d/fork/t.%p.trace" "$d/paced" 3000000 0 400000 1000 \
+        > "$d/fork.out" 2> "$d/fork.err" || t_fail "paced with a fork failed: $(tail -2 "$d/fork.err")"
+    # the parent waits for the child: the child's summary comes first
+    read -r small fast <<< "$(sed -n 's/.*compression: \([0-9]*\) chunks at zstd level 6, \([0-9]*\) at level 1.*/\1 \2/p' "$d/fork.err" | head -1)"
+    waits=$(sed -n 's/.*the program waited for it \([0-9]*\) times.*/\1/p' "$d/fork.err" | head -1)
+    n=$(ls "$d/fork/"*.trace 2>/dev/null | wc -l)
+    [ "$n" = 2 ] || t_fail "$n traces, want the parent's and the child's"
+    if [ -z "${small:-}" ]; then
+        t_fail "no compression line in the child's LEAKTRACE_VERBOSE summary: $(tail -3 "$d/fork.err")"
+    elif [ "$fast" -gt 1 ] || [ "$small" -lt 3 ]; then
+        t_fail "the child wrote $small chunks at level 6 and $fast at level 1 (want at least 3 and at most 1)"
+    fi
+    [ "${waits:-x}" = 0 ] || t_fail "the child says the program waited for its writer $waits times (the parent's waits?)"
 else
     t_fail "paced was not built"
 fi

@@ -20,6 +20,7 @@
 
 #include "decode.h"
 #include "encode.h"
+#include "level.h"
 #include "lt_format.h"
 #include "lt_internal.h"
 #include "unit_helpers.h"
@@ -1246,6 +1247,49 @@ START_TEST(test_short_forms_with_bad_references_are_corrupt)
 }
 END_TEST
 
+/* LEAKTRACE_COMPRESSION=auto (level.h), driven as the writer drives it:
+ * once per chunk, here every 50 ms, with the writer's CPU and the
+ * program's waits as running totals. */
+typedef struct { lt_level_state_t s; uint64_t now, cpu, wait; } lvsim_t;
+
+/* Advances ms milliseconds in 50 ms steps, the writer busy `busy` percent
+ * of the time and the program waiting wait_per_step ns per step; returns
+ * how many of those steps chose the fast level. */
+static int lv_run(lvsim_t *v, unsigned ms, unsigned busy, uint64_t wait_per_step)
+{
+    int fast = 0;
+    for (unsigned t = 0; t < ms; t += 50) {
+        v->now += 50000000ull;
+        v->cpu += 500000ull * busy;
+        v->wait += wait_per_step;
+        fast += lt_level_fast(&v->s, v->now, v->wait, v->cpu);
+    }
+    return fast;
+}
+
+START_TEST(test_auto_level_follows_the_writers_load)
+{
+    lvsim_t v;
+    memset(&v, 0, sizeof v);
+    v.now = 5000000000ull;
+    v.cpu = 4000000000ull;                       /* CPU before the first window does not count */
+    ck_assert_int_eq(lv_run(&v, 2000, 20, 0), 0);          /* a writer busy 20 %: small level */
+    ck_assert_int_eq(lv_run(&v, 2000, 45, 0), 0);          /* 45 %: still small */
+    int f = lv_run(&v, 300, 90, 0);                        /* busy 90 %: fast within a window or two */
+    ck_assert_msg(f >= 3, "%d of 6 steps fast while the writer was busy", f);
+    ck_assert_int_eq(lv_run(&v, 500, 10, 0), 10);          /* and for a second after */
+    ck_assert_int_eq(lv_run(&v, 700, 10, 0) < 14, 1);
+    ck_assert_int_eq(lv_run(&v, 1000, 10, 0), 0);          /* then small again */
+    /* The program waiting more than 10 ms in a second: fast at once,
+     * although the writer is idle; 5 ms in a second is not enough. */
+    ck_assert_int_eq(lv_run(&v, 1000, 0, 250000), 0);
+    ck_assert_int_eq(lv_run(&v, 50, 0, 11000000), 1);
+    ck_assert_int_eq(lv_run(&v, 900, 0, 0), 18);
+    ck_assert_int_eq(lv_run(&v, 2000, 0, 0) < 40, 1);
+    ck_assert_int_eq(lv_run(&v, 1000, 0, 0), 0);
+}
+END_TEST
+
 START_TEST(test_timestamps_rounded_to_the_quantum)
 {
     lt_enc_t e;
@@ -1914,6 +1958,7 @@ Suite *format_suite(void)
     tcase_add_test(tc, test_back_reference_out_of_range_is_corrupt);
     tcase_add_test(tc, test_frees_next_in_sequence_take_the_short_forms);
     tcase_add_test(tc, test_short_forms_with_bad_references_are_corrupt);
+    tcase_add_test(tc, test_auto_level_follows_the_writers_load);
     tcase_add_test(tc, test_timestamps_rounded_to_the_quantum);
     suite_add_tcase(s, tc);
 
