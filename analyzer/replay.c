@@ -761,7 +761,18 @@ static int submit(lt_replay_t *rp, const ev_t *e, lt_err_t *err)
     struct lt_replay_priv *p = rp->priv;
     if ((e->kind == EV_ALLOC || e->kind == EV_FREE) && e->stack >= rp->nstacks && !stack_get(rp, e->stack, err, -1))
         return -err->code;
-    if (e->seq == p->next_seq && p->held == 0) { apply(rp, e); return 0; }
+    if (e->seq == p->next_seq && (p->held == 0 || !rp->from_checkpoint || e->seq >= rp->window_seq)) {
+        /* Its turn: applied without a trip through the reorder buffer,
+         * then whatever it was holding up. With several threads, one
+         * thread's run of events waits in the buffer while another's
+         * arrive in turn: half the events of a 2-thread trace. */
+        apply(rp, e);
+        while (p->held && held_min(p) == p->next_seq) {
+            ev_t x = take_min(p);
+            apply(rp, &x);
+        }
+        return 0;
+    }
     if (rp->from_checkpoint && e->seq < rp->window_seq) {
         /* In flight at the checkpoint: exact by the highest-number rule. */
         apply_event(rp, e);
