@@ -756,6 +756,17 @@ static ev_t take_min(struct lt_replay_priv *p)
     return e;
 }
 
+/* Applies the held events whose turn has come, and the oldest ones while
+ * more than REORDER_MAX are held (their gap is given up on). */
+static inline void release(lt_replay_t *rp)
+{
+    struct lt_replay_priv *p = rp->priv;
+    while (p->held && (held_min(p) == p->next_seq || p->held > REORDER_MAX)) {
+        ev_t x = take_min(p);
+        apply(rp, &x);
+    }
+}
+
 static int submit(lt_replay_t *rp, const ev_t *e, lt_err_t *err)
 {
     struct lt_replay_priv *p = rp->priv;
@@ -767,10 +778,7 @@ static int submit(lt_replay_t *rp, const ev_t *e, lt_err_t *err)
          * thread's run of events waits in the buffer while another's
          * arrive in turn: half the events of a 2-thread trace. */
         apply(rp, e);
-        while (p->held && held_min(p) == p->next_seq) {
-            ev_t x = take_min(p);
-            apply(rp, &x);
-        }
+        release(rp);
         return 0;
     }
     if (rp->from_checkpoint && e->seq < rp->window_seq) {
@@ -786,10 +794,7 @@ static int submit(lt_replay_t *rp, const ev_t *e, lt_err_t *err)
         return 0;
     }
     if (hold(p, e)) LT_RETURN_ERROR(err, LT_E_NOMEM, -1, "out of memory in the reorder buffer");
-    while (p->held && (held_min(p) == p->next_seq || p->held > REORDER_MAX)) {
-        ev_t x = take_min(p);
-        apply(rp, &x);
-    }
+    release(rp);
     return 0;
 }
 

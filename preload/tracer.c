@@ -478,6 +478,10 @@ static void fork_child(void)
     lt_threads_fork_child();
     lt_pid = getpid();
     lt_ts_init(); /* the child's clock starts at the fork */
+    /* The parent's waits for its writer are not the child's (the auto
+     * compression level and LEAKTRACE_VERBOSE read them). */
+    atomic_store(&lt_ring_waits, 0);
+    atomic_store(&lt_ring_wait_ns, 0);
     for (lt_thread_t *t = atomic_load(&lt_threads); t; t = t->next) {
         atomic_store(&t->tail, atomic_load(&t->head));
         /* The parent's events are dropped: a ring that grew is read from

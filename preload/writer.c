@@ -1255,12 +1255,12 @@ void lt_writer_fork_child(void)
     sent = NULL;   /* the child's trace starts without checkpoints (its memory is the parent's copy) */
     nsent = 0;
     applied_below = prune_at_ns = 0;
-    /* The child's clock starts again at 0 and its waits and writer are
-     * its own: the auto level and the verbose counts start afresh. */
+    /* The child's clock starts again at 0 and its writer is its own: the
+     * auto level and the verbose counts start afresh (the rings' wait
+     * counts, which the level also reads, are reset with the rings in
+     * tracer.c). */
     memset(&level_state, 0, sizeof level_state);
     atomic_store(&writer_cpu_ns, 0);
-    atomic_store(&lt_ring_wait_ns, 0);
-    atomic_store(&lt_ring_waits, 0);
     frames_small = frames_fast = 0;
     dying = 0;
     atomic_store(&deferred, 0);

@@ -19,6 +19,12 @@
 d=$WORK/compression
 mkdir -p "$d"
 
+# levels ERRFILE: "SMALL FAST" from the first compression line of a
+# LEAKTRACE_VERBOSE summary in ERRFILE, or nothing.
+levels() {
+    sed -n 's/.*compression: \([0-9]*\) chunks at zstd level 6, \([0-9]*\) at level 1.*/\1 \2/p' "$1" | head -1
+}
+
 # run_paced NAME ITERATIONS SPIN: traces paced with LEAKTRACE_VERBOSE,
 # checks that the trace holds every allocation (and only stdout's buffer
 # live at the end), and sets SMALL and FAST to the chunks written at level
@@ -27,7 +33,7 @@ run_paced() {
     local name=$1 n=$2 spin=$3 t got
     SMALL="" FAST=""
     t=$(LEAKTRACE_VERBOSE=1 trace_run "$d/$name" "$d/paced" "$n" "$spin")
-    read -r SMALL FAST <<< "$(sed -n 's/.*compression: \([0-9]*\) chunks at zstd level 6, \([0-9]*\) at level 1.*/\1 \2/p' "$d/$name.err" | head -1)"
+    read -r SMALL FAST <<< "$(levels "$d/$name.err")"
     [ -n "${SMALL:-}" ] || t_fail "no compression line in LEAKTRACE_VERBOSE's summary: $(tail -3 "$d/$name.err")"
     [ -n "$t" ] || return
     if "$LT" report --format json "$t" > "$d/$name.json" 2> "$d/$name.report.err"; then
@@ -69,7 +75,7 @@ if [ -x "$d/paced" ]; then
     LEAKTRACE_VERBOSE=1 LD_PRELOAD=$LIB LEAKTRACE_OUTPUT="$d/fork/t.%p.trace" "$d/paced" 3000000 0 400000 1000 \
         > "$d/fork.out" 2> "$d/fork.err" || t_fail "paced with a fork failed: $(tail -2 "$d/fork.err")"
     # the parent waits for the child: the child's summary comes first
-    read -r small fast <<< "$(sed -n 's/.*compression: \([0-9]*\) chunks at zstd level 6, \([0-9]*\) at level 1.*/\1 \2/p' "$d/fork.err" | head -1)"
+    read -r small fast <<< "$(levels "$d/fork.err")"
     waits=$(sed -n 's/.*the program waited for it \([0-9]*\) times.*/\1/p' "$d/fork.err" | head -1)
     n=$(ls "$d/fork/"*.trace 2>/dev/null | wc -l)
     [ "$n" = 2 ] || t_fail "$n traces, want the parent's and the child's"
