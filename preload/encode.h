@@ -13,8 +13,11 @@
 
 #define LT_ENC_AMAP 4096u   /* slots of the address -> allocation map, power of two */
 
+/* Cache-line aligned, so that the writer's stores to it at every event
+ * never share a line with anything a program's thread reads (see the live
+ * set's state in liveset.c). */
 typedef struct lt_enc {
-    unsigned char *buf;
+    _Alignas(64) unsigned char *buf;
     size_t len, cap;
     uint64_t prev_seq, prev_ts, prev_addr;
     int in_segment;
