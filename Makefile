@@ -124,14 +124,14 @@ $(FUZZ_DIR)/obj/html_assets.o: $(BUILD)/analyzer/html_assets.c
 $(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_util.h $(FUZZ_OBJ)
 	@echo "  CC $@ (libFuzzer)"; $(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJ) $(ANALYZER_LIBS)
 
-$(FUZZ_DIR)/seeds: tests/fuzz/seeds.c common/lt_format.h
+$(FUZZ_DIR)/seeds: tests/fuzz/seeds.c common/lt_format.h common/lt_fields.h
 	@mkdir -p $(dir $@)
 	@echo "  CC $@"; $(CC) $(CFLAGS_COMMON) -o $@ $< -lzstd
 
 # The seed corpora, made from traces of the test programs.
 $(FUZZ_DIR)/corpus/.done: $(FUZZ_DIR)/seeds $(LIB) $(CLI) $(FUZZ_PROGS) $(wildcard tests/fuzz/seeds/*/*)
 	@rm -rf $(FUZZ_DIR)/corpus $(FUZZ_DIR)/traces
-	@mkdir -p $(FUZZ_DIR)/traces $(addprefix $(FUZZ_DIR)/corpus/,$(FUZZ_TARGETS) trace records)
+	@mkdir -p $(FUZZ_DIR)/traces $(addprefix $(FUZZ_DIR)/corpus/,$(FUZZ_TARGETS) trace records fields)
 	@for src in $(FUZZ_PROGS); do \
 	    b=$$(basename $${src%.*}); \
 	    $(CC) -g -O0 -pthread -o $(FUZZ_DIR)/traces/$$b $$src || exit 1; \
@@ -140,7 +140,8 @@ $(FUZZ_DIR)/corpus/.done: $(FUZZ_DIR)/seeds $(LIB) $(CLI) $(FUZZ_PROGS) $(wildca
 	done
 	@$(FUZZ_DIR)/seeds $(FUZZ_DIR)/corpus $(FUZZ_DIR)/traces/*.trace
 	@mv $(FUZZ_DIR)/corpus/trace/* $(FUZZ_DIR)/corpus/fuzz_trace/ && mv $(FUZZ_DIR)/corpus/records/* $(FUZZ_DIR)/corpus/fuzz_records/
-	@rmdir $(FUZZ_DIR)/corpus/trace $(FUZZ_DIR)/corpus/records
+	@mv $(FUZZ_DIR)/corpus/fields/* $(FUZZ_DIR)/corpus/fuzz_fields/
+	@rmdir $(FUZZ_DIR)/corpus/trace $(FUZZ_DIR)/corpus/records $(FUZZ_DIR)/corpus/fields
 	@for t in $(FUZZ_DIR)/traces/*.trace; do b=$$(basename $$t .trace); \
 	    $(CLI) dump -o $(FUZZ_DIR)/corpus/fuzz_dump/$$b.txt $$t 2>/dev/null; \
 	    $(CLI) dump --format json -o $(FUZZ_DIR)/corpus/fuzz_dump/$$b.json $$t 2>/dev/null; \

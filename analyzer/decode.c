@@ -10,6 +10,7 @@
 #include <zstd.h>
 
 #include "../common/lt_format.h"
+#include "../common/lt_fields.h"
 #include "decode.h"
 
 /* ---- payload ----------------------------------------------------------------- */
@@ -306,8 +307,8 @@ struct lt_trace_file {
     FILE *fp;
     uint64_t pos, size, data_start;
     lt_file_info_t info;
-    unsigned char *zbuf, *raw;
-    size_t zcap, rawcap;
+    unsigned char *zbuf, *raw, *gathered;
+    size_t zcap, rawcap, gathercap;
     lt_payload_t pl;
     int64_t chunk_off;
     int have_chunk, done;
@@ -577,7 +578,20 @@ static int load_chunk(lt_trace_file_t *f, lt_err_t *err)
         LT_RETURN_ERROR(err, LT_E_CORRUPT, off, "chunk %u at byte %lld does not decompress: %s", c->index, (long long)off,
                         ZSTD_isError(d) ? ZSTD_getErrorName(d) : "size differs from the header");
     }
-    lt_payload_init(&f->pl, f->raw, c->rlen);
+    const unsigned char *rec = f->raw;
+    size_t nrec = c->rlen;
+    if (c->flags & LT_CHUNK_F_FIELDS) {
+        /* Field streams (1.6): the records, rearranged; put them back. */
+        if (grow(&f->gathered, &f->gathercap, c->rlen ? c->rlen : 1))
+            LT_RETURN_ERROR(err, LT_E_NOMEM, off, "out of memory for chunk %u", c->index);
+        ptrdiff_t g = lt_fs_gather(f->raw, c->rlen, f->gathered, c->rlen);
+        if (g < 0)
+            LT_RETURN_ERROR(err, LT_E_CORRUPT, off, "chunk %u at byte %lld is damaged: its field streams "
+                            "(format 1.6) do not gather into records", c->index, (long long)off);
+        rec = f->gathered;
+        nrec = (size_t)g;
+    }
+    lt_payload_init(&f->pl, rec, nrec);
     f->chunk_off = off;
     f->chunks_read++;
     return 1;
@@ -621,6 +635,7 @@ void lt_file_close(lt_trace_file_t *f)
     ZSTD_freeDCtx(f->dctx);
     free(f->zbuf);
     free(f->raw);
+    free(f->gathered);
     free(f->ch);
     free(f->info.header_text);
     free(f);

@@ -32,7 +32,7 @@
 #define LT_FILE_MAGIC      "\x89LTRACE\n"   /* 8 bytes; \x89 catches 7-bit mangling */
 #define LT_FILE_MAGIC_LEN  8
 #define LT_FORMAT_MAJOR    1               /* readers refuse other majors */
-#define LT_FORMAT_MINOR    5               /* readers accept any minor of their major */
+#define LT_FORMAT_MINOR    6               /* readers accept any minor of their major */
 #define LT_FILE_FIXED_LEN  16              /* magic + major + minor + text_len */
 #define LT_FILE_TEXT_MAX   65536           /* header text larger than this is corrupt */
 
@@ -54,6 +54,9 @@
  * A reader starts at the oldest checkpoint whose chunks all survive. */
 #define LT_CHUNK_F_CKPT_FIRST 2u
 #define LT_CHUNK_F_CKPT_LAST  4u
+/* The payload is in the field-stream layout (format 1.6, lt_fields.h):
+ * gathered, it is the records. */
+#define LT_CHUNK_F_FIELDS  8u
 
 /* ---- records -------------------------------------------------------------
  * Each record starts with a one-byte tag. Tags below 0x80 are the hot event

@@ -161,6 +161,12 @@ void lt_config_load(void)
         if (parse_int(lv, -7, 19, &level) == 0) lt_cfg.level = (int)level;
         else lt_log("LEAKTRACE_COMPRESSION='%s' is not auto or a whole number from -7 to 19; using auto", lv);
     }
+    const char *lay = getenv("LEAKTRACE_LAYOUT");
+    lt_cfg.layout = LT_LAYOUT_AUTO;
+    if (lay && !strcmp(lay, "records")) lt_cfg.layout = LT_LAYOUT_RECORDS;
+    else if (lay && !strcmp(lay, "fields")) lt_cfg.layout = LT_LAYOUT_FIELDS;
+    else if (lay && strcmp(lay, "auto"))
+        lt_log("LEAKTRACE_LAYOUT='%s' is not auto, records or fields; using auto", lay);
     lt_cfg.verbose = bool_var("LEAKTRACE_VERBOSE", 0);
     lt_cfg.scan = bool_var("LEAKTRACE_SCAN", 1);
     lt_cfg.mark_signal = signal_var("LEAKTRACE_MARK_SIGNAL");

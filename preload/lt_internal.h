@@ -53,12 +53,16 @@ typedef struct lt_config {
     int follow;          /* LEAKTRACE_FOLLOW, default 1 */
     int unwind_cache;    /* LEAKTRACE_UNWIND_CACHE, default 1 (0: unwind every stack) */
     int level;           /* LEAKTRACE_COMPRESSION, zstd level, or LT_LEVEL_AUTO (the default) */
+    int layout;          /* LEAKTRACE_LAYOUT: LT_LAYOUT_*, default LT_LAYOUT_AUTO */
     int verbose;         /* LEAKTRACE_VERBOSE=1: say where the trace goes */
     int mark_signal;     /* LEAKTRACE_MARK_SIGNAL: signal number, 0 = none */
     int interval_ms;     /* LEAKTRACE_INTERVAL: ms between samples, 0 = none; default 100 */
     int scan;            /* LEAKTRACE_SCAN: reachability scan at exit, default 1 */
     uint64_t max_size;   /* LEAKTRACE_MAX_SIZE: ring size in bytes, 0 = unbounded; default 1 GiB */
 } lt_config_t;
+/* How chunks are laid out (common/lt_fields.h): records as they are, field
+ * streams, or whichever the writer measures smaller. */
+enum { LT_LAYOUT_AUTO = 0, LT_LAYOUT_RECORDS, LT_LAYOUT_FIELDS };
 /* Parses a LEAKTRACE_SAMPLE value: a whole number of bytes with an optional
  * K, M or G suffix (powers of 1024; KB/KiB, MB/MiB, GB/GiB too, any case),
  * 0 to 1 TiB. Returns 0 and *out, or -1. Pure. */

@@ -4,10 +4,12 @@
  *
  *   seeds OUTDIR TRACE...
  *
- * writes OUTDIR/trace/NAME (the file as is) and OUTDIR/records/NAME.I (a 0
- * byte, then chunk I decompressed: fuzz_records.c's input), chunks larger
- * than 16 KiB cut at 16 KiB (the fuzzer then starts inside the grammar
- * anyway). Exit 0, or 1 with a message.
+ * writes OUTDIR/trace/NAME (the file as is), OUTDIR/records/NAME.I (a 0
+ * byte, then the records of chunk I: fuzz_records.c's input) and
+ * OUTDIR/fields/NAME.I (those records in the field-stream layout:
+ * fuzz_fields.c's input), records beyond the first 16 KiB cut off (the
+ * fuzzer then starts inside the grammar anyway). Exit 0, or 1 with a
+ * message.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -16,6 +18,7 @@
 #include <string.h>
 #include <zstd.h>
 
+#include "../../common/lt_fields.h"
 #include "../../common/lt_format.h"
 
 #define SEED_MAX (16u << 10)
@@ -44,6 +47,28 @@ static int put(const char *path, const void *a, size_t na, const void *b, size_t
     return fclose(f) == 0 ? 0 : -1;
 }
 
+/* OUTDIR/fields/BASE.K: the first SEED_MAX bytes of records (to a record
+ * boundary) split into field streams. */
+static int fields_seed(const char *dir, const char *base, unsigned k, const unsigned char *rec, size_t n)
+{
+    lt_fs_streams_t st;
+    unsigned char *m = malloc((size_t)LT_FS_N * (n + 1)), h[LT_FS_HDR_MAX];
+    if (!m) return -1;
+    for (int s = 0; s < LT_FS_N; s++) st.s[s] = m + (size_t)s * (n + 1);
+    int rc = 0;
+    if (lt_fs_split(rec, n, SEED_MAX, &st) != (size_t)-1) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/fields/%s.%u", dir, base, k);
+        FILE *f = fopen(path, "wb");
+        if (!f) { fprintf(stderr, "seeds: cannot write %s: %s\n", path, strerror(errno)); free(m); return -1; }
+        fwrite(h, 1, lt_fs_header(&st, h), f);
+        for (int s = 0; s < LT_FS_N; s++) fwrite(st.s[s], 1, st.len[s], f);
+        rc = fclose(f) == 0 ? 0 : -1;
+    }
+    free(m);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 3) { fprintf(stderr, "usage: seeds OUTDIR TRACE...\n"); return 1; }
@@ -60,14 +85,19 @@ int main(int argc, char **argv)
         for (unsigned k = 0; pos + LT_CHUNK_HDR_LEN <= n; k++) {
             uint32_t zlen = lt_get_u32(t + pos + 4), rlen = lt_get_u32(t + pos + 8);
             if (zlen > n - pos - LT_CHUNK_HDR_LEN || rlen > LT_CHUNK_RAW_MAX) break;
-            unsigned char *raw = malloc(rlen ? rlen : 1);
+            unsigned char *raw = malloc(rlen ? rlen : 1), *rec = malloc(rlen ? rlen : 1);
             size_t d = raw ? ZSTD_decompress(raw, rlen, t + pos + LT_CHUNK_HDR_LEN, zlen) : 0;
-            if (raw && !ZSTD_isError(d)) {
+            if (raw && rec && !ZSTD_isError(d) && d == rlen) {
+                ptrdiff_t nrec = (ptrdiff_t)d;
+                if (lt_get_u32(t + pos + 16) & LT_CHUNK_F_FIELDS) nrec = lt_fs_gather(raw, d, rec, d);
+                else memcpy(rec, raw, d);
                 unsigned char sel = 0;
                 snprintf(path, sizeof path, "%s/records/%s.%u", argv[1], base, k);
-                if (put(path, &sel, 1, raw, d > SEED_MAX ? SEED_MAX : d)) return 1;
+                if (nrec >= 0 && put(path, &sel, 1, rec, (size_t)nrec > SEED_MAX ? SEED_MAX : (size_t)nrec)) return 1;
+                if (nrec >= 0 && fields_seed(argv[1], base, k, rec, (size_t)nrec)) return 1;
             }
             free(raw);
+            free(rec);
             pos += LT_CHUNK_HDR_LEN + zlen;
         }
         free(t);

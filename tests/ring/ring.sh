@@ -212,7 +212,10 @@ t_end
 t_begin ring_blocks_passed_between_threads
 for mode in full ring; do
     if [ $mode = ring ]; then
-        P=$(LEAKTRACE_MAX_SIZE=1M trace_run handoff_$mode ./handoff 2500000)
+        # level 1 records, about 1.6 MB unbounded: the ring wraps whatever
+        # the auto level and layout would choose (a 1 MB trace at level 6,
+        # 0.7 MB in field streams, did not wrap)
+        P=$(LEAKTRACE_COMPRESSION=1 LEAKTRACE_LAYOUT=records LEAKTRACE_MAX_SIZE=1M trace_run handoff_$mode ./handoff 3000000)
     else
         P=$(trace_run handoff_$mode ./handoff 400000)
     fi

@@ -21,6 +21,7 @@
 #include "decode.h"
 #include "encode.h"
 #include "level.h"
+#include "lt_fields.h"
 #include "lt_format.h"
 #include "lt_internal.h"
 #include "unit_helpers.h"
@@ -1542,6 +1543,219 @@ static char *tmpdir;
 static void files_setup(void) { tmpdir = ut_tmpdir_create(); }
 static void files_teardown(void) { ut_tmpdir_remove(tmpdir); tmpdir = NULL; }
 
+/* ========================================================================
+ * field streams (format 1.6, lt_fields.h)
+ * ======================================================================== */
+
+/* The split payload of rec[0..n) up to the first boundary at or after
+ * want, in one buffer of exactly its size (over-reads show under ASan);
+ * *used: the bytes of rec it holds. */
+static unsigned char *fs_join(const unsigned char *rec, size_t n, size_t want, size_t *used, size_t *len)
+{
+    lt_fs_streams_t st;
+    for (int s = 0; s < LT_FS_N; s++) {
+        st.s[s] = malloc(n + 1);
+        ck_assert_ptr_nonnull(st.s[s]);
+    }
+    *used = lt_fs_split(rec, n, want, &st);
+    ck_assert_msg(*used != (size_t)-1, "the split refused the records");
+    unsigned char h[LT_FS_HDR_MAX];
+    size_t hl = lt_fs_header(&st, h), total = hl;
+    for (int s = 0; s < LT_FS_N; s++) total += st.len[s];
+    unsigned char *out = malloc(total), *q = out;
+    ck_assert_ptr_nonnull(out);
+    memcpy(q, h, hl);
+    q += hl;
+    for (int s = 0; s < LT_FS_N; s++) {
+        memcpy(q, st.s[s], st.len[s]);
+        q += st.len[s];
+        free(st.s[s]);
+    }
+    *len = total;
+    return out;
+}
+
+/* Gathers sp[0..n) and checks it gives back rec[0..nrec) exactly. */
+static void fs_expect_gather(const unsigned char *sp, size_t n, const unsigned char *rec, size_t nrec)
+{
+    unsigned char *g = malloc(n ? n : 1);
+    ck_assert_ptr_nonnull(g);
+    ptrdiff_t got = lt_fs_gather(sp, n, g, n);
+    ck_assert_msg(got == (ptrdiff_t)nrec, "gathered %td bytes, want %zu", got, nrec);
+    ck_assert_msg(memcmp(g, rec, nrec) == 0, "the gathered records differ from the split ones");
+    free(g);
+}
+
+/* Every event form, older ones (which a 1.6 writer no longer makes) too. */
+static size_t fs_every_form(unsigned char *b)
+{
+    static const unsigned char forms[] = {
+        LT_REC_SEGMENT, 0x81, 0x01,
+        LT_REC_ALLOC, 1, 0, 0x7e, 0x90, 0x03, 2, LT_FN_CALLOC,
+        LT_REC_FREE, 1, 5, 0x7d,
+        LT_REC_REALLOC, 1, 1, 0, 4, 0x20, 0xff, 0x7f, 3,
+        LT_REC_NOP, 9,
+        LT_REC_FREE_BACK, 2, 0, 1,
+        LT_REC_REALLOC_BACK, 1, 2, 0, 1, 0x40, 64, 4,
+        LT_REC_ALLOC2, 1, 0, 48, 5, LT_FN_MALLOC, 0, 0x22,
+        LT_REC_ALLOC2, 1, 0, 48, 5, LT_FN_MEMALIGN, 3,
+        LT_REC_REALLOC2, 1, 1, 0, 80, 6, 0, 0x11, 1, 0x12,
+        LT_REC_REALLOC2, 1, 1, 0, 80, 6, 2, 0,
+        LT_REC_REALLOC_S, 96, 6, 1, 2,
+        LT_REC_FREE_BACK_S, 0x80, 0x01,
+        LT_REC_FREE_S, 0x33,
+        LT_REC_MALLOC_S, 24, 7, 0x44,
+        LT_REC_MALLOC_S + 3, 24, 7,
+        LT_REC_MALLOC_S_CARVE, 0x81, 0x80, 0x01, 7,
+        LT_REC_FREE_RECENT + 4,
+        LT_REC_WARN, 3, 'a', 'b', 'c',
+        0xf7, 0,
+    };
+    memcpy(b, forms, sizeof forms);
+    return sizeof forms;
+}
+
+START_TEST(test_field_streams_give_back_the_records)
+{
+    /* the encoder's records, several seeds, and every hand-made form */
+    for (uint64_t seed = 1; seed <= 4; seed++) {
+        model_t m;
+        m_init(&m);
+        build_random_model(&m, seed * 7919, 5000);
+        size_t used, len;
+        unsigned char *sp = fs_join(m.e.buf, m.e.len, m.e.len, &used, &len);
+        ck_assert_uint_eq(used, m.e.len);
+        ck_assert_uint_le(len, m.e.len + LT_FS_HDR_MAX);
+        fs_expect_gather(sp, len, m.e.buf, m.e.len);
+        free(sp);
+        m_free(&m);
+    }
+    unsigned char b[256];
+    size_t n = fs_every_form(b), used, len;
+    unsigned char *sp = fs_join(b, n, n, &used, &len);
+    ck_assert_uint_eq(used, n);
+    fs_expect_gather(sp, len, b, n);
+    free(sp);
+    /* no records: a header of zero-length streams */
+    sp = fs_join(b, 0, 0, &used, &len);
+    ck_assert_uint_eq(used, 0);
+    fs_expect_gather(sp, len, b, 0);
+    free(sp);
+}
+END_TEST
+
+START_TEST(test_field_streams_put_each_field_in_its_stream)
+{
+    /* MALLOC_S records of known sizes and stacks, then frees: the size and
+     * stack streams hold exactly those varints in order, the tag stream
+     * one byte per record */
+    model_t m;
+    m_init(&m);
+    m_segment(&m, 5);
+    unsigned char want_size[64], want_stack[64];
+    size_t ns = 0, nk = 0;
+    for (int i = 0; i < 8; i++) {
+        uint64_t size = 16 + 40 * (uint64_t)i, a = 0x10000 + 0x1000 * (uint64_t)i;
+        m_alloc(&m, 1 + (uint64_t)i, 0, a, size, (uint32_t)(100 + i * 10), LT_FN_MALLOC);
+        ns += lt_put_varint(want_size + ns, size);
+        nk += lt_put_varint(want_stack + nk, 100 + (uint64_t)i * 10);
+    }
+    for (int i = 0; i < 8; i++) m_freerec(&m, 9 + (uint64_t)i, 0, 0x10000 + 0x1000 * (uint64_t)i);
+    lt_fs_streams_t st;
+    for (int s = 0; s < LT_FS_N; s++) st.s[s] = malloc(m.e.len);
+    ck_assert_uint_eq(lt_fs_split(m.e.buf, m.e.len, m.e.len, &st), m.e.len);
+    ck_assert_uint_eq(st.len[LT_FS_SIZE], ns);
+    ck_assert_int_eq(memcmp(st.s[LT_FS_SIZE], want_size, ns), 0);
+    ck_assert_uint_eq(st.len[LT_FS_STACK], nk);
+    ck_assert_int_eq(memcmp(st.s[LT_FS_STACK], want_stack, nk), 0);
+    ck_assert_uint_eq(st.len[LT_FS_TAG], 1 + 16);   /* SEGMENT and 16 events */
+    ck_assert_uint_eq(st.s[LT_FS_TAG][0], LT_REC_SEGMENT);
+    ck_assert_uint_eq(st.len[LT_FS_OTHER], 1);      /* the thread id */
+    /* the frees name recent allocations: back references, no addresses */
+    ck_assert_uint_eq(st.len[LT_FS_ADDR], 0);
+    for (int s = 0; s < LT_FS_N; s++) free(st.s[s]);
+    m_free(&m);
+}
+END_TEST
+
+START_TEST(test_field_streams_split_a_prefix_at_a_record_boundary)
+{
+    model_t m;
+    m_init(&m);
+    build_random_model(&m, 4242, 2000);
+    for (size_t want = 0; want <= m.e.len; want += 1 + want / 3) {
+        size_t used, len;
+        unsigned char *sp = fs_join(m.e.buf, m.e.len, want, &used, &len);
+        /* the first boundary at or after want */
+        size_t expect = m.e.len;
+        for (size_t i = 0; i < m.nbound; i++)
+            if (m.bound[i] >= want && m.bound[i] < expect) expect = m.bound[i];
+        ck_assert_msg(used == expect, "want %zu: split %zu bytes, want the boundary at %zu", want, used, expect);
+        fs_expect_gather(sp, len, m.e.buf, used);
+        free(sp);
+    }
+    m_free(&m);
+}
+END_TEST
+
+START_TEST(test_field_streams_damage_is_refused)
+{
+    model_t m;
+    m_init(&m);
+    build_random_model(&m, 777, 400);
+    size_t used, len;
+    unsigned char *sp = fs_join(m.e.buf, m.e.len, m.e.len, &used, &len);
+    /* cut anywhere: the lengths no longer add up */
+    for (size_t cut = 0; cut < len; cut++) {
+        unsigned char *b = malloc(cut ? cut : 1), *g = malloc(len);
+        memcpy(b, sp, cut);
+        ck_assert_msg(lt_fs_gather(b, cut, g, len) == -1, "a split payload cut at %zu of %zu gathered", cut, len);
+        free(b);
+        free(g);
+    }
+    /* another stream count */
+    unsigned char *b = malloc(len), *g = malloc(len);
+    memcpy(b, sp, len);
+    b[0] = LT_FS_N + 1;
+    ck_assert_int_eq(lt_fs_gather(b, len, g, len), -1);
+    /* an output too small */
+    ck_assert_int_eq(lt_fs_gather(sp, len, g, len / 2), -1);
+    /* the last byte of the tag stream counted as the size stream's: the
+     * lengths still add up, the streams no longer */
+    {
+        const unsigned char *p = sp, *end = sp + len;
+        uint64_t v, lens[LT_FS_N];
+        ck_assert_int_eq(lt_get_varint(&p, end, &v), 0);
+        for (int k = 0; k < LT_FS_N; k++) ck_assert_int_eq(lt_get_varint(&p, end, &lens[k]), 0);
+        lens[LT_FS_TAG]--;
+        lens[LT_FS_SIZE]++;
+        unsigned char *c = malloc(len + LT_FS_HDR_MAX);
+        size_t hl = lt_put_varint(c, LT_FS_N);
+        for (int k = 0; k < LT_FS_N; k++) hl += lt_put_varint(c + hl, lens[k]);
+        size_t body = len - (size_t)(p - sp);
+        memcpy(c + hl, p, body);
+        unsigned char *g2 = malloc(hl + body);
+        ck_assert_int_eq(lt_fs_gather(c, hl + body, g2, hl + body), -1);
+        free(g2);
+        free(c);
+    }
+    /* random damage: refused, or records no longer than the payload */
+    ut_rng_t rng;
+    ut_rng_seed(&rng, 31337);
+    for (int iter = 0; iter < 3000; iter++) {
+        memcpy(b, sp, len);
+        int flips = 1 + (int)ut_rng_below(&rng, 3);
+        for (int k = 0; k < flips; k++) b[ut_rng_below(&rng, len)] = (unsigned char)ut_rng_next(&rng);
+        ptrdiff_t got = lt_fs_gather(b, len, g, len);
+        ck_assert_msg(got == -1 || (got >= 0 && (size_t)got <= len), "iteration %d: gathered %td of %zu", iter, got, len);
+    }
+    free(b);
+    free(g);
+    free(sp);
+    m_free(&m);
+}
+END_TEST
+
 static const char header_text[] = "format=leaktrace\nproducer=unit test\nbyte_order=little\ncompression=zstd\n";
 
 /* Three chunks of records (the middle one compressed without zstd's
@@ -1907,6 +2121,62 @@ START_TEST(test_file_bad_sizes_and_bad_records_are_corrupt)
 }
 END_TEST
 
+/* Format 1.6: chunks in the field-stream layout read as the same records;
+ * one whose streams do not gather is corruption, said as such, and the
+ * reader goes on to the next chunk. */
+START_TEST(test_file_field_stream_chunks)
+{
+    good_file_t g;
+    good_file_build(&g);
+    ut_file_t f = { 0 };
+    ut_file_header(&f, LT_FORMAT_MAJOR, LT_FORMAT_MINOR, header_text);
+    for (int c = 0; c < 3; c++) {
+        size_t used, len;
+        unsigned char *sp = fs_join(g.m[c].e.buf, g.m[c].e.len, g.m[c].e.len, &used, &len);
+        if (c == 1) ut_file_chunk(&f, g.m[c].e.buf, g.m[c].e.len, 0, 1);   /* layouts mix */
+        else ut_file_chunk(&f, sp, len, LT_CHUNK_F_FIELDS, 1);
+        free(sp);
+    }
+    ut_file_chunk(&f, "", 0, LT_CHUNK_F_FINAL, 1);
+    /* read_expect checks the records' chunk offsets in g.f: this file's */
+    ut_file_t keep = g.f;
+    g.f = f;
+    char *path = ut_path(tmpdir, "fields.trace");
+    ut_write_file(path, f.b.p, f.b.len);
+    lt_err_t err;
+    read_expect(path, &g, 3, 0, &err);
+
+    /* chunk 0 with its stream count changed: the gather refuses it */
+    ut_file_t bad = { 0 };
+    ut_file_header(&bad, LT_FORMAT_MAJOR, LT_FORMAT_MINOR, header_text);
+    size_t used, len;
+    unsigned char *sp = fs_join(g.m[0].e.buf, g.m[0].e.len, g.m[0].e.len, &used, &len);
+    sp[0] = LT_FS_N - 1;
+    ut_file_chunk(&bad, sp, len, LT_CHUNK_F_FIELDS, 1);
+    free(sp);
+    ut_file_chunk(&bad, g.m[1].e.buf, g.m[1].e.len, 0, 1);
+    ut_write_file(path, bad.b.p, bad.b.len);
+    lt_trace_file_t *tf;
+    ck_assert_msg(lt_file_open(path, &tf, &err) == 0, "open: %s", err.msg);
+    lt_rec_t r;
+    int rc = lt_file_next(tf, &r, &err);
+    ck_assert_int_eq(rc, -LT_E_CORRUPT);
+    ck_assert_msg(strstr(err.msg, "field streams") != NULL, "message should name the field streams: %s", err.msg);
+    ck_assert_int_eq(err.offset, (int64_t)bad.chunk_off[0]);
+    size_t n = 0;
+    while ((rc = lt_file_next(tf, &r, &err)) == 1) n++;
+    ck_assert_int_eq(rc, 0);
+    ck_assert_uint_eq(n, g.m[1].nx);   /* the next chunk still reads */
+    lt_file_close(tf);
+    ut_file_free(&bad);
+
+    g.f = keep;
+    ut_file_free(&f);
+    free(path);
+    good_file_free(&g);
+}
+END_TEST
+
 START_TEST(test_file_directory_and_missing_are_io_errors)
 {
     lt_trace_file_t *f = (lt_trace_file_t *)&f;
@@ -1970,6 +2240,14 @@ Suite *format_suite(void)
     tcase_add_test(tc, test_length_prefix_beyond_end_is_corrupt);
     suite_add_tcase(s, tc);
 
+    tc = tcase_create("field_streams");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_field_streams_give_back_the_records);
+    tcase_add_test(tc, test_field_streams_put_each_field_in_its_stream);
+    tcase_add_test(tc, test_field_streams_split_a_prefix_at_a_record_boundary);
+    tcase_add_test(tc, test_field_streams_damage_is_refused);
+    suite_add_tcase(s, tc);
+
     tc = tcase_create("files");
     tcase_set_timeout(tc, 60);
     tcase_add_unchecked_fixture(tc, files_setup, files_teardown);
@@ -1985,6 +2263,7 @@ Suite *format_suite(void)
     tcase_add_test(tc, test_file_damaged_payload_is_corrupt);
     tcase_add_test(tc, test_file_bad_sizes_and_bad_records_are_corrupt);
     tcase_add_test(tc, test_file_directory_and_missing_are_io_errors);
+    tcase_add_test(tc, test_file_field_stream_chunks);
     suite_add_tcase(s, tc);
     return s;
 }
