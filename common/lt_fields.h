@@ -12,8 +12,8 @@
  * in fewer bits; where whole records repeat (a growing buffer's reallocs),
  * the records as they are compress better. The writer measures which.
  *
- * Layout of a split payload: varint n (= LT_FS_N), n varint lengths, then
- * the n streams in order. Splitting and gathering walk the same grammar
+ * Layout of a split payload: the 3 bytes LT_FS_MARK, varint n (= LT_FS_N),
+ * n varint lengths, then the n streams in order. Splitting and gathering walk the same grammar
  * (lt_format.h) with one function, lt_fs_walk, which moves each field's
  * bytes from a read cursor to a write cursor: the two directions cannot
  * disagree about where a field goes. Pure C11, no allocation.
@@ -38,7 +38,12 @@ enum {
     LT_FS_OTHER,     /* dseq, dts, fn, free-list references, thread ids */
     LT_FS_N
 };
-#define LT_FS_HDR_MAX (1 + 10 * LT_FS_N)   /* bytes of a split payload's header, at most */
+/* A split payload starts with SEGMENT (tid 0) and the event tag 0x7F, which
+ * no format defines: a reader of 1.5 or older, which does not know the
+ * layout, stops there and says that the trace is of a newer version. */
+#define LT_FS_MARK "\x01\x00\x7f"
+#define LT_FS_MARK_LEN 3
+#define LT_FS_HDR_MAX (LT_FS_MARK_LEN + 1 + 10 * LT_FS_N)   /* bytes of a split payload's header, at most */
 
 /* One walk over records, in either direction. Split: the records are
  * read through rp[0] (up to re[0]) and each field is written to wp[its
@@ -183,7 +188,8 @@ static inline size_t lt_fs_split(const unsigned char *rec, size_t n, size_t want
  * returns its length (at most LT_FS_HDR_MAX). The streams follow it. */
 static inline size_t lt_fs_header(const lt_fs_streams_t *st, unsigned char h[LT_FS_HDR_MAX])
 {
-    size_t k = lt_put_varint(h, LT_FS_N);
+    memcpy(h, LT_FS_MARK, LT_FS_MARK_LEN);
+    size_t k = LT_FS_MARK_LEN + lt_put_varint(h + LT_FS_MARK_LEN, LT_FS_N);
     for (int s = 0; s < LT_FS_N; s++) k += lt_put_varint(h + k, st->len[s]);
     return k;
 }
@@ -194,8 +200,9 @@ static inline size_t lt_fs_header(const lt_fs_streams_t *st, unsigned char h[LT_
  * a stream with bytes left over. */
 static inline ptrdiff_t lt_fs_gather(const unsigned char *sp, size_t n, unsigned char *out, size_t cap)
 {
-    const unsigned char *p = sp, *end = sp + n;
+    const unsigned char *p = sp + LT_FS_MARK_LEN, *end = sp + n;
     uint64_t ns, len;
+    if (n < LT_FS_MARK_LEN || memcmp(sp, LT_FS_MARK, LT_FS_MARK_LEN) != 0) return -1;
     if (lt_get_varint(&p, end, &ns) != 0 || ns != LT_FS_N) return -1;
     const unsigned char *rp[LT_FS_N], *re[LT_FS_N];
     size_t lens[LT_FS_N], total = 0;

@@ -18,7 +18,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     ptrdiff_t n = lt_fs_gather(data, size, rec, size);
     if (n < 0) { free(rec); return 0; }
     /* the streams as the input holds them, after its header */
-    const unsigned char *p = data, *end = data + size;
+    const unsigned char *p = data + LT_FS_MARK_LEN, *end = data + size;
     uint64_t v, lens[LT_FS_N];
     if (lt_get_varint(&p, end, &v) != 0) abort();
     for (int s = 0; s < LT_FS_N; s++)

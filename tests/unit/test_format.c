@@ -1713,24 +1713,30 @@ START_TEST(test_field_streams_damage_is_refused)
         free(b);
         free(g);
     }
-    /* another stream count */
+    /* another stream count, another mark */
     unsigned char *b = malloc(len), *g = malloc(len);
     memcpy(b, sp, len);
-    b[0] = LT_FS_N + 1;
+    b[LT_FS_MARK_LEN] = LT_FS_N + 1;
     ck_assert_int_eq(lt_fs_gather(b, len, g, len), -1);
+    for (int k = 0; k < LT_FS_MARK_LEN; k++) {
+        memcpy(b, sp, len);
+        b[k] ^= 0x40;
+        ck_assert_int_eq(lt_fs_gather(b, len, g, len), -1);
+    }
     /* an output too small */
     ck_assert_int_eq(lt_fs_gather(sp, len, g, len / 2), -1);
     /* the last byte of the tag stream counted as the size stream's: the
      * lengths still add up, the streams no longer */
     {
-        const unsigned char *p = sp, *end = sp + len;
+        const unsigned char *p = sp + LT_FS_MARK_LEN, *end = sp + len;
         uint64_t v, lens[LT_FS_N];
         ck_assert_int_eq(lt_get_varint(&p, end, &v), 0);
         for (int k = 0; k < LT_FS_N; k++) ck_assert_int_eq(lt_get_varint(&p, end, &lens[k]), 0);
         lens[LT_FS_TAG]--;
         lens[LT_FS_SIZE]++;
         unsigned char *c = malloc(len + LT_FS_HDR_MAX);
-        size_t hl = lt_put_varint(c, LT_FS_N);
+        memcpy(c, LT_FS_MARK, LT_FS_MARK_LEN);
+        size_t hl = LT_FS_MARK_LEN + lt_put_varint(c + LT_FS_MARK_LEN, LT_FS_N);
         for (int k = 0; k < LT_FS_N; k++) hl += lt_put_varint(c + hl, lens[k]);
         size_t body = len - (size_t)(p - sp);
         memcpy(c + hl, p, body);
@@ -2151,7 +2157,7 @@ START_TEST(test_file_field_stream_chunks)
     ut_file_header(&bad, LT_FORMAT_MAJOR, LT_FORMAT_MINOR, header_text);
     size_t used, len;
     unsigned char *sp = fs_join(g.m[0].e.buf, g.m[0].e.len, g.m[0].e.len, &used, &len);
-    sp[0] = LT_FS_N - 1;
+    sp[LT_FS_MARK_LEN] = LT_FS_N - 1;
     ut_file_chunk(&bad, sp, len, LT_CHUNK_F_FIELDS, 1);
     free(sp);
     ut_file_chunk(&bad, g.m[1].e.buf, g.m[1].e.len, 0, 1);
