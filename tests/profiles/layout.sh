@@ -60,46 +60,35 @@ else
 fi
 t_end
 
-t_begin "layout auto: field streams for random frees and sizes"
-if [ -x "$d/paced" ]; then
-    t=$(LEAKTRACE_VERBOSE=1 trace_run "$d/auto-paced" "$d/paced" 1000000 0)
-    read -r rec fld <<< "$(chunks "$d/auto-paced.err")"
+# auto_case NAME WANT ALLOCS PROG ARGS...: traces PROG in auto; most chunks
+# must be in layout WANT (records or fields), and the trace must hold
+# ALLOCS allocations with one block (stdout's buffer) live at the end,
+# whichever layout each chunk took (a trial once overwrote a fields chunk
+# before it was written).
+auto_case() {
+    local name=$1 want=$2 allocs=$3 t rec fld got
+    shift 3
+    if [ ! -x "$1" ]; then t_fail "$(basename "$1") was not built"; return; fi
+    t=$(LEAKTRACE_VERBOSE=1 trace_run "$d/auto-$name" "$@")
+    read -r rec fld <<< "$(chunks "$d/auto-$name.err")"
     if [ -z "${rec:-}" ]; then
-        t_fail "no layout line in LEAKTRACE_VERBOSE's summary: $(tail -3 "$d/auto-paced.err")"
-    elif [ "$fld" -le "$rec" ]; then
-        t_fail "auto wrote $rec chunks of records and $fld of field streams for paced (want mostly fields)"
+        t_fail "no layout line in LEAKTRACE_VERBOSE's summary: $(tail -3 "$d/auto-$name.err")"
+    elif { [ "$want" = fields ] && [ "$fld" -le "$rec" ]; } || { [ "$want" = records ] && [ "$rec" -le "$fld" ]; }; then
+        t_fail "auto wrote $rec chunks of records and $fld of field streams for $name (want mostly $want)"
     fi
-    if [ -n "$t" ]; then
-        # every allocation, whichever layout each chunk took (a trial once
-        # overwrote a fields chunk before it was written)
-        got=$("$LT" report --format json "$t" 2>/dev/null > "$d/auto-paced.json" &&
-              json_get "$d/auto-paced.json" "(j['totals']['allocations'], j['totals']['live_blocks'])" 2>/dev/null)
-        [ "$got" = "(1000001, 1)" ] || t_fail "allocations and live blocks: $got, want (1000001, 1)"
-    fi
-else
-    t_fail "paced was not built"
-fi
+    [ -n "$t" ] || return
+    got=$("$LT" report --format json "$t" 2>/dev/null > "$d/auto-$name.json" &&
+          json_get "$d/auto-$name.json" "(j['totals']['allocations'], j['totals']['live_blocks'])" 2>/dev/null)
+    [ "$got" = "($allocs, 1)" ] || t_fail "allocations and live blocks: $got, want ($allocs, 1)"
+}
+
+t_begin "layout auto: field streams for random frees and sizes"
+auto_case paced fields 1000001 "$d/paced" 1000000 0
 t_end
 
+# grow: per round a malloc, 8 reallocs (each counts as an allocation) and a node
 t_begin "layout auto: records for buffers grown by realloc"
-if [ -x "$d/grow" ]; then
-    t=$(LEAKTRACE_VERBOSE=1 trace_run "$d/auto-grow" "$d/grow" 300000)
-    read -r rec fld <<< "$(chunks "$d/auto-grow.err")"
-    if [ -z "${rec:-}" ]; then
-        t_fail "no layout line in LEAKTRACE_VERBOSE's summary: $(tail -3 "$d/auto-grow.err")"
-    elif [ "$rec" -le "$fld" ]; then
-        t_fail "auto wrote $rec chunks of records and $fld of field streams for grow (want mostly records)"
-    fi
-    if [ -n "$t" ]; then
-        got=$("$LT" report --format json "$t" 2>/dev/null > "$d/auto-grow.json" &&
-              json_get "$d/auto-grow.json" "(j['totals']['allocations'], j['totals']['live_blocks'])" 2>/dev/null)
-        # per round a malloc, 8 reallocs (each counts as an allocation) and
-        # a node; stdout's buffer live at the end
-        [ "$got" = "(3000001, 1)" ] || t_fail "allocations and live blocks: $got, want (3000001, 1)"
-    fi
-else
-    t_fail "grow was not built"
-fi
+auto_case grow records 3000001 "$d/grow" 300000
 t_end
 
 t_begin "layout: a bad LEAKTRACE_LAYOUT is said and auto is used"
