@@ -585,6 +585,11 @@ static int load_chunk(lt_trace_file_t *f, lt_err_t *err)
         if (grow(&f->gathered, &f->gathercap, c->rlen ? c->rlen : 1))
             LT_RETURN_ERROR(err, LT_E_NOMEM, off, "out of memory for chunk %u", c->index);
         ptrdiff_t g = lt_fs_gather(f->raw, c->rlen, f->gathered, c->rlen);
+        if (g < 0 && f->info.minor > LT_FORMAT_MINOR)   /* a record of a newer format, most likely */
+            LT_RETURN_ERROR(err, LT_E_CORRUPT, off, "chunk %u at byte %lld: its field streams do not gather into "
+                            "records; the trace is format %u.%u, newer than this leaktrace's %u.%u: read it with "
+                            "the leaktrace that wrote it", c->index, (long long)off, f->info.major, f->info.minor,
+                            LT_FORMAT_MAJOR, LT_FORMAT_MINOR);
         if (g < 0)
             LT_RETURN_ERROR(err, LT_E_CORRUPT, off, "chunk %u at byte %lld is damaged: its field streams "
                             "(format 1.6) do not gather into records", c->index, (long long)off);

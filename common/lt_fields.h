@@ -194,15 +194,28 @@ static inline size_t lt_fs_header(const lt_fs_streams_t *st, unsigned char h[LT_
     return k;
 }
 
+/* Writes st as one split payload (header, then the streams) to out, which
+ * has room for LT_FS_HDR_MAX bytes more than the streams hold; returns its
+ * length. (The writer feeds header and streams to zstd in turn instead.) */
+static inline size_t lt_fs_join(const lt_fs_streams_t *st, unsigned char *out)
+{
+    size_t k = lt_fs_header(st, out);
+    for (int s = 0; s < LT_FS_N; s++) {
+        memcpy(out + k, st->s[s], st->len[s]);
+        k += st->len[s];
+    }
+    return k;
+}
+
 /* Gathers a split payload sp[0..n) back into records in out (room for n
  * bytes: the records are never longer). Returns their length, or -1 when
  * the payload is damaged: a bad header, a record cut short or unknown, or
  * a stream with bytes left over. */
 static inline ptrdiff_t lt_fs_gather(const unsigned char *sp, size_t n, unsigned char *out, size_t cap)
 {
+    if (n < LT_FS_MARK_LEN || memcmp(sp, LT_FS_MARK, LT_FS_MARK_LEN) != 0) return -1;
     const unsigned char *p = sp + LT_FS_MARK_LEN, *end = sp + n;
     uint64_t ns, len;
-    if (n < LT_FS_MARK_LEN || memcmp(sp, LT_FS_MARK, LT_FS_MARK_LEN) != 0) return -1;
     if (lt_get_varint(&p, end, &ns) != 0 || ns != LT_FS_N) return -1;
     const unsigned char *rp[LT_FS_N], *re[LT_FS_N];
     size_t lens[LT_FS_N], total = 0;

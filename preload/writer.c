@@ -140,6 +140,10 @@ static size_t zlen;    /* compressed bytes of this frame in zbuf so far */
  * (its streams are complete only then). */
 #define TRIAL_GAP_MAX 32
 #define TRIAL_BYTES (512u << 10)
+/* Chunks smaller than this (the flush of a quiet moment) and checkpoint
+ * chunks (only length-prefixed records: all in one stream, so records
+ * always win) are not a sample of the events to come: no trial on them. */
+#define TRIAL_MIN (64u << 10)
 static int cur_fields;                /* the layout of the chunk being built */
 static unsigned trial_gap, since_trial;
 static lt_fs_streams_t fstreams;        /* a chunk's field streams, LT_RAW_CAP of room each */
@@ -429,11 +433,14 @@ static size_t compress_streams(size_t *raw_len)
     unsigned char h[LT_FS_HDR_MAX];
     size_t hl = lt_fs_header(&fstreams, h), total = hl;
     ZSTD_outBuffer out = { fzbuf, fzcap, 0 };
-    if (ZSTD_isError(ZSTD_CCtx_reset(cctx, ZSTD_reset_session_only))) return 0;
+    for (int s = 0; s < LT_FS_N; s++) total += fstreams.len[s];
+    /* the size goes into the frame header, which readers check */
+    if (ZSTD_isError(ZSTD_CCtx_reset(cctx, ZSTD_reset_session_only)) ||
+        ZSTD_isError(ZSTD_CCtx_setPledgedSrcSize(cctx, total)))
+        return 0;
     for (int s = -1; s < LT_FS_N; s++) {
         ZSTD_inBuffer in = { s < 0 ? h : fstreams.s[s], s < 0 ? hl : fstreams.len[s], 0 };
         ZSTD_EndDirective mode = s == LT_FS_N - 1 ? ZSTD_e_end : ZSTD_e_continue;
-        if (s >= 0) total += fstreams.len[s];
         for (;;) {
             size_t r = ZSTD_compressStream2(cctx, &out, &in, mode);
             if (ZSTD_isError(r)) return 0;
@@ -460,11 +467,14 @@ static size_t compress_fields(size_t *raw_len)
  * 0, or -1 when zstd failed. */
 static int compress_chunk(const unsigned char **payload, size_t *z, size_t *raw_len, uint32_t *flags)
 {
-    if (cur_fields && (*z = compress_fields(raw_len)) != 0) {
-        *payload = fzbuf;
-        *flags |= LT_CHUNK_F_FIELDS;
-        chunks_fields++;
-        return 0;
+    if (cur_fields) {
+        if ((*z = compress_fields(raw_len)) != 0) {
+            *payload = fzbuf;
+            *flags |= LT_CHUNK_F_FIELDS;
+            chunks_fields++;
+            return 0;
+        }
+        frame_reset();   /* a fields frame may be half made: the records start their own */
     }
     if (compress_more(ZSTD_e_end) != 0) return -1;
     *payload = zbuf;
@@ -478,7 +488,9 @@ static int compress_chunk(const unsigned char **payload, size_t *z, size_t *raw_
  * holds; between frames, so the context is free. */
 static void layout_trial(void)
 {
-    if (lt_cfg.layout != LT_LAYOUT_AUTO || ++since_trial < trial_gap || fields_buffers() != 0) return;
+    if (lt_cfg.layout != LT_LAYOUT_AUTO || in_ckpt || enc.len < TRIAL_MIN || ++since_trial < trial_gap ||
+        fields_buffers() != 0)
+        return;
     size_t used = lt_fs_split(enc.buf, enc.len, TRIAL_BYTES, &fstreams), raw;
     if (used == (size_t)-1 || ZSTD_isError(ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, 1))) return;
     size_t zf = compress_streams(&raw);
@@ -1324,7 +1336,7 @@ void lt_writer_finish(int how, int status)
             if (lt_cfg.level == LT_LEVEL_AUTO)
                 lt_log("compression: %llu chunks at zstd level %d, %llu at level %d (the writer was busy, or the program waited for it)",
                        (unsigned long long)frames_small, LEVEL_SMALL, (unsigned long long)frames_fast, LEVEL_FAST);
-            lt_log("layout: %llu chunks of records, %llu of field streams (%llu trials: both compressed, the smaller kept)",
+            lt_log("layout: %llu chunks of records, %llu of field streams (%llu trials: a sample compressed both ways)",
                    (unsigned long long)chunks_records, (unsigned long long)chunks_fields, (unsigned long long)trials);
             if (atomic_load(&deferred))
                 lt_log("no writer thread (sampling mode): the program's threads wrote the trace %llu times, %.3f s in all",

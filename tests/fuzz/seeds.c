@@ -52,18 +52,15 @@ static int put(const char *path, const void *a, size_t na, const void *b, size_t
 static int fields_seed(const char *dir, const char *base, unsigned k, const unsigned char *rec, size_t n)
 {
     lt_fs_streams_t st;
-    unsigned char *m = malloc((size_t)LT_FS_N * (n + 1)), h[LT_FS_HDR_MAX];
+    unsigned char *m = malloc((size_t)LT_FS_N * (n + 1) + n + LT_FS_HDR_MAX);
     if (!m) return -1;
     for (int s = 0; s < LT_FS_N; s++) st.s[s] = m + (size_t)s * (n + 1);
     int rc = 0;
     if (lt_fs_split(rec, n, SEED_MAX, &st) != (size_t)-1) {
         char path[4096];
         snprintf(path, sizeof path, "%s/fields/%s.%u", dir, base, k);
-        FILE *f = fopen(path, "wb");
-        if (!f) { fprintf(stderr, "seeds: cannot write %s: %s\n", path, strerror(errno)); free(m); return -1; }
-        fwrite(h, 1, lt_fs_header(&st, h), f);
-        for (int s = 0; s < LT_FS_N; s++) fwrite(st.s[s], 1, st.len[s], f);
-        rc = fclose(f) == 0 ? 0 : -1;
+        unsigned char *joined = m + (size_t)LT_FS_N * (n + 1);
+        rc = put(path, joined, lt_fs_join(&st, joined), NULL, 0);
     }
     free(m);
     return rc;

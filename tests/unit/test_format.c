@@ -1559,19 +1559,14 @@ static unsigned char *fs_join(const unsigned char *rec, size_t n, size_t want, s
     }
     *used = lt_fs_split(rec, n, want, &st);
     ck_assert_msg(*used != (size_t)-1, "the split refused the records");
-    unsigned char h[LT_FS_HDR_MAX];
-    size_t hl = lt_fs_header(&st, h), total = hl;
-    for (int s = 0; s < LT_FS_N; s++) total += st.len[s];
-    unsigned char *out = malloc(total), *q = out;
+    unsigned char *big = malloc(n + LT_FS_HDR_MAX);
+    ck_assert_ptr_nonnull(big);
+    *len = lt_fs_join(&st, big);
+    unsigned char *out = malloc(*len ? *len : 1);   /* exactly its size */
     ck_assert_ptr_nonnull(out);
-    memcpy(q, h, hl);
-    q += hl;
-    for (int s = 0; s < LT_FS_N; s++) {
-        memcpy(q, st.s[s], st.len[s]);
-        q += st.len[s];
-        free(st.s[s]);
-    }
-    *len = total;
+    memcpy(out, big, *len);
+    free(big);
+    for (int s = 0; s < LT_FS_N; s++) free(st.s[s]);
     return out;
 }
 
@@ -1675,6 +1670,56 @@ START_TEST(test_field_streams_put_each_field_in_its_stream)
     ck_assert_uint_eq(st.len[LT_FS_ADDR], 0);
     for (int s = 0; s < LT_FS_N; s++) free(st.s[s]);
     m_free(&m);
+}
+END_TEST
+
+/* Every form of fs_every_form, stream by stream, as docs/trace-format.md's
+ * table puts them: a field in the wrong stream would still gather (both
+ * directions walk alike) but would not be format 1.6. */
+START_TEST(test_field_streams_follow_the_documented_table)
+{
+    static const unsigned char want_tag[] = {
+        LT_REC_SEGMENT, LT_REC_ALLOC, LT_REC_FREE, LT_REC_REALLOC, LT_REC_NOP, LT_REC_FREE_BACK,
+        LT_REC_REALLOC_BACK, LT_REC_ALLOC2, LT_REC_ALLOC2, LT_REC_REALLOC2, LT_REC_REALLOC2,
+        LT_REC_REALLOC_S, LT_REC_FREE_BACK_S, LT_REC_FREE_S, LT_REC_MALLOC_S, LT_REC_MALLOC_S + 3,
+        LT_REC_MALLOC_S_CARVE, LT_REC_FREE_RECENT + 4, LT_REC_WARN, 3, 'a', 'b', 'c', 0xf7, 0,
+    };
+    static const unsigned char want_size[] = { 0x90, 0x03, 0xff, 0x7f, 64, 48, 48, 80, 80, 96, 24, 24, 0x81, 0x80, 0x01 };
+    static const unsigned char want_stack[] = { 2, 3, 4, 5, 5, 6, 6, 6, 7, 7, 7 };
+    static const unsigned char want_back[] = { 1, 1, 0, 2, 1, 0x80, 0x01 };
+    static const unsigned char want_addr[] = { 0x7e, 0x7d, 4, 0x20, 0x40, 0x11, 0x33 };
+    static const unsigned char want_carve[] = { 0x22, 0x12, 0x44 };
+    static const unsigned char want_other[] = {
+        0x81, 0x01,                        /* SEGMENT's tid */
+        1, 0, LT_FN_CALLOC,                /* ALLOC */
+        1, 5,                              /* FREE */
+        1, 1, 0,                           /* REALLOC */
+        9,                                 /* NOP */
+        2, 0,                              /* FREE_BACK */
+        1, 2, 0,                           /* REALLOC_BACK */
+        1, 0, LT_FN_MALLOC, 0,             /* ALLOC2, ref 0 */
+        1, 0, LT_FN_MEMALIGN, 3,           /* ALLOC2, ref 3 */
+        1, 1, 0, 1,                        /* REALLOC2, new 1 */
+        1, 1, 0, 0,                        /* REALLOC2, new 0 */
+        2,                                 /* REALLOC_S, new 2 */
+    };
+    const struct { const unsigned char *b; size_t n; } want[LT_FS_N] = {
+        [LT_FS_TAG] = { want_tag, sizeof want_tag }, [LT_FS_SIZE] = { want_size, sizeof want_size },
+        [LT_FS_STACK] = { want_stack, sizeof want_stack }, [LT_FS_BACK] = { want_back, sizeof want_back },
+        [LT_FS_ADDR] = { want_addr, sizeof want_addr }, [LT_FS_CARVE] = { want_carve, sizeof want_carve },
+        [LT_FS_OTHER] = { want_other, sizeof want_other },
+    };
+    unsigned char b[256];
+    size_t n = fs_every_form(b);
+    lt_fs_streams_t st;
+    for (int s = 0; s < LT_FS_N; s++) st.s[s] = malloc(n);
+    ck_assert_uint_eq(lt_fs_split(b, n, n, &st), n);
+    for (int s = 0; s < LT_FS_N; s++) {
+        ck_assert_msg(st.len[s] == want[s].n, "stream %d holds %zu bytes, want %zu", s, st.len[s], want[s].n);
+        for (size_t i = 0; i < want[s].n; i++)
+            ck_assert_msg(st.s[s][i] == want[s].b[i], "stream %d byte %zu: 0x%02x, want 0x%02x", s, i, st.s[s][i], want[s].b[i]);
+        free(st.s[s]);
+    }
 }
 END_TEST
 
@@ -2183,6 +2228,38 @@ START_TEST(test_file_field_stream_chunks)
 }
 END_TEST
 
+/* A chunk in field streams that does not gather, in a trace of a newer
+ * minor version: most likely a record this reader does not know, and the
+ * message says to read it with the newer leaktrace (not in a trace of this
+ * version: plain damage). */
+START_TEST(test_file_newer_minor_fields_chunk_says_so)
+{
+    /* SEGMENT tid 5, NOP dseq 1, then event tag 0x0D (not in 1.6) */
+    static const unsigned char sp[] = {
+        0x01, 0x00, 0x7f, LT_FS_N, 3, 0, 0, 0, 0, 0, 2,
+        LT_REC_SEGMENT, LT_REC_NOP, 0x0d,   /* tags */
+        5, 1,                               /* tid, dseq */
+    };
+    for (int newer = 0; newer < 2; newer++) {
+        ut_file_t f = { 0 };
+        ut_file_header(&f, LT_FORMAT_MAJOR, LT_FORMAT_MINOR + (unsigned)newer, "");
+        ut_file_chunk(&f, sp, sizeof sp, LT_CHUNK_F_FIELDS, 1);
+        char *path = ut_path(tmpdir, "newer-fields.trace");
+        ut_write_file(path, f.b.p, f.b.len);
+        lt_trace_file_t *tf;
+        lt_err_t err;
+        ck_assert_int_eq(lt_file_open(path, &tf, &err), 0);
+        lt_rec_t r;
+        ck_assert_int_eq(lt_file_next(tf, &r, &err), -LT_E_CORRUPT);
+        ck_assert_msg(strstr(err.msg, "field streams") != NULL, "message: %s", err.msg);
+        ck_assert_msg((strstr(err.msg, "read it with the leaktrace that wrote it") != NULL) == newer, "message: %s", err.msg);
+        lt_file_close(tf);
+        free(path);
+        ut_file_free(&f);
+    }
+}
+END_TEST
+
 START_TEST(test_file_directory_and_missing_are_io_errors)
 {
     lt_trace_file_t *f = (lt_trace_file_t *)&f;
@@ -2250,6 +2327,7 @@ Suite *format_suite(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_field_streams_give_back_the_records);
     tcase_add_test(tc, test_field_streams_put_each_field_in_its_stream);
+    tcase_add_test(tc, test_field_streams_follow_the_documented_table);
     tcase_add_test(tc, test_field_streams_split_a_prefix_at_a_record_boundary);
     tcase_add_test(tc, test_field_streams_damage_is_refused);
     suite_add_tcase(s, tc);
@@ -2270,6 +2348,7 @@ Suite *format_suite(void)
     tcase_add_test(tc, test_file_bad_sizes_and_bad_records_are_corrupt);
     tcase_add_test(tc, test_file_directory_and_missing_are_io_errors);
     tcase_add_test(tc, test_file_field_stream_chunks);
+    tcase_add_test(tc, test_file_newer_minor_fields_chunk_says_so);
     suite_add_tcase(s, tc);
     return s;
 }
