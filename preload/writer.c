@@ -383,6 +383,19 @@ static void frame_start(void)
     else frames_small++;
 }
 
+/* Gives zstd all of in; ZSTD_e_end also ends the frame. 0, or -1 when
+ * zstd failed or out is full (cannot happen: outputs are sized by
+ * ZSTD_compressBound of their inputs). */
+static int feed(ZSTD_inBuffer *in, ZSTD_outBuffer *out, ZSTD_EndDirective mode)
+{
+    for (;;) {
+        size_t r = ZSTD_compressStream2(cctx, out, in, mode);
+        if (ZSTD_isError(r)) return -1;
+        if (mode == ZSTD_e_end ? r == 0 : in->pos == in->size) return 0;
+        if (out->pos == out->size) return -1;
+    }
+}
+
 /* Gives zstd what enc.buf holds beyond zfed; ZSTD_e_end also ends the
  * frame. 0, or -1 when zstd failed. */
 static int compress_more(ZSTD_EndDirective mode)
@@ -390,12 +403,7 @@ static int compress_more(ZSTD_EndDirective mode)
     if (zfed == 0 && zlen == 0) frame_start();
     ZSTD_inBuffer in = { enc.buf, enc.len, zfed };
     ZSTD_outBuffer out = { zbuf, zcap, zlen };
-    for (;;) {
-        size_t r = ZSTD_compressStream2(cctx, &out, &in, mode);
-        if (ZSTD_isError(r)) return -1;
-        if (mode == ZSTD_e_end ? r == 0 : in.pos == in.size) break;
-        if (out.pos == out.size) return -1;   /* cannot happen: zcap is the bound of enc.cap */
-    }
+    if (feed(&in, &out, mode) != 0) return -1;
     zfed = in.pos;
     zlen = out.pos;
     return 0;
@@ -440,13 +448,7 @@ static size_t compress_streams(size_t *raw_len)
         return 0;
     for (int s = -1; s < LT_FS_N; s++) {
         ZSTD_inBuffer in = { s < 0 ? h : fstreams.s[s], s < 0 ? hl : fstreams.len[s], 0 };
-        ZSTD_EndDirective mode = s == LT_FS_N - 1 ? ZSTD_e_end : ZSTD_e_continue;
-        for (;;) {
-            size_t r = ZSTD_compressStream2(cctx, &out, &in, mode);
-            if (ZSTD_isError(r)) return 0;
-            if (mode == ZSTD_e_end ? r == 0 : in.pos == in.size) break;
-            if (out.pos == out.size) return 0;
-        }
+        if (feed(&in, &out, s == LT_FS_N - 1 ? ZSTD_e_end : ZSTD_e_continue) != 0) return 0;
     }
     *raw_len = total;
     return out.pos;

@@ -1919,29 +1919,39 @@ END_TEST
 /* An event record this reader does not know, in a trace of a newer minor
  * version, is corrupt like any other, but the message says to use the
  * leaktrace that wrote the trace; other damage in such a trace does not. */
+/* Writes a trace of header minor version `minor` and one chunk (raw, with
+ * flags) as NAME, and returns what the first lt_file_next gives (err: its
+ * message). */
+static int first_record_of_one_chunk(const char *name, unsigned minor, const void *raw, size_t n, uint32_t flags,
+                                     lt_err_t *err)
+{
+    ut_file_t f = { 0 };
+    ut_file_header(&f, LT_FORMAT_MAJOR, minor, "");
+    ut_file_chunk(&f, raw, n, flags, 1);
+    char *path = ut_path(tmpdir, name);
+    ut_write_file(path, f.b.p, f.b.len);
+    lt_trace_file_t *tf;
+    ck_assert_int_eq(lt_file_open(path, &tf, err), 0);
+    lt_rec_t r;
+    int rc = lt_file_next(tf, &r, err);
+    lt_file_close(tf);
+    free(path);
+    ut_file_free(&f);
+    return rc;
+}
+
 START_TEST(test_file_newer_minor_unknown_event_says_so)
 {
     for (int k = 0; k < 3; k++) {
         int newer = k > 0, unknown = k < 2;   /* k = 2: newer, but plain damage (a free 0 back) */
-        ut_file_t f = { 0 };
-        ut_file_header(&f, LT_FORMAT_MAJOR, LT_FORMAT_MINOR + (unsigned)newer, "");
         static const unsigned char raw[] = { LT_REC_SEGMENT, 1, 0x7e, 0, 0, 0 };
-        static const unsigned char damaged[] = { LT_REC_SEGMENT, 1, LT_REC_FREE_BACK, 0, 0, 0 };
-        if (unknown) ut_file_chunk(&f, raw, sizeof raw, 0, 1);
-        else ut_file_chunk(&f, damaged, sizeof damaged, 0, 1);
-        char *path = ut_path(tmpdir, "newer-record.trace");
-        ut_write_file(path, f.b.p, f.b.len);
-        lt_trace_file_t *tf;
+        static const unsigned char damaged[sizeof raw] = { LT_REC_SEGMENT, 1, LT_REC_FREE_BACK, 0, 0, 0 };
         lt_err_t err;
-        ck_assert_int_eq(lt_file_open(path, &tf, &err), 0);
-        lt_rec_t r;
-        ck_assert_int_eq(lt_file_next(tf, &r, &err), -LT_E_CORRUPT);
+        ck_assert_int_eq(first_record_of_one_chunk("newer-record.trace", LT_FORMAT_MINOR + (unsigned)newer,
+                                                   unknown ? raw : damaged, sizeof raw, 0, &err), -LT_E_CORRUPT);
         ck_assert_msg((strstr(err.msg, "unknown event record type 0x7e") != NULL) == unknown, "message: %s", err.msg);
         ck_assert_msg((strstr(err.msg, "read it with the leaktrace that wrote it") != NULL) == (newer && unknown),
                       "message: %s", err.msg);
-        lt_file_close(tf);
-        free(path);
-        ut_file_free(&f);
     }
 }
 END_TEST
@@ -2241,21 +2251,11 @@ START_TEST(test_file_newer_minor_fields_chunk_says_so)
         5, 1,                               /* tid, dseq */
     };
     for (int newer = 0; newer < 2; newer++) {
-        ut_file_t f = { 0 };
-        ut_file_header(&f, LT_FORMAT_MAJOR, LT_FORMAT_MINOR + (unsigned)newer, "");
-        ut_file_chunk(&f, sp, sizeof sp, LT_CHUNK_F_FIELDS, 1);
-        char *path = ut_path(tmpdir, "newer-fields.trace");
-        ut_write_file(path, f.b.p, f.b.len);
-        lt_trace_file_t *tf;
         lt_err_t err;
-        ck_assert_int_eq(lt_file_open(path, &tf, &err), 0);
-        lt_rec_t r;
-        ck_assert_int_eq(lt_file_next(tf, &r, &err), -LT_E_CORRUPT);
+        ck_assert_int_eq(first_record_of_one_chunk("newer-fields.trace", LT_FORMAT_MINOR + (unsigned)newer, sp, sizeof sp,
+                                                   LT_CHUNK_F_FIELDS, &err), -LT_E_CORRUPT);
         ck_assert_msg(strstr(err.msg, "field streams") != NULL, "message: %s", err.msg);
         ck_assert_msg((strstr(err.msg, "read it with the leaktrace that wrote it") != NULL) == newer, "message: %s", err.msg);
-        lt_file_close(tf);
-        free(path);
-        ut_file_free(&f);
     }
 }
 END_TEST
