@@ -50,8 +50,8 @@ enum {
  * stream]; gather: each field is read through rp[its stream] (up to
  * re[its stream]) and written to wp[0]. Cursors are local arrays of the
  * caller's walk, never reached through a pointer a byte store could alias.
- * Stops at the first record boundary at or after stop (split) or when the
- * tag stream ends (gather). 0, or -1 when a record is cut short or has a
+ * Stops at the first record boundary at or after stop (in the records
+ * read by a split, written by a gather), or when the input ends. 0, or -1 when a record is cut short or has a
  * tag that is not format 1.6's. Writes are not bounds-checked: every
  * stream has room for all of the input (split), the output for the whole
  * payload (gather), and each byte read is written once. */
@@ -90,7 +90,7 @@ static inline __attribute__((always_inline)) int lt_fs_walk(const int split, con
         LT_FS_W(s) += (n);                                                       \
     } while (0)
     uint64_t v;
-    while (split ? rp[0] < re[0] && rp[0] < stop : rp[LT_FS_TAG] < re[LT_FS_TAG]) {
+    while (split ? rp[0] < re[0] && rp[0] < stop : rp[LT_FS_TAG] < re[LT_FS_TAG] && wp[0] < stop) {
         unsigned tag = *LT_FS_R(LT_FS_TAG)++;
         *LT_FS_W(LT_FS_TAG)++ = (unsigned char)tag;
         switch (tag) {
@@ -207,6 +207,27 @@ static inline size_t lt_fs_join(const lt_fs_streams_t *st, unsigned char *out)
     return k;
 }
 
+/* Gathers streams st (not changed) back into records in out, which has
+ * room for all their bytes, up to the first record boundary at or after
+ * byte want of the records (all of them when want is SIZE_MAX). Returns
+ * the records' length, or -1 when a record is cut short or unknown, or
+ * (want SIZE_MAX) a stream has bytes left over. */
+static inline ptrdiff_t lt_fs_gather_streams(const lt_fs_streams_t *st, unsigned char *out, size_t want)
+{
+    const unsigned char *rp[LT_FS_N], *re[LT_FS_N];
+    for (int s = 0; s < LT_FS_N; s++) {
+        rp[s] = st->s[s];
+        re[s] = st->s[s] + st->len[s];
+    }
+    unsigned char *wp[LT_FS_N] = { out };
+    size_t all = 0;
+    for (int s = 0; s < LT_FS_N; s++) all += st->len[s];
+    if (lt_fs_walk(0, rp, re, wp, out + (want < all ? want : all)) != 0) return -1;
+    for (int s = 0; want >= all && s < LT_FS_N; s++)
+        if (rp[s] != re[s]) return -1;
+    return (ptrdiff_t)(wp[0] - out);
+}
+
 /* Gathers a split payload sp[0..n) back into records in out (room for n
  * bytes: the records are never longer). Returns their length, or -1 when
  * the payload is damaged: a bad header, a record cut short or unknown, or
@@ -217,7 +238,6 @@ static inline ptrdiff_t lt_fs_gather(const unsigned char *sp, size_t n, unsigned
     const unsigned char *p = sp + LT_FS_MARK_LEN, *end = sp + n;
     uint64_t ns, len;
     if (lt_get_varint(&p, end, &ns) != 0 || ns != LT_FS_N) return -1;
-    const unsigned char *rp[LT_FS_N], *re[LT_FS_N];
     size_t lens[LT_FS_N], total = 0;
     for (int s = 0; s < LT_FS_N; s++) {
         if (lt_get_varint(&p, end, &len) != 0 || len > n) return -1;
@@ -225,16 +245,13 @@ static inline ptrdiff_t lt_fs_gather(const unsigned char *sp, size_t n, unsigned
         total += (size_t)len;   /* at most LT_FS_N * n: no overflow */
     }
     if (total != (size_t)(end - p) || cap < total) return -1;
+    lt_fs_streams_t st;
     for (int s = 0; s < LT_FS_N; s++) {
-        rp[s] = p;
-        re[s] = p + lens[s];
+        st.s[s] = (unsigned char *)p;   /* only read */
+        st.len[s] = lens[s];
         p += lens[s];
     }
-    unsigned char *wp[LT_FS_N] = { out };
-    if (lt_fs_walk(0, rp, re, wp, NULL) != 0) return -1;
-    for (int s = 0; s < LT_FS_N; s++)
-        if (rp[s] != re[s]) return -1;
-    return (ptrdiff_t)(wp[0] - out);
+    return lt_fs_gather_streams(&st, out, SIZE_MAX);
 }
 
 #endif /* LT_FIELDS_H */

@@ -8,10 +8,39 @@
 #include "encode.h"
 #include "lt_internal.h"
 
+void lt_enc_chunk(lt_enc_t *e, int fields)
+{
+    e->len = 0;
+    e->in_segment = 0;
+    e->fields = fields;
+    for (int s = 0; s < LT_FS_N; s++) e->fc[s] = e->fs[s];
+}
+
+void lt_enc_streams(const lt_enc_t *e, lt_fs_streams_t *st)
+{
+    for (int s = 0; s < LT_FS_N; s++) {
+        st->s[s] = e->fs[s];
+        st->len[s] = (size_t)(e->fc[s] - e->fs[s]);
+    }
+}
+
+/* Appends n bytes to stream s (fields) or to the records (not fields). */
+static void put_bytes(lt_enc_t *e, int s, const void *b, size_t n)
+{
+    if (e->fields) {
+        memcpy(e->fc[s], b, n);
+        e->fc[s] += n;
+    } else {
+        memcpy(e->buf + e->len, b, n);
+    }
+    e->len += n;
+}
+
 void lt_enc_segment(lt_enc_t *e, uint32_t tid)
 {
-    e->buf[e->len++] = LT_REC_SEGMENT;
-    e->len += lt_put_varint(e->buf + e->len, tid);
+    unsigned char t = LT_REC_SEGMENT, v[10];
+    put_bytes(e, LT_FS_TAG, &t, 1);
+    put_bytes(e, LT_FS_OTHER, v, lt_put_varint(v, tid));
     e->prev_seq = e->prev_ts = e->prev_addr = 0;
     e->in_segment = 1;
     /* Forget the history without clearing it: allocation numbers keep
@@ -147,9 +176,34 @@ static __attribute__((noinline)) void enc_thread(lt_enc_t *e, const uint64_t *w)
     lt_enc_side(e, LT_REC_THREAD, tmp, (size_t)(p - tmp));
 }
 
-unsigned lt_enc_ring_record(lt_enc_t *e, const uint64_t *w)
+/* The event path, for one layout (fields is a constant in each caller).
+ * Records: every field through one local cursor, r. Field streams: each
+ * through its stream's cursor e->fc[s], k counting the bytes. The streams
+ * of each record form are those of lt_fs_walk (lt_fields.h);
+ * tests/unit/test_format.c checks that this writes what splitting the
+ * records would. */
+#define PUT(s, v) do {                                                           \
+        if (fields) {                                                            \
+            unsigned char *p_ = e->fc[s], *q_ = putv(p_, (v));                   \
+            e->fc[s] = q_;                                                       \
+            k += (size_t)(q_ - p_);                                              \
+        } else {                                                                 \
+            r = putv(r, (v));                                                    \
+        }                                                                        \
+    } while (0)
+#define PUTB(s, b) do {                                                          \
+        if (fields) {                                                            \
+            *e->fc[s]++ = (unsigned char)(b);                                    \
+            k++;                                                                 \
+        } else {                                                                 \
+            *r++ = (unsigned char)(b);                                           \
+        }                                                                        \
+    } while (0)
+static LT_ALWAYS_INLINE unsigned enc_event(lt_enc_t *e, const uint64_t *w, const int fields)
 {
     unsigned n = LT_R_NWORDS(w[0]);
+    unsigned char *r = fields ? NULL : e->buf + e->len;
+    size_t k = 0;
     switch (LT_R_TYPE(w[0])) {
     case LT_R_ALLOC: {
         uint64_t ds = seq_delta(e, w[1]), dt = ts_delta(e, w[2]), dc = 0;
@@ -157,23 +211,21 @@ unsigned lt_enc_ring_record(lt_enc_t *e, const uint64_t *w)
         int i = new_block_ref(e, w[3], w[4], &dc);
         e->prev_addr = w[3];
         hist_push(e, w[3], w[4]);
-        unsigned char *p = e->buf + e->len;
         if (ds == 1 && dt == 0 && fn == LT_FN_MALLOC) {   /* the common case, 1.5 */
-            *p++ = (unsigned char)(i >= 0 ? LT_REC_MALLOC_S + 1 + i : dc ? LT_REC_MALLOC_S : LT_REC_MALLOC_S_CARVE);
-            p = putv(p, w[4]);
-            p = putv(p, w[5]);
-            if (i < 0 && dc) p = putv(p, dc);
+            PUTB(LT_FS_TAG, i >= 0 ? LT_REC_MALLOC_S + 1 + i : dc ? LT_REC_MALLOC_S : LT_REC_MALLOC_S_CARVE);
+            PUT(LT_FS_SIZE, w[4]);
+            PUT(LT_FS_STACK, w[5]);
+            if (i < 0 && dc) PUT(LT_FS_CARVE, dc);
         } else {
-            *p++ = LT_REC_ALLOC2;
-            p = putv(p, ds);
-            p = putv(p, dt);
-            p = putv(p, w[4]);
-            p = putv(p, w[5]);
-            *p++ = (unsigned char)fn;
-            p = putv(p, (uint64_t)(i + 1));
-            if (i < 0) p = putv(p, dc);
+            PUTB(LT_FS_TAG, LT_REC_ALLOC2);
+            PUT(LT_FS_OTHER, ds);
+            PUT(LT_FS_OTHER, dt);
+            PUT(LT_FS_SIZE, w[4]);
+            PUT(LT_FS_STACK, w[5]);
+            PUTB(LT_FS_OTHER, fn);
+            PUT(LT_FS_OTHER, (uint64_t)(i + 1));
+            if (i < 0) PUT(LT_FS_CARVE, dc);
         }
-        e->len = (size_t)(p - e->buf);
         break;
     }
     case LT_R_FREE: {
@@ -186,21 +238,19 @@ unsigned lt_enc_ring_record(lt_enc_t *e, const uint64_t *w)
         } else {
             da = addr_delta(e, w[3]);
         }
-        unsigned char *p = e->buf + e->len;
         if (ds == 1 && dt == 0) {                          /* short forms, 1.5 */
             if (back && back <= LT_REC_FREE_RECENT_LAST - LT_REC_FREE_RECENT + 1) {
-                *p++ = (unsigned char)(LT_REC_FREE_RECENT + back - 1);
+                PUTB(LT_FS_TAG, LT_REC_FREE_RECENT + back - 1);
             } else {
-                *p++ = back ? LT_REC_FREE_BACK_S : LT_REC_FREE_S;
-                p = putv(p, da);
+                PUTB(LT_FS_TAG, back ? LT_REC_FREE_BACK_S : LT_REC_FREE_S);
+                PUT(back ? LT_FS_BACK : LT_FS_ADDR, da);
             }
         } else {
-            *p++ = back ? LT_REC_FREE_BACK : LT_REC_FREE;
-            p = putv(p, ds);
-            p = putv(p, dt);
-            p = putv(p, da);
+            PUTB(LT_FS_TAG, back ? LT_REC_FREE_BACK : LT_REC_FREE);
+            PUT(LT_FS_OTHER, ds);
+            PUT(LT_FS_OTHER, dt);
+            PUT(back ? LT_FS_BACK : LT_FS_ADDR, da);
         }
-        e->len = (size_t)(p - e->buf);
         break;
     }
     case LT_R_REALLOC: {
@@ -215,48 +265,56 @@ unsigned lt_enc_ring_record(lt_enc_t *e, const uint64_t *w)
         }
         e->prev_addr = w[5];
         hist_push(e, w[5], w[6]);
-        unsigned char *p = e->buf + e->len;
         if (ds == 1 && ds2 == 1 && dt == 0) {              /* short form, 1.5 */
-            *p++ = LT_REC_REALLOC_S;
+            PUTB(LT_FS_TAG, LT_REC_REALLOC_S);
         } else {
-            *p++ = LT_REC_REALLOC2;
-            p = putv(p, ds);
-            p = putv(p, ds2);
-            p = putv(p, dt);
+            PUTB(LT_FS_TAG, LT_REC_REALLOC2);
+            PUT(LT_FS_OTHER, ds);
+            PUT(LT_FS_OTHER, ds2);
+            PUT(LT_FS_OTHER, dt);
         }
-        p = putv(p, w[6]);
-        p = putv(p, w[7]);
-        p = putv(p, old);
-        if (!old) p = putv(p, dold);
-        p = putv(p, nw);
-        if (nw == 1) p = putv(p, dnew);
-        e->len = (size_t)(p - e->buf);
+        PUT(LT_FS_SIZE, w[6]);
+        PUT(LT_FS_STACK, w[7]);
+        PUT(LT_FS_BACK, old);
+        if (!old) PUT(LT_FS_ADDR, dold);
+        PUT(LT_FS_OTHER, nw);
+        if (nw == 1) PUT(LT_FS_CARVE, dnew);
         break;
     }
-    case LT_R_NOP: {
-        uint64_t ds = seq_delta(e, w[1]);
-        unsigned char *p = e->buf + e->len;
-        *p++ = LT_REC_NOP;
-        p = putv(p, ds);
-        e->len = (size_t)(p - e->buf);
+    case LT_R_NOP:
+        PUTB(LT_FS_TAG, LT_REC_NOP);
+        PUT(LT_FS_OTHER, seq_delta(e, w[1]));
         break;
-    }
     case LT_R_STACK:
         enc_stack(e, w);
-        break;
+        return n;
     case LT_R_THREAD:
         enc_thread(e, w);
-        break;
+        return n;
     default: /* LT_R_PAD */
-        break;
+        return n;
     }
+    if (fields) e->len += k;
+    else e->len = (size_t)(r - e->buf);
     return n;
+}
+#undef PUT
+#undef PUTB
+
+unsigned lt_enc_ring_record(lt_enc_t *e, const uint64_t *w)
+{
+    return e->fields ? enc_event(e, w, 1) : enc_event(e, w, 0);
 }
 
 void lt_enc_side(lt_enc_t *e, unsigned tag, const void *payload, size_t len)
 {
-    e->buf[e->len++] = (unsigned char)tag;
-    e->len += lt_put_varint(e->buf + e->len, len);
-    memcpy(e->buf + e->len, payload, len);
-    e->len += len;
+    unsigned char h[11];
+    h[0] = (unsigned char)tag;
+    put_bytes(e, LT_FS_TAG, h, 1 + (size_t)lt_put_varint(h + 1, len));
+    put_bytes(e, LT_FS_TAG, payload, len);
+}
+
+void lt_enc_raw(lt_enc_t *e, const void *rec, size_t n)
+{
+    put_bytes(e, LT_FS_TAG, rec, n);   /* length-prefixed records go whole to the tags */
 }

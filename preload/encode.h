@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../common/lt_fields.h"
 #include "../common/lt_format.h"
 
 #define LT_ENC_AMAP 4096u   /* slots of the address -> allocation map, power of two */
@@ -18,7 +19,13 @@
  * set's state in liveset.c). */
 typedef struct lt_enc {
     _Alignas(64) unsigned char *buf;
-    size_t len, cap;
+    size_t len, cap;     /* len: the chunk's bytes so far, in either layout */
+    /* The layout being written (lt_enc_chunk): 0, records one after
+     * another in buf; 1, field streams (lt_fields.h), each field written
+     * straight to its stream: fc[s] is where stream s goes on, from fs[s]. */
+    int fields;
+    unsigned char *fc[LT_FS_N];
+    unsigned char *fs[LT_FS_N];
     uint64_t prev_seq, prev_ts, prev_addr;
     int in_segment;
     /* Allocation history of the segment (LT_ADDR_HIST in lt_format.h):
@@ -49,6 +56,12 @@ typedef struct lt_enc {
 #define LT_ENC_MAX_RECORD (32 + 11 * (LT_DEPTH_MAX_ENC + 4))
 #define LT_DEPTH_MAX_ENC 256
 
+/* Starts a chunk in a layout: records (fields 0) into buf, or field
+ * streams (fields 1) into fs[0..LT_FS_N), which the caller has set, each
+ * with room for cap bytes. The chunk starts outside any segment. */
+void lt_enc_chunk(lt_enc_t *e, int fields);
+/* The chunk's field streams (fields layout): bases and lengths. */
+void lt_enc_streams(const lt_enc_t *e, lt_fs_streams_t *st);
 /* Starts a segment for thread tid: resets the delta state. The segment
  * uses ts_quantum, tsc0 and ns_per_tick as they are now: set them (the
  * writer re-measures ns_per_tick each round) before starting it. */
@@ -60,5 +73,8 @@ unsigned lt_enc_ring_record(lt_enc_t *e, const uint64_t *w);
 /* Appends a length-prefixed record (tag >= 0x80). Caller guarantees room
  * for len + 11 bytes. Does not touch the segment state. */
 void lt_enc_side(lt_enc_t *e, unsigned tag, const void *payload, size_t len);
+/* Appends n bytes of whole length-prefixed records, already encoded.
+ * Caller guarantees room for n bytes. */
+void lt_enc_raw(lt_enc_t *e, const void *rec, size_t n);
 
 #endif

@@ -152,6 +152,7 @@ static size_t fzcap;
 static uint64_t chunks_fields, chunks_records, trials;   /* LEAKTRACE_VERBOSE */
 
 /* Drops the frame being compressed (what was fed is fed again). */
+static void chunk_begin(void);
 static void frame_reset(void)
 {
     zfed = zlen = 0;
@@ -283,12 +284,11 @@ int lt_writer_open(void)
         ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, cur_level);
         ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1);
     }
-    enc.len = 0;
-    enc.in_segment = 0;
     frame_reset();
     enc.ts_quantum = LT_TIME_QUANTUM_NS;
     chunk_index = 0;
     cur_fields = lt_cfg.layout == LT_LAYOUT_FIELDS;
+    chunk_begin();
     trial_gap = 1;
     since_trial = 0;
     finished = 0;
@@ -412,7 +412,7 @@ static int compress_more(ZSTD_EndDirective mode)
 /* Compresses what the chunk being built gained, in whole zstd blocks. */
 static void compress_ahead(void)
 {
-    if (fd >= 0 && !cur_fields && enc.len - zfed >= FEED_STEP && compress_more(ZSTD_e_continue) != 0)
+    if (fd >= 0 && !enc.fields && enc.len - zfed >= FEED_STEP && compress_more(ZSTD_e_continue) != 0)
         frame_reset();   /* the whole chunk is compressed again at the flush */
 }
 
@@ -420,7 +420,8 @@ static int fields_buffers(void)
 {
     if (!fzbuf) {
         /* Address space for seven chunks; only what the streams use is
-         * ever touched (about one chunk). */
+         * ever touched (about one chunk). The encoder writes a fields
+         * chunk into them, and a trial splits its sample into them. */
         unsigned char *m = lt_mem_alloc((size_t)LT_FS_N * LT_RAW_CAP);
         fzcap = ZSTD_compressBound(LT_RAW_CAP + LT_FS_HDR_MAX);
         fzbuf = m ? lt_mem_alloc(fzcap) : NULL;
@@ -428,9 +429,28 @@ static int fields_buffers(void)
             if (m) lt_mem_free(m);
             return -1;
         }
-        for (int s = 0; s < LT_FS_N; s++) fstreams.s[s] = m + (size_t)s * LT_RAW_CAP;
+        for (int s = 0; s < LT_FS_N; s++) fstreams.s[s] = enc.fs[s] = m + (size_t)s * LT_RAW_CAP;
     }
     return 0;
+}
+
+/* The next chunk begins, in the layout cur_fields says (records when the
+ * streams have no memory). */
+static void chunk_begin(void)
+{
+    lt_enc_chunk(&enc, cur_fields && fields_buffers() == 0);
+}
+
+/* Puts the records of the chunk just built in enc.buf, up to the first
+ * record boundary at or after byte want (SIZE_MAX: all): a fields chunk's
+ * are gathered from its streams (a trial, a failed compression). Their
+ * length, or -1 when that failed (cannot happen: the encoder wrote them). */
+static ptrdiff_t chunk_records(size_t want)
+{
+    if (!enc.fields) return (ptrdiff_t)enc.len;
+    lt_enc_streams(&enc, &fstreams);
+    ptrdiff_t n = lt_fs_gather_streams(&fstreams, enc.buf, want);
+    return want == SIZE_MAX && n != (ptrdiff_t)enc.len ? -1 : n;
 }
 
 /* Compresses fstreams (a split payload: header, then the streams) into fzbuf as
@@ -454,22 +474,21 @@ static size_t compress_streams(size_t *raw_len)
     return out.pos;
 }
 
-/* The chunk being built, split into field streams and compressed into
- * fzbuf: its compressed size, or 0 when that failed (no memory, a record
- * the split does not know, zstd). */
+/* The chunk being built in field streams, compressed into fzbuf: its
+ * compressed size, or 0 when zstd failed. */
 static size_t compress_fields(size_t *raw_len)
 {
-    if (fields_buffers() != 0 || lt_fs_split(enc.buf, enc.len, enc.len, &fstreams) != enc.len) return 0;
+    lt_enc_streams(&enc, &fstreams);
     frame_start();
     return compress_streams(raw_len);
 }
 
-/* Compresses the chunk being built in its layout (records when the split
+/* Compresses the chunk being built in its layout (records when that
  * fails) and sets *payload, *z, *raw_len and the layout's flag in *flags.
  * 0, or -1 when zstd failed. */
 static int compress_chunk(const unsigned char **payload, size_t *z, size_t *raw_len, uint32_t *flags)
 {
-    if (cur_fields) {
+    if (enc.fields) {
         if ((*z = compress_fields(raw_len)) != 0) {
             *payload = fzbuf;
             *flags |= LT_CHUNK_F_FIELDS;
@@ -477,6 +496,7 @@ static int compress_chunk(const unsigned char **payload, size_t *z, size_t *raw_
             return 0;
         }
         frame_reset();   /* a fields frame may be half made: the records start their own */
+        if (chunk_records(SIZE_MAX) < 0) return -1;
     }
     if (compress_more(ZSTD_e_end) != 0) return -1;
     *payload = zbuf;
@@ -486,14 +506,16 @@ static int compress_chunk(const unsigned char **payload, size_t *z, size_t *raw_
     return 0;
 }
 
-/* A trial (above) on the chunk just compressed, which enc.buf still
+/* A trial (above) on the chunk just compressed, which the encoder still
  * holds; between frames, so the context is free. */
 static void layout_trial(void)
 {
     if (lt_cfg.layout != LT_LAYOUT_AUTO || in_ckpt || enc.len < TRIAL_MIN || ++since_trial < trial_gap ||
         fields_buffers() != 0)
         return;
-    size_t used = lt_fs_split(enc.buf, enc.len, TRIAL_BYTES, &fstreams), raw;
+    ptrdiff_t have = chunk_records(TRIAL_BYTES);
+    if (have < 0) return;
+    size_t used = lt_fs_split(enc.buf, (size_t)have, TRIAL_BYTES, &fstreams), raw;
     if (used == (size_t)-1 || ZSTD_isError(ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, 1))) return;
     size_t zf = compress_streams(&raw);
     size_t zr = ZSTD_compress2(cctx, fzbuf, fzcap, enc.buf, used);
@@ -530,8 +552,7 @@ static void flush_chunk(uint32_t flags)
         wraps++;
     }
     if (fd_is_ours() < 0) {
-        enc.len = 0;
-        enc.in_segment = 0;
+        chunk_begin();
         lt_disable("the program closed the trace file and it cannot be reopened");
         return;
     }
@@ -541,8 +562,7 @@ static void flush_chunk(uint32_t flags)
     since_ckpt += total;
     /* After the write: a trial reuses the buffers the payload was in. */
     if (!(flags & LT_CHUNK_F_FINAL)) layout_trial();
-    enc.len = 0;
-    enc.in_segment = 0;
+    chunk_begin();
     last_flush_ns = lt_now_ns();
     if (rc) {
         char why[160];
@@ -624,8 +644,7 @@ static void drain_side(void)
         size_t rec = (size_t)(p - (side + off)) + (size_t)len;
         ensure_room(rec);
         if (enc.cap - enc.len < rec) break; /* cannot happen: records are small */
-        memcpy(enc.buf + enc.len, side + off, rec);
-        enc.len += rec;
+        lt_enc_raw(&enc, side + off, rec);
         if (lt_cfg.max_size) archive_add(side + off, rec);
         off += rec;
     }
@@ -639,10 +658,7 @@ static void emit_direct(unsigned tag, const unsigned char *payload, size_t len)
 {
     ensure_room(len + 11);
     if (enc.cap - enc.len < len + 11) return;
-    enc.buf[enc.len++] = (unsigned char)tag;
-    enc.len += lt_put_varint(enc.buf + enc.len, len);
-    memcpy(enc.buf + enc.len, payload, len);
-    enc.len += len;
+    lt_enc_side(&enc, tag, payload, len);
 }
 
 /* Stacks sent since the last checkpoint (bitmap by id; NULL before the
@@ -971,8 +987,7 @@ static void checkpoint(void)
         size_t n = (size_t)(q - (archive + off)) + (size_t)len;
         ensure_room(n);
         if (enc.cap - enc.len < n) break;
-        memcpy(enc.buf + enc.len, archive + off, n);
-        enc.len += n;
+        lt_enc_raw(&enc, archive + off, n);
         off += n;
     }
     for (size_t i = 0; i < nthr; i++)
@@ -1381,8 +1396,7 @@ void lt_writer_fork_child(void)
     if (fd >= 0 && fd_is_ours() == 0) close(fd);
     fd = -1;
     side_len = 0;
-    enc.len = 0;
-    enc.in_segment = 0;
+    chunk_begin();
     frame_reset();
     lt_liveset_clear();
     sent = NULL;   /* the child's trace starts without checkpoints (its memory is the parent's copy) */

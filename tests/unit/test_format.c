@@ -1743,6 +1743,64 @@ START_TEST(test_field_streams_split_a_prefix_at_a_record_boundary)
 }
 END_TEST
 
+/* The encoder writing field streams itself (lt_enc_chunk(e, 1), what the
+ * writer does for a fields chunk) writes exactly what splitting its
+ * records would, and gathering them, whole or a prefix, gives the records. */
+START_TEST(test_field_streams_written_by_the_encoder_match_the_split)
+{
+    static const unsigned char warn[] = { LT_REC_WARN, 2, 'h', 'i' };
+    for (uint64_t seed = 1; seed <= 4; seed++) {
+        model_t r, f;
+        m_init(&r);
+        build_random_model(&r, seed * 104729, 5000);
+        lt_enc_raw(&r.e, warn, sizeof warn);
+        m_init(&f);
+        for (int s = 0; s < LT_FS_N; s++) {
+            f.e.fs[s] = malloc(r.e.len + 1);
+            ck_assert_ptr_nonnull(f.e.fs[s]);
+        }
+        lt_enc_chunk(&f.e, 1);
+        build_random_model(&f, seed * 104729, 5000);
+        lt_enc_raw(&f.e, warn, sizeof warn);
+        ck_assert_uint_eq(f.e.len, r.e.len);
+
+        lt_fs_streams_t want, got;
+        for (int s = 0; s < LT_FS_N; s++) {
+            want.s[s] = malloc(r.e.len + 1);
+            ck_assert_ptr_nonnull(want.s[s]);
+        }
+        ck_assert_uint_eq(lt_fs_split(r.e.buf, r.e.len, r.e.len, &want), r.e.len);
+        lt_enc_streams(&f.e, &got);
+        for (int s = 0; s < LT_FS_N; s++) {
+            ck_assert_msg(got.len[s] == want.len[s], "seed %llu, stream %d: %zu bytes written, the split has %zu",
+                          (unsigned long long)seed, s, got.len[s], want.len[s]);
+            ck_assert_msg(memcmp(got.s[s], want.s[s], got.len[s]) == 0, "seed %llu, stream %d differs from the split",
+                          (unsigned long long)seed, s);
+        }
+
+        unsigned char *g = malloc(r.e.len + 1);
+        ck_assert_ptr_nonnull(g);
+        ck_assert_int_eq(lt_fs_gather_streams(&got, g, SIZE_MAX), (ptrdiff_t)r.e.len);
+        ck_assert(memcmp(g, r.e.buf, r.e.len) == 0);
+        for (size_t at = 0; at < r.e.len; at += 1 + at / 2) {
+            size_t expect = r.e.len;   /* the first record boundary at or after at */
+            for (size_t i = 0; i < r.nbound; i++)
+                if (r.bound[i] >= at && r.bound[i] < expect) expect = r.bound[i];
+            ptrdiff_t n = lt_fs_gather_streams(&got, g, at);
+            ck_assert_msg(n == (ptrdiff_t)expect, "gather up to %zu: %td bytes, want the boundary at %zu", at, n, expect);
+            ck_assert(memcmp(g, r.e.buf, (size_t)n) == 0);
+        }
+        free(g);
+        for (int s = 0; s < LT_FS_N; s++) {
+            free(want.s[s]);
+            free(f.e.fs[s]);
+        }
+        m_free(&r);
+        m_free(&f);
+    }
+}
+END_TEST
+
 START_TEST(test_field_streams_damage_is_refused)
 {
     model_t m;
@@ -2329,6 +2387,7 @@ Suite *format_suite(void)
     tcase_add_test(tc, test_field_streams_put_each_field_in_its_stream);
     tcase_add_test(tc, test_field_streams_follow_the_documented_table);
     tcase_add_test(tc, test_field_streams_split_a_prefix_at_a_record_boundary);
+    tcase_add_test(tc, test_field_streams_written_by_the_encoder_match_the_split);
     tcase_add_test(tc, test_field_streams_damage_is_refused);
     suite_add_tcase(s, tc);
 
