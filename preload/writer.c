@@ -375,12 +375,12 @@ static void choose_level(void)
         cur_level = want;
 }
 
-/* A chunk's first zstd frame begins: its level may change. */
+/* A chunk's zstd frame begins: its level may change (it is counted when
+ * the chunk is written, at the level it had: a fields frame that failed
+ * and the records' frame after it are one chunk). */
 static void frame_start(void)
 {
     choose_level();
-    if (cur_level == LEVEL_FAST) frames_fast++;
-    else frames_small++;
 }
 
 /* Gives zstd all of in; ZSTD_e_end also ends the frame. 0, or -1 when
@@ -539,6 +539,8 @@ static void flush_chunk(uint32_t flags)
         return;
     }
     zfed = zlen = 0;
+    if (cur_level == LEVEL_FAST) frames_fast++;
+    else frames_small++;
     if (in_ckpt && ckpt_first) { flags |= LT_CHUNK_F_CKPT_FIRST; ckpt_first = 0; }
     unsigned char h[LT_CHUNK_HDR_LEN];
     lt_chunk_hdr_pack(h, (uint32_t)z, (uint32_t)raw_len, chunk_index++, flags);
