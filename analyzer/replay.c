@@ -11,6 +11,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "../common/lt_addrhash.h"
 #include "../common/lt_format.h"
@@ -120,10 +121,30 @@ enum { CK_NONE = 0, CK_LOADING, CK_DONE, CK_IGNORING };
 
 static inline size_t live_slot(uint64_t addr, size_t mask) { return lt_addr_slot(addr, mask); }
 
+/* A zeroed table of n slots. From 1 MiB on it is mapped with its pages
+ * already there: calloc's fresh pages are faulted in one at a time, twice
+ * each when the rehash reads a slot before it writes it (the zero page,
+ * then a copy). NULL when out of memory. */
+#define TABLE_MAPPED (1u << 20)
+static live_t *table_alloc(size_t n)
+{
+    size_t bytes = n * sizeof(live_t);
+    if (bytes < TABLE_MAPPED) return calloc(n, sizeof(live_t));
+    void *m = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+    return m == MAP_FAILED ? NULL : m;
+}
+
+static void table_free(live_t *t, size_t n)
+{
+    if (!t) return;
+    if (n * sizeof(live_t) < TABLE_MAPPED) free(t);
+    else munmap(t, n * sizeof(live_t));
+}
+
 static int live_grow(struct lt_replay_priv *p)
 {
     size_t nc = p->livecap ? p->livecap * 2 : 1u << 16;
-    live_t *n = calloc(nc, sizeof *n);
+    live_t *n = table_alloc(nc);
     if (!n) return -1;
     for (size_t i = 0; i < p->livecap; i++) {
         if (!p->live[i].addr) continue;
@@ -131,7 +152,7 @@ static int live_grow(struct lt_replay_priv *p)
         while (n[j].addr) j = (j + 1) & (nc - 1);
         n[j] = p->live[i];
     }
-    free(p->live);
+    table_free(p->live, p->livecap);
     p->live = n;
     p->livecap = nc;
     return 0;
@@ -191,7 +212,7 @@ static void tomb_put(struct lt_replay_priv *p, uint64_t addr, uint64_t seq)
     if (t) { if (seq > t->seq) t->seq = seq; return; }
     if ((p->tombcount + 1) * 4 > p->tombcap * 3) {
         size_t nc = p->tombcap ? p->tombcap * 2 : 1u << 12;
-        live_t *n = calloc(nc, sizeof *n);
+        live_t *n = table_alloc(nc);
         if (!n) return;
         for (size_t i = 0; i < p->tombcap; i++) {
             if (!p->tomb[i].addr) continue;
@@ -199,7 +220,7 @@ static void tomb_put(struct lt_replay_priv *p, uint64_t addr, uint64_t seq)
             while (n[j].addr) j = (j + 1) & (nc - 1);
             n[j] = p->tomb[i];
         }
-        free(p->tomb);
+        table_free(p->tomb, p->tombcap);
         p->tomb = n;
         p->tombcap = nc;
     }
@@ -1522,7 +1543,7 @@ void lt_replay_free(lt_replay_t *rp)
     free(rp->snap.st);
     if (rp->priv) {
         for (size_t i = 0; i < rp->priv->nq; i++) free(rp->priv->qs[i].buf);
-        free(rp->priv->kinds); free(rp->priv->heap); free(rp->priv->live); free(rp->priv->tomb); free(rp->priv->moment_label); free(rp->priv);
+        free(rp->priv->kinds); free(rp->priv->heap); table_free(rp->priv->live, rp->priv->livecap); table_free(rp->priv->tomb, rp->priv->tombcap); free(rp->priv->moment_label); free(rp->priv);
     }
     free(rp);
 }

@@ -13,10 +13,13 @@
  * the records as they are compress better. The writer measures which.
  *
  * Layout of a split payload: the 3 bytes LT_FS_MARK, varint n (= LT_FS_N),
- * n varint lengths, then the n streams in order. Splitting and gathering walk the same grammar
- * (lt_format.h) with one function, lt_fs_walk, which moves each field's
- * bytes from a read cursor to a write cursor: the two directions cannot
- * disagree about where a field goes. Pure C11, no allocation.
+ * n varint lengths, then the n streams in order. Splitting and gathering
+ * walk the same grammar (lt_format.h) with one function, lt_fs_walk, which
+ * moves each field's bytes from a read cursor to a write cursor: the two
+ * directions cannot disagree about where a field goes. The tracer's
+ * encoder (preload/encode.c) writes a fields chunk's streams itself, without
+ * a split; tests/unit/test_format.c checks that it writes what lt_fs_split
+ * makes of its records. Pure C11, no allocation.
  */
 #ifndef LT_FIELDS_H
 #define LT_FIELDS_H
@@ -51,8 +54,9 @@ enum {
  * re[its stream]) and written to wp[0]. Cursors are local arrays of the
  * caller's walk, never reached through a pointer a byte store could alias.
  * Stops at the first record boundary at or after stop (in the records
- * read by a split, written by a gather), or when the input ends. 0, or -1 when a record is cut short or has a
- * tag that is not format 1.6's. Writes are not bounds-checked: every
+ * read by a split, written by a gather), or when the input ends. 0, or -1
+ * when a record is cut short or has a tag that is not format 1.6's.
+ * Writes are not bounds-checked: every
  * stream has room for all of the input (split), the output for the whole
  * payload (gather), and each byte read is written once. */
 static inline __attribute__((always_inline)) int lt_fs_walk(const int split, const unsigned char *rp[LT_FS_N],
