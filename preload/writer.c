@@ -434,13 +434,6 @@ static int fields_buffers(void)
     return 0;
 }
 
-/* The next chunk begins, in the layout cur_fields says (records when the
- * streams have no memory). */
-static void chunk_begin(void)
-{
-    lt_enc_chunk(&enc, cur_fields && fields_buffers() == 0);
-}
-
 /* Puts the records of the chunk just built in enc.buf, up to the first
  * record boundary at or after byte want (SIZE_MAX: all): a fields chunk's
  * are gathered from its streams (a trial, a failed compression). Their
@@ -528,19 +521,32 @@ static void layout_trial(void)
     cur_fields = fields;
 }
 
+/* Nothing more can be written (no file, or it failed): the chunk's events
+ * are dropped, so that the encoder always has room for what the drain
+ * still takes from the rings (a backlog can be larger than a chunk). */
+static void chunk_drop(void)
+{
+    frame_reset();
+    lt_enc_chunk(&enc, 0);
+}
+
 static void flush_chunk(uint32_t flags)
 {
-    if (fd < 0 || (enc.len == 0 && !flags)) return;
+    if (fd < 0) {
+        chunk_drop();
+        return;
+    }
+    if (enc.len == 0 && !flags) return;
     const unsigned char *payload;
     size_t z, raw_len;
     if (compress_chunk(&payload, &z, &raw_len, &flags) != 0) {
-        frame_reset();
+        chunk_drop();
+        if (fd_is_ours() == 0) close(fd);
+        fd = -1;
         lt_disable("zstd compression failed");
         return;
     }
     zfed = zlen = 0;
-    if (cur_level == LEVEL_FAST) frames_fast++;
-    else frames_small++;
     if (in_ckpt && ckpt_first) { flags |= LT_CHUNK_F_CKPT_FIRST; ckpt_first = 0; }
     unsigned char h[LT_CHUNK_HDR_LEN];
     lt_chunk_hdr_pack(h, (uint32_t)z, (uint32_t)raw_len, chunk_index++, flags);
@@ -554,10 +560,12 @@ static void flush_chunk(uint32_t flags)
         wraps++;
     }
     if (fd_is_ours() < 0) {
-        chunk_begin();
+        chunk_drop();
         lt_disable("the program closed the trace file and it cannot be reopened");
         return;
     }
+    if (cur_level == LEVEL_FAST) frames_fast++;
+    else frames_small++;
     int rc = write_all_at(h, sizeof h, wpos);
     if (!rc) rc = write_all_at(payload, z, wpos + sizeof h);
     wpos += total;
@@ -581,6 +589,13 @@ static void ensure_room(size_t need)
 }
 
 static int in_signal; /* finishing from a fatal-signal handler: never block */
+
+/* The next chunk begins, in the layout cur_fields says (records when the
+ * streams have no memory, or in a signal handler, which does not allocate). */
+static void chunk_begin(void)
+{
+    lt_enc_chunk(&enc, cur_fields && !in_signal && fields_buffers() == 0);
+}
 static int dying;     /* ... one that ends the process: the live set is not needed any more */
 
 static int in_scan; /* the exit scan stopped the other threads: never wait for a lock */
@@ -1398,7 +1413,7 @@ void lt_writer_fork_child(void)
     if (fd >= 0 && fd_is_ours() == 0) close(fd);
     fd = -1;
     side_len = 0;
-    chunk_begin();
+    lt_enc_chunk(&enc, 0);   /* lt_writer_open begins the child's first chunk */
     frame_reset();
     lt_liveset_clear();
     sent = NULL;   /* the child's trace starts without checkpoints (its memory is the parent's copy) */

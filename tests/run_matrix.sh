@@ -37,6 +37,12 @@
 #  corner_*             tests/corners/*: each program's leaks asserted
 #                       exactly (size, count, allocating function)
 #  corner_storm_runs    storm.c 100 times (--soak: 1,000), 20 s limit each
+#  corner_trace_file_lost
+#                       lostfile.c: the program deletes the trace file and
+#                       closes its descriptor while the writer is megabytes
+#                       behind (6 runs), and a trace that cannot grow
+#                       (`ulimit -f`, 3 runs): exit 0, the same output, one
+#                       line on stderr
 #  static_*             run-with-tracer.sh on a gcc -static program
 set -u
 
@@ -87,7 +93,7 @@ t_end
 
 t_begin build_corners
 cc_one() { local out=$1; shift; timeout 120 "$@" -o "$B/$out" >"$B/$out.log" 2>&1 || bad "building $out failed: $(peek "$B/$out.log" 500)"; }
-for n in longjmp coroutines sigalloc deepbind threads5k storm ownmalloc; do
+for n in longjmp coroutines sigalloc deepbind threads5k storm ownmalloc lostfile; do
     cc_one "$n" gcc -g -O0 -Wall -pthread "$CORN/$n.c" -ldl
 done
 cc_one cxx_exceptions g++ -g -O0 -Wall "$CORN/cxx_exceptions.cc"
@@ -456,6 +462,24 @@ wrap() {
     rm -rf "$D/$n.out"
     { timeout -k 5 120 "$W" --out "$D/$n.out" "$@" >"$D/$n.stdout" 2>"$D/$n.stderr" </dev/null; RC=$?; } 2>/dev/null
 }
+
+t_begin corner_trace_file_lost
+# Before the fix, the last drain went on encoding into a full chunk once the
+# file was gone: about half the runs of the first case crashed.
+D=$T/lostfile
+mkdir -p "$D"
+lost_run() {   # WANT_LINE ULIMIT_F: one traced run of lostfile 6 1000000
+    local want=$1 lim=$2
+    rm -f "$D/t.trace"
+    { (ulimit -f "$lim"; trap '' XFSZ; exec timeout -k 2 60 env LD_PRELOAD="$LIB" LEAKTRACE_OUTPUT="$D/t.trace" \
+        "$B/lostfile" 6 1000000) >"$D/out" 2>"$D/err" </dev/null; RC=$?; } 2>/dev/null
+    if [ "$RC" -ne 0 ] || [ "$(cat "$D/out")" != done ] || [ "$(wc -l <"$D/err")" -ne 1 ] || ! grep -q "$want" "$D/err"; then
+        bad "ulimit -f $lim: exit $RC, out '$(peek "$D/out")', err '$(peek "$D/err" 300)'"
+    fi
+}
+for i in 1 2 3 4 5 6; do lost_run "the program closed the trace file and it cannot be reopened" unlimited; done
+for i in 1 2 3; do lost_run "writing the trace failed (File too large)" 4096; done
+t_end
 
 t_begin static_detected_runs_untraced
 D=$T/static

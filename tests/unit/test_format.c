@@ -1743,16 +1743,89 @@ START_TEST(test_field_streams_split_a_prefix_at_a_record_boundary)
 }
 END_TEST
 
+/* Events like a real heap's, so that the encoder takes every short form:
+ * frees of recent allocations (FREE_RECENT, FREE_BACK_S) and of old ones
+ * (FREE_S), new blocks where a freed one of the size was (free-list hits)
+ * or where the carve says (MALLOC_S_CARVE), reallocs in place and moved,
+ * and now and then a gap in the sequence or the time (the long forms). */
+static void build_heap_model(model_t *m, uint64_t seed, size_t nrec)
+{
+    ut_rng_t rng;
+    ut_rng_seed(&rng, seed);
+    enum { MAXLIVE = 4096 };
+    static uint64_t la[MAXLIVE], ls[MAXLIVE];   /* the live blocks, oldest first */
+    static uint64_t fa[64], fs[64];             /* recently freed */
+    size_t nl = 0, nf = 0;
+    uint64_t seq = 1, ts = 0, carve = 0x555555600000ull;
+    for (size_t done = 0; done < nrec;) {
+        m_segment(m, 77 + (uint32_t)ut_rng_below(&rng, 3));
+        for (size_t run = 1 + ut_rng_below(&rng, 500); run && done < nrec; run--, done++) {
+            uint64_t gap = ut_rng_below(&rng, 20) == 0;
+            seq += 1 + gap * ut_rng_below(&rng, 5);
+            ts += ut_rng_below(&rng, 20) == 0 ? 100000 : 0;
+            uint32_t stack = (uint32_t)ut_rng_below(&rng, 40);
+            uint64_t r = ut_rng_below(&rng, 100);
+            if (nl && r < 45) {
+                /* a free: the latest few most often, sometimes far back */
+                uint64_t back = ut_rng_below(&rng, 4) ? ut_rng_below(&rng, 40) : ut_rng_below(&rng, nl);
+                size_t i = nl - 1 - (size_t)(back < nl ? back : nl - 1);
+                m_freerec(m, seq, ts, la[i]);
+                if (nf < 64) { fa[nf] = la[i]; fs[nf] = ls[i]; nf++; }
+                memmove(&la[i], &la[i + 1], (nl - 1 - i) * sizeof la[0]);
+                memmove(&ls[i], &ls[i + 1], (nl - 1 - i) * sizeof ls[0]);
+                nl--;
+            } else if (nl && r < 55) {
+                /* a realloc: in place, or to a fresh block */
+                size_t i = nl - 1 - (size_t)ut_rng_below(&rng, nl < 30 ? nl : 30);
+                uint64_t size = ls[i] + ut_rng_below(&rng, 64), na = la[i];
+                if (ut_rng_below(&rng, 2)) {
+                    na = carve;
+                    carve = lt_carve_next(na, size);
+                }
+                m_realloc(m, seq, seq + 1 + gap, ts, la[i], na, size, stack, LT_FN_REALLOC);
+                seq += 1 + gap;
+                la[i] = na;
+                ls[i] = size;
+            } else if (r < 57 || nl == MAXLIVE) {
+                m_nop(m, seq);
+            } else {
+                /* an allocation: where a block of the size was freed, at
+                 * the carve, or a little off it */
+                uint64_t size = 16 + 16 * ut_rng_below(&rng, 8), a;
+                size_t j = nf;
+                for (size_t k = 0; k < nf; k++)
+                    if (fs[k] == size) j = k;
+                if (j < nf && ut_rng_below(&rng, 2)) {
+                    a = fa[j];
+                    fa[j] = fa[--nf];
+                    fs[j] = fs[nf];
+                } else {
+                    a = ut_rng_below(&rng, 4) ? carve : carve + 16 * (1 + ut_rng_below(&rng, 100));
+                    carve = lt_carve_next(a, size);
+                }
+                unsigned fn = ut_rng_below(&rng, 10) ? LT_FN_MALLOC : LT_FN_CALLOC;
+                m_alloc(m, seq, ts, a, size, stack, fn);
+                la[nl] = a;
+                ls[nl] = size;
+                nl++;
+            }
+        }
+    }
+}
+
 /* The encoder writing field streams itself (lt_enc_chunk(e, 1), what the
  * writer does for a fields chunk) writes exactly what splitting its
  * records would, and gathering them, whole or a prefix, gives the records. */
 START_TEST(test_field_streams_written_by_the_encoder_match_the_split)
 {
     static const unsigned char warn[] = { LT_REC_WARN, 2, 'h', 'i' };
-    for (uint64_t seed = 1; seed <= 4; seed++) {
+    /* seeds 1-4: random records of every kind; 5-8: a heap's, every short form */
+    int seen[256] = { 0 };
+    for (uint64_t seed = 1; seed <= 8; seed++) {
+        void (*build)(model_t *, uint64_t, size_t) = seed <= 4 ? build_random_model : build_heap_model;
         model_t r, f;
         m_init(&r);
-        build_random_model(&r, seed * 104729, 5000);
+        build(&r, seed * 104729, 5000);
         lt_enc_raw(&r.e, warn, sizeof warn);
         m_init(&f);
         for (int s = 0; s < LT_FS_N; s++) {
@@ -1760,7 +1833,7 @@ START_TEST(test_field_streams_written_by_the_encoder_match_the_split)
             ck_assert_ptr_nonnull(f.e.fs[s]);
         }
         lt_enc_chunk(&f.e, 1);
-        build_random_model(&f, seed * 104729, 5000);
+        build(&f, seed * 104729, 5000);
         lt_enc_raw(&f.e, warn, sizeof warn);
         ck_assert_uint_eq(f.e.len, r.e.len);
 
@@ -1777,6 +1850,8 @@ START_TEST(test_field_streams_written_by_the_encoder_match_the_split)
             ck_assert_msg(memcmp(got.s[s], want.s[s], got.len[s]) == 0, "seed %llu, stream %d differs from the split",
                           (unsigned long long)seed, s);
         }
+        if (seed > 4)   /* the heap's tag stream holds only tags */
+            for (size_t i = 0; i < got.len[LT_FS_TAG]; i++) seen[got.s[LT_FS_TAG][i]] = 1;
 
         unsigned char *g = malloc(r.e.len + 1);
         ck_assert_ptr_nonnull(g);
@@ -1798,6 +1873,11 @@ START_TEST(test_field_streams_written_by_the_encoder_match_the_split)
         m_free(&r);
         m_free(&f);
     }
+    static const unsigned forms[] = { LT_REC_FREE, LT_REC_FREE_BACK, LT_REC_ALLOC2, LT_REC_REALLOC2, LT_REC_REALLOC_S,
+                                      LT_REC_FREE_BACK_S, LT_REC_FREE_S, LT_REC_MALLOC_S, LT_REC_MALLOC_S + 1,
+                                      LT_REC_MALLOC_S_CARVE, LT_REC_FREE_RECENT, LT_REC_NOP };
+    for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++)
+        ck_assert_msg(seen[forms[i]], "the heap model never made a record with tag 0x%02x", forms[i]);
 }
 END_TEST
 
