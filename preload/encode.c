@@ -51,10 +51,12 @@ void lt_enc_segment(lt_enc_t *e, uint32_t tid)
     e->quanta_per_tick = e->ts_quantum > 1 ? e->ns_per_tick / (double)e->ts_quantum : e->ns_per_tick;
 }
 
-/* The event path writes through a local cursor and stores it back once:
- * a byte stored through e->buf may alias the encoder's own fields, so
- * writing e->buf[e->len++] field by field made the compiler reload and
- * store e->len around every byte. */
+/* In records, the event path writes through a local cursor and stores it
+ * back once: a byte stored through e->buf may alias the encoder's own
+ * fields, so writing e->buf[e->len++] field by field made the compiler
+ * reload and store e->len around every byte. In field streams each field
+ * loads and stores its stream's cursor (see enc_event): seven local
+ * cursors were kept in memory by the compiler and cost more. */
 static inline unsigned char *putv(unsigned char *p, uint64_t v)
 {
     if (__builtin_expect(v < 0x80, 1)) {     /* most fields */
