@@ -492,13 +492,29 @@ static inline __attribute__((always_inline)) void count_alloc(lt_replay_t *rp, l
     rp->tot.bytes_allocated += wb;
 }
 
-static inline __attribute__((always_inline)) void live_put(lt_replay_t *rp, uint64_t addr, uint64_t size, uint64_t ts, uint64_t seq, uint32_t stack, int counted)
+/* Room for one more block in the live set: 0, or -1 when out of memory. */
+static inline int live_room(struct lt_replay_priv *p)
+{
+    return (p->livecount + 1) * 4 > p->livecap * 3 ? live_grow(p) : 0;
+}
+
+/* The slot of addr in the live set, or, when addr is not in it, the empty
+ * slot where it goes: one walk for an allocation's check for a stale
+ * block and its insertion (an unsuccessful search walks the whole cluster:
+ * the longest walks of a replay). The table has room (live_room). */
+static inline live_t *live_seek(struct lt_replay_priv *p, uint64_t addr)
+{
+    size_t mask = p->livecap - 1;
+    for (size_t i = live_slot(addr, mask);; i = (i + 1) & mask)
+        if (p->live[i].addr == addr || !p->live[i].addr) return &p->live[i];
+}
+
+/* Puts a block into the empty slot at (live_seek's, with room). */
+static inline __attribute__((always_inline)) void live_put_at(lt_replay_t *rp, live_t *at, uint64_t addr, uint64_t size, uint64_t ts,
+                                                              uint64_t seq, uint32_t stack, int counted)
 {
     struct lt_replay_priv *p = rp->priv;
-    if ((p->livecount + 1) * 4 > p->livecap * 3 && live_grow(p) < 0) return;
-    size_t mask = p->livecap - 1, i = live_slot(addr, mask);
-    while (p->live[i].addr) i = (i + 1) & mask;
-    p->live[i] = (live_t){ addr, size, ts, seq, stack };
+    *at = (live_t){ addr, size, ts, seq, stack };
     p->livecount++;
     if (rp->series) series_touch(rp, stack);
     lt_stack_t *s = stack_at(rp, stack);
@@ -514,6 +530,13 @@ static inline __attribute__((always_inline)) void live_put(lt_replay_t *rp, uint
         rp->tot.peak_ts = ts > rp->window_ts ? ts : rp->window_ts;
         rp->tot.peak_seq = seq;
     }
+}
+
+/* Puts a block not in the live set into it (dropped when out of memory). */
+static inline __attribute__((always_inline)) void live_put(lt_replay_t *rp, uint64_t addr, uint64_t size, uint64_t ts, uint64_t seq, uint32_t stack, int counted)
+{
+    if (live_room(rp->priv) < 0) return;
+    live_put_at(rp, live_seek(rp->priv, addr), addr, size, ts, seq, stack, counted);
 }
 
 static inline __attribute__((always_inline)) void live_del(lt_replay_t *rp, live_t *l)
@@ -601,8 +624,11 @@ static inline __attribute__((always_inline)) void apply_event_body(lt_replay_t *
     rp->events++;
     if (rp->from_checkpoint) { apply_ring_event(rp, e); return; }
     if (e->kind == EV_ALLOC) {
-        live_t *old = live_find(p, e->addr);
-        if (old) {
+        if (live_room(p) < 0) return;
+        live_t *old = live_seek(p, e->addr);
+        if (!old->addr) {
+            live_put_at(rp, old, e->addr, e->size, e->ts, e->seq, e->stack, 1);
+        } else {
             /* The trace missed the free of this address (an untraced
              * free, e.g. from a signal handler): drop the stale block. */
             rp->replaced++;
@@ -615,8 +641,8 @@ static inline __attribute__((always_inline)) void apply_event_body(lt_replay_t *
             rp->tot.live_blocks -= oc;
             rp->tot.live_bytes -= ob;
             live_remove(p, old);
+            live_put(rp, e->addr, e->size, e->ts, e->seq, e->stack, 1);
         }
-        live_put(rp, e->addr, e->size, e->ts, e->seq, e->stack, 1);
     } else {
         live_t *l = live_find(p, e->addr);
         if (!l) { rp->unknown_frees++; return; }
