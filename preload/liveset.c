@@ -215,15 +215,18 @@ static void drop_tomb(size_t i)
     ls.ntomb--;
 }
 
-/* Slot for a new entry at addr (known absent), growing first if needed.
- * When out of memory the set gives up: cap is then 0 and the caller must
- * check it. */
-static size_t claim(uint64_t addr)
+/* Slot for a new entry at addr, known absent: at, the empty slot locate
+ * found (a search that fails walks a whole cluster: on python the longest
+ * walks the set makes), unless the table must grow first. When out of
+ * memory the set gives up: cap is then 0 and the caller must check it. */
+static size_t claim(uint64_t addr, size_t at)
 {
-    if ((ls.used + 1) * 10 > ls.cap * 7 && grow() != 0) { give_up(); return 0; }
-    size_t i = find(addr);
+    if ((ls.used + 1) * 10 > ls.cap * 7) {
+        if (grow() != 0) { give_up(); return 0; }
+        at = find(addr);
+    }
     ls.used++;
-    return i;
+    return at;
 }
 
 void lt_liveset_alloc(uint64_t addr, uint64_t size, uint64_t stack, uint64_t ts,
@@ -238,7 +241,7 @@ void lt_liveset_alloc(uint64_t addr, uint64_t size, uint64_t stack, uint64_t ts,
         if (e->freed) ls.ntomb--;
         else { ls.nlive--; ls.live_bytes -= e->size; }
     } else {
-        i = claim(addr);
+        i = claim(addr, i);
         if (!ls.cap) return;
         e = &ls.tab[i];
     }
@@ -268,7 +271,7 @@ void lt_liveset_free(uint64_t addr, uint64_t seq)
             ls.ntomb++;
         }
     } else {
-        i = claim(addr);
+        i = claim(addr, i);
         if (!ls.cap) return;
         e = &ls.tab[i];
         *e = (lt_live_t){ .addr = addr };
