@@ -153,6 +153,7 @@ static uint64_t chunks_fields, chunks_records, trials;   /* LEAKTRACE_VERBOSE */
 
 /* Drops the frame being compressed (what was fed is fed again). */
 static void chunk_begin(void);
+static int in_signal; /* finishing from a fatal-signal handler: never block, never allocate */
 static void frame_reset(void)
 {
     zfed = zlen = 0;
@@ -215,7 +216,14 @@ static int write_all_at(const void *buf, size_t n, uint64_t off)
 static int fd_is_ours(void)
 {
     struct stat st;
-    if (fstat(fd, &st) == 0 && st.st_dev == fd_dev && st.st_ino == fd_ino) return 0;
+    if (fstat(fd, &st) == 0 && st.st_dev == fd_dev && st.st_ino == fd_ino) {
+        if (st.st_nlink > 0) return 0;
+        /* Deleted (by the program, or by someone cleaning up): what is
+         * written into it could never be read. */
+        close(fd);
+        fd = -1;
+        return -ENOENT;
+    }
     int nfd = open(fd_path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);  /* no O_APPEND: pwrite at wpos */
     if (nfd >= 0 && fstat(nfd, &st) == 0 && st.st_dev == fd_dev && st.st_ino == fd_ino) {
         fd = lt_fd_move_high(nfd); /* the old number is the program's now: leave it alone */
@@ -503,7 +511,7 @@ static int compress_chunk(const unsigned char **payload, size_t *z, size_t *raw_
  * holds; between frames, so the context is free. */
 static void layout_trial(void)
 {
-    if (lt_cfg.layout != LT_LAYOUT_AUTO || in_ckpt || enc.len < TRIAL_MIN || ++since_trial < trial_gap ||
+    if (lt_cfg.layout != LT_LAYOUT_AUTO || in_ckpt || in_signal || enc.len < TRIAL_MIN || ++since_trial < trial_gap ||
         fields_buffers() != 0)
         return;
     ptrdiff_t have = chunk_records(TRIAL_BYTES);
@@ -530,6 +538,22 @@ static void chunk_drop(void)
     lt_enc_chunk(&enc, 0);
 }
 
+static int lost_said;   /* trace_lost said it at the program's end */
+
+/* The trace cannot go on, for reason why: one line on stderr. While the
+ * program runs, tracing stops (lt_disable); at its end tracing is off
+ * already, and the line says the trace ends early. Not from a fatal
+ * signal's handler (the analyzer says the trace is incomplete). */
+static void trace_lost(const char *why)
+{
+    if (atomic_load(&lt_state) == LT_ST_ACTIVE) {
+        lt_disable(why);
+    } else if (!lost_said && !in_signal) {
+        lost_said = 1;
+        lt_log("%s; the trace ends here, before the program's end", why);
+    }
+}
+
 static void flush_chunk(uint32_t flags)
 {
     if (fd < 0) {
@@ -543,7 +567,7 @@ static void flush_chunk(uint32_t flags)
         chunk_drop();
         if (fd_is_ours() == 0) close(fd);
         fd = -1;
-        lt_disable("zstd compression failed");
+        trace_lost("zstd compression failed");
         return;
     }
     zfed = zlen = 0;
@@ -561,7 +585,7 @@ static void flush_chunk(uint32_t flags)
     }
     if (fd_is_ours() < 0) {
         chunk_drop();
-        lt_disable("the program closed the trace file and it cannot be reopened");
+        trace_lost("the trace file was closed or deleted and cannot be reopened");
         return;
     }
     if (cur_level == LEVEL_FAST) frames_fast++;
@@ -579,7 +603,7 @@ static void flush_chunk(uint32_t flags)
         snprintf(why, sizeof why, "writing the trace failed (%s)", strerror(-rc));
         if (fd_is_ours() == 0) close(fd);
         fd = -1;
-        lt_disable(why);
+        trace_lost(why);
     }
 }
 
@@ -588,7 +612,6 @@ static void ensure_room(size_t need)
     if (enc.cap - enc.len < need) flush_chunk(0);
 }
 
-static int in_signal; /* finishing from a fatal-signal handler: never block */
 
 /* The next chunk begins, in the layout cur_fields says (records when the
  * streams have no memory, or in a signal handler, which does not allocate). */
@@ -1413,6 +1436,7 @@ void lt_writer_fork_child(void)
     if (fd >= 0 && fd_is_ours() == 0) close(fd);
     fd = -1;
     side_len = 0;
+    lost_said = 0;
     lt_enc_chunk(&enc, 0);   /* lt_writer_open begins the child's first chunk */
     frame_reset();
     lt_liveset_clear();

@@ -465,19 +465,25 @@ wrap() {
 
 t_begin corner_trace_file_lost
 # Before the fix, the last drain went on encoding into a full chunk once the
-# file was gone: about half the runs of the first case crashed.
+# file was gone: on this machine class 3 to 5 runs of 10 of the first case
+# crashed, though only when the exit's drain is the first to find the file
+# gone (on another machine 0 of 4): the test can miss that bug, never fail
+# a correct tracer.
 D=$T/lostfile
 mkdir -p "$D"
 lost_run() {   # WANT_LINE ULIMIT_F: one traced run of lostfile 6 1000000
     local want=$1 lim=$2
     rm -f "$D/t.trace"
-    { (ulimit -f "$lim"; trap '' XFSZ; exec timeout -k 2 60 env LD_PRELOAD="$LIB" LEAKTRACE_OUTPUT="$D/t.trace" \
-        "$B/lostfile" 6 1000000) >"$D/out" 2>"$D/err" </dev/null; RC=$?; } 2>/dev/null
+    { ( [ "$lim" = unlimited ] || ulimit -S -f "$lim"; trap '' XFSZ
+        exec timeout -k 2 120 env LD_PRELOAD="$LIB" LEAKTRACE_OUTPUT="$D/t.trace" "$B/lostfile" 6 1000000
+      ) >"$D/out" 2>"$D/err" </dev/null; RC=$?; } 2>/dev/null
     if [ "$RC" -ne 0 ] || [ "$(cat "$D/out")" != done ] || [ "$(wc -l <"$D/err")" -ne 1 ] || ! grep -q "$want" "$D/err"; then
         bad "ulimit -f $lim: exit $RC, out '$(peek "$D/out")', err '$(peek "$D/err" 300)'"
     fi
 }
-for i in 1 2 3 4 5 6; do lost_run "the program closed the trace file and it cannot be reopened" unlimited; done
+# The tracer finds the file deleted at its next write, or, when the close
+# falls between its check and its write, the write fails.
+for i in 1 2 3 4 5 6; do lost_run "deleted and cannot be reopened\|writing the trace failed" unlimited; done
 for i in 1 2 3; do lost_run "writing the trace failed (File too large)" 4096; done
 t_end
 
