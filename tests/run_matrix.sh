@@ -41,8 +41,9 @@
 #                       lostfile.c: the program deletes the trace file and
 #                       closes its descriptor while the writer is megabytes
 #                       behind (6 runs), and a trace that cannot grow
-#                       (`ulimit -f`, 3 runs): exit 0, the same output, one
-#                       line on stderr
+#                       (`ulimit -f`, 3 runs), and one deleted while the
+#                       program runs: exit 0, the same output, one line on
+#                       stderr
 #  static_*             run-with-tracer.sh on a gcc -static program
 set -u
 
@@ -471,11 +472,11 @@ t_begin corner_trace_file_lost
 # a correct tracer.
 D=$T/lostfile
 mkdir -p "$D"
-lost_run() {   # WANT_LINE ULIMIT_F: one traced run of lostfile 6 1000000
+lost_run() {   # WANT_LINE ULIMIT_F [early]: one traced run of lostfile 6 1000000
     local want=$1 lim=$2
     rm -f "$D/t.trace"
     { ( [ "$lim" = unlimited ] || ulimit -S -f "$lim"; trap '' XFSZ
-        exec timeout -k 2 120 env LD_PRELOAD="$LIB" LEAKTRACE_OUTPUT="$D/t.trace" "$B/lostfile" 6 1000000
+        exec timeout -k 2 120 env LD_PRELOAD="$LIB" LEAKTRACE_OUTPUT="$D/t.trace" "$B/lostfile" 6 1000000 ${3:-}
       ) >"$D/out" 2>"$D/err" </dev/null; RC=$?; } 2>/dev/null
     if [ "$RC" -ne 0 ] || [ "$(cat "$D/out")" != done ] || [ "$(wc -l <"$D/err")" -ne 1 ] || ! grep -q "$want" "$D/err"; then
         bad "ulimit -f $lim: exit $RC, out '$(peek "$D/out")', err '$(peek "$D/err" 300)'"
@@ -485,6 +486,7 @@ lost_run() {   # WANT_LINE ULIMIT_F: one traced run of lostfile 6 1000000
 # falls between its check and its write, the write fails.
 for i in 1 2 3 4 5 6; do lost_run "deleted and cannot be reopened\|writing the trace failed" unlimited; done
 for i in 1 2 3; do lost_run "writing the trace failed (File too large)" 4096; done
+lost_run "deleted and cannot be reopened; tracing stopped" unlimited early
 t_end
 
 t_begin static_detected_runs_untraced
