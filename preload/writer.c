@@ -1340,7 +1340,8 @@ void lt_writer_finish(int how, int status)
          * program's (durations and timelines end here). */
         uint64_t end_ts = lt_now_ns();
         drain_all();
-        int scan = how == LT_END_EXIT && lt_exit_scan_on();
+        /* (fd < 0: the file was lost in the drain; nothing could be written.) */
+        int scan = how == LT_END_EXIT && lt_exit_scan_on() && fd >= 0;
         /* exec: the threads run on; a fatal signal: no waiting; the scan:
          * tracing stays on while it stops the threads, each outside an
          * event (reach.c), which leaves no gap either: waiting here for
@@ -1363,7 +1364,7 @@ void lt_writer_finish(int how, int status)
                        (unsigned long long)res.threads_stopped, (unsigned long long)res.threads_not_stopped,
                        (unsigned long long)res.kind_blocks[3], (unsigned long long)res.kind_blocks[2],
                        (unsigned long long)res.kind_blocks[1], (unsigned long long)res.kind_blocks[0]);
-        } else if (how != LT_END_EXEC) {
+        } else if (how != LT_END_EXEC && fd >= 0) {
             /* A sampled trace's live set holds only the sampled blocks: a
              * pointer through an unsampled one would be missed and its
              * targets called lost. */
