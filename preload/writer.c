@@ -219,7 +219,9 @@ static int fd_is_ours(void)
     if (fstat(fd, &st) == 0 && st.st_dev == fd_dev && st.st_ino == fd_ino) {
         if (st.st_nlink > 0) return 0;
         /* Deleted (by the program, or by someone cleaning up): what is
-         * written into it could never be read. */
+         * written into it could never be read. (Unless its path still
+         * names it: a file system that counts no links.) */
+        if (stat(fd_path, &st) == 0 && st.st_dev == fd_dev && st.st_ino == fd_ino) return 0;
         close(fd);
         fd = -1;
         return -ENOENT;
