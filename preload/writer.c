@@ -151,9 +151,11 @@ static unsigned char *fzbuf;          /* their compressed form */
 static size_t fzcap;
 static uint64_t chunks_fields, chunks_records, trials;   /* LEAKTRACE_VERBOSE */
 
-/* Drops the frame being compressed (what was fed is fed again). */
 static void chunk_begin(void);
 static int in_signal; /* finishing from a fatal-signal handler: never block, never allocate */
+static int dying;     /* ... one that ends the process: the live set is not needed any more */
+
+/* Drops the frame being compressed (what was fed is fed again). */
 static void frame_reset(void)
 {
     zfed = zlen = 0;
@@ -385,14 +387,6 @@ static void choose_level(void)
         cur_level = want;
 }
 
-/* A chunk's zstd frame begins: its level may change (it is counted when
- * the chunk is written, at the level it had: a fields frame that failed
- * and the records' frame after it are one chunk). */
-static void frame_start(void)
-{
-    choose_level();
-}
-
 /* Gives zstd all of in; ZSTD_e_end also ends the frame. 0, or -1 when
  * zstd failed or out is full (cannot happen: outputs are sized by
  * ZSTD_compressBound of their inputs). */
@@ -410,7 +404,7 @@ static int feed(ZSTD_inBuffer *in, ZSTD_outBuffer *out, ZSTD_EndDirective mode)
  * frame. 0, or -1 when zstd failed. */
 static int compress_more(ZSTD_EndDirective mode)
 {
-    if (zfed == 0 && zlen == 0) frame_start();
+    if (zfed == 0 && zlen == 0) choose_level();   /* a new frame: its level may change */
     ZSTD_inBuffer in = { enc.buf, enc.len, zfed };
     ZSTD_outBuffer out = { zbuf, zcap, zlen };
     if (feed(&in, &out, mode) != 0) return -1;
@@ -442,6 +436,13 @@ static int fields_buffers(void)
         for (int s = 0; s < LT_FS_N; s++) fstreams.s[s] = enc.fs[s] = m + (size_t)s * LT_RAW_CAP;
     }
     return 0;
+}
+
+/* The next chunk begins, in the layout cur_fields says (records when the
+ * streams have no memory, or in a signal handler, which does not allocate). */
+static void chunk_begin(void)
+{
+    lt_enc_chunk(&enc, cur_fields && !in_signal && fields_buffers() == 0);
 }
 
 /* Puts the records of the chunk just built in enc.buf, up to the first
@@ -482,7 +483,7 @@ static size_t compress_streams(size_t *raw_len)
 static size_t compress_fields(size_t *raw_len)
 {
     lt_enc_streams(&enc, &fstreams);
-    frame_start();
+    choose_level();
     return compress_streams(raw_len);
 }
 
@@ -556,6 +557,16 @@ static void trace_lost(const char *why)
     }
 }
 
+/* Gives up the trace file for reason why: closed, the chunk dropped, and
+ * the one line said. */
+static void stop_writing(const char *why)
+{
+    if (fd >= 0 && fd_is_ours() == 0) close(fd);
+    fd = -1;
+    chunk_drop();
+    trace_lost(why);
+}
+
 static void flush_chunk(uint32_t flags)
 {
     if (fd < 0) {
@@ -566,10 +577,7 @@ static void flush_chunk(uint32_t flags)
     const unsigned char *payload;
     size_t z, raw_len;
     if (compress_chunk(&payload, &z, &raw_len, &flags) != 0) {
-        chunk_drop();
-        if (fd_is_ours() == 0) close(fd);
-        fd = -1;
-        trace_lost("zstd compression failed");
+        stop_writing("zstd compression failed");
         return;
     }
     zfed = zlen = 0;
@@ -586,8 +594,7 @@ static void flush_chunk(uint32_t flags)
         wraps++;
     }
     if (fd_is_ours() < 0) {
-        chunk_drop();
-        trace_lost("the trace file was closed or deleted and cannot be reopened");
+        stop_writing("the trace file was closed or deleted and cannot be reopened");
         return;
     }
     if (cur_level == LEVEL_FAST) frames_fast++;
@@ -596,17 +603,16 @@ static void flush_chunk(uint32_t flags)
     if (!rc) rc = write_all_at(payload, z, wpos + sizeof h);
     wpos += total;
     since_ckpt += total;
+    if (rc) {
+        char why[160];
+        snprintf(why, sizeof why, "writing the trace failed (%s)", strerror(-rc));
+        stop_writing(why);
+        return;
+    }
     /* After the write: a trial reuses the buffers the payload was in. */
     if (!(flags & LT_CHUNK_F_FINAL)) layout_trial();
     chunk_begin();
     last_flush_ns = lt_now_ns();
-    if (rc) {
-        char why[160];
-        snprintf(why, sizeof why, "writing the trace failed (%s)", strerror(-rc));
-        if (fd_is_ours() == 0) close(fd);
-        fd = -1;
-        trace_lost(why);
-    }
 }
 
 static void ensure_room(size_t need)
@@ -614,14 +620,6 @@ static void ensure_room(size_t need)
     if (enc.cap - enc.len < need) flush_chunk(0);
 }
 
-
-/* The next chunk begins, in the layout cur_fields says (records when the
- * streams have no memory, or in a signal handler, which does not allocate). */
-static void chunk_begin(void)
-{
-    lt_enc_chunk(&enc, cur_fields && !in_signal && fields_buffers() == 0);
-}
-static int dying;     /* ... one that ends the process: the live set is not needed any more */
 
 static int in_scan; /* the exit scan stopped the other threads: never wait for a lock */
 /* Keeps a copy of a cold record for the checkpoints (best effort: out of
