@@ -141,22 +141,28 @@ static void table_free(live_t *t, size_t n)
     else munmap(t, n * sizeof(live_t));
 }
 
-static int live_grow(struct lt_replay_priv *p)
+/* Doubles the table *tab of *cap slots (a first one has first slots),
+ * rehashing its entries: the live set and the tombstones. 0, or -1 when
+ * out of memory (the table is left as it was). */
+static int table_grow(live_t **tab, size_t *cap, size_t first)
 {
-    size_t nc = p->livecap ? p->livecap * 2 : 1u << 16;
+    live_t *o = *tab;
+    size_t oc = *cap, nc = oc ? oc * 2 : first;
     live_t *n = table_alloc(nc);
     if (!n) return -1;
-    for (size_t i = 0; i < p->livecap; i++) {
-        if (!p->live[i].addr) continue;
-        size_t j = live_slot(p->live[i].addr, nc - 1);
+    for (size_t i = 0; i < oc; i++) {
+        if (!o[i].addr) continue;
+        size_t j = live_slot(o[i].addr, nc - 1);
         while (n[j].addr) j = (j + 1) & (nc - 1);
-        n[j] = p->live[i];
+        n[j] = o[i];
     }
-    table_free(p->live, p->livecap);
-    p->live = n;
-    p->livecap = nc;
+    table_free(o, oc);
+    *tab = n;
+    *cap = nc;
     return 0;
 }
+
+static int live_grow(struct lt_replay_priv *p) { return table_grow(&p->live, &p->livecap, 1u << 16); }
 
 static live_t *live_find(struct lt_replay_priv *p, uint64_t addr)
 {
@@ -210,20 +216,7 @@ static void tomb_put(struct lt_replay_priv *p, uint64_t addr, uint64_t seq)
 {
     live_t *t = tomb_find(p, addr);
     if (t) { if (seq > t->seq) t->seq = seq; return; }
-    if ((p->tombcount + 1) * 4 > p->tombcap * 3) {
-        size_t nc = p->tombcap ? p->tombcap * 2 : 1u << 12;
-        live_t *n = table_alloc(nc);
-        if (!n) return;
-        for (size_t i = 0; i < p->tombcap; i++) {
-            if (!p->tomb[i].addr) continue;
-            size_t j = live_slot(p->tomb[i].addr, nc - 1);
-            while (n[j].addr) j = (j + 1) & (nc - 1);
-            n[j] = p->tomb[i];
-        }
-        table_free(p->tomb, p->tombcap);
-        p->tomb = n;
-        p->tombcap = nc;
-    }
+    if ((p->tombcount + 1) * 4 > p->tombcap * 3 && table_grow(&p->tomb, &p->tombcap, 1u << 12) < 0) return;
     size_t mask = p->tombcap - 1, i = live_slot(addr, mask);
     while (p->tomb[i].addr) i = (i + 1) & mask;
     p->tomb[i] = (live_t){ addr, 0, 0, seq, 0 };
