@@ -100,6 +100,15 @@ static void m_free(model_t *m)
     memset(m, 0, sizeof *m);
 }
 
+/* The first record boundary at or after byte at (the end when none). */
+static size_t m_boundary_at(const model_t *m, size_t at)
+{
+    size_t b = m->e.len;
+    for (size_t i = 0; i < m->nbound; i++)
+        if (m->bound[i] >= at && m->bound[i] < b) b = m->bound[i];
+    return b;
+}
+
 static uint64_t m_ts(model_t *m, uint64_t ts)
 {
     /* encode.c clamps a timestamp that goes back to the previous one */
@@ -1731,10 +1740,7 @@ START_TEST(test_field_streams_split_a_prefix_at_a_record_boundary)
     for (size_t want = 0; want <= m.e.len; want += 1 + want / 3) {
         size_t used, len;
         unsigned char *sp = fs_join(m.e.buf, m.e.len, want, &used, &len);
-        /* the first boundary at or after want */
-        size_t expect = m.e.len;
-        for (size_t i = 0; i < m.nbound; i++)
-            if (m.bound[i] >= want && m.bound[i] < expect) expect = m.bound[i];
+        size_t expect = m_boundary_at(&m, want);
         ck_assert_msg(used == expect, "want %zu: split %zu bytes, want the boundary at %zu", want, used, expect);
         fs_expect_gather(sp, len, m.e.buf, used);
         free(sp);
@@ -1858,9 +1864,7 @@ START_TEST(test_field_streams_written_by_the_encoder_match_the_split)
         ck_assert_int_eq(lt_fs_gather_streams(&got, g, SIZE_MAX), (ptrdiff_t)r.e.len);
         ck_assert(memcmp(g, r.e.buf, r.e.len) == 0);
         for (size_t at = 0; at < r.e.len; at += 1 + at / 2) {
-            size_t expect = r.e.len;   /* the first record boundary at or after at */
-            for (size_t i = 0; i < r.nbound; i++)
-                if (r.bound[i] >= at && r.bound[i] < expect) expect = r.bound[i];
+            size_t expect = m_boundary_at(&r, at);
             ptrdiff_t n = lt_fs_gather_streams(&got, g, at);
             ck_assert_msg(n == (ptrdiff_t)expect, "gather up to %zu: %td bytes, want the boundary at %zu", at, n, expect);
             ck_assert(memcmp(g, r.e.buf, (size_t)n) == 0);
