@@ -141,24 +141,95 @@ static void table_free(live_t *t, size_t n)
     else munmap(t, n * sizeof(live_t));
 }
 
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23      /* Linux 5.14 */
+#endif
+
+/* The table t of oc slots made 2 * oc slots long, its old slots kept and
+ * the new ones zeroed; NULL when out of memory (t is left as it was). A
+ * mapped table grows with mremap, which keeps its pages: on the machines
+ * the benchmarks run on, memory a process touches for the first time
+ * costs 1-3 ms per MiB (page faults in a virtual machine), more than the
+ * rehash itself, so a table grown into a new one paid for both. */
+static live_t *table_extend(live_t *t, size_t oc)
+{
+    size_t ob = oc * sizeof *t, nb = 2 * ob;
+    if (ob >= TABLE_MAPPED) {
+        void *m = mremap(t, ob, nb, MREMAP_MAYMOVE);
+        if (m == MAP_FAILED) return NULL;
+        /* The new half's pages now, in one call, rather than a fault each;
+         * where the kernel cannot, they come as they are touched. */
+        (void)madvise((char *)m + ob, nb - ob, MADV_POPULATE_WRITE);
+        return m;
+    }
+    live_t *n;
+    if (nb >= TABLE_MAPPED) {
+        if (!(n = table_alloc(2 * oc))) return NULL;
+        memcpy(n, t, ob);
+        free(t);
+        return n;
+    }
+    if (!(n = realloc(t, nb))) return NULL;
+    memset(n + oc, 0, ob);
+    return n;
+}
+
+/* Puts e into the first empty slot from its home in tab (mask + 1 slots). */
+static void table_insert(live_t *tab, size_t mask, const live_t *e)
+{
+    size_t j = live_slot(e->addr, mask);
+    while (tab[j].addr) j = (j + 1) & mask;
+    tab[j] = *e;
+}
+
 /* Doubles the table *tab of *cap slots (a first one has first slots),
- * rehashing its entries: the live set and the tombstones. 0, or -1 when
- * out of memory (the table is left as it was). */
+ * rehashing its entries in place: the live set and the tombstones. 0, or
+ * -1 when out of memory (the table is left as it was).
+ *
+ * An entry's home in the doubled table is its old home h or h + oc
+ * (lt_addr_slot takes more bits of the same hash). Set aside the cluster
+ * that wraps from the last slot to the first, and every other entry lies
+ * at or after its home. Then, going up the old slots, each entry is taken
+ * out and put back from its new home: from h it lands at or before its
+ * old slot, among slots already settled, so no later move breaks its
+ * probe chain; from h + oc it lands in the new half, where nothing is
+ * ever taken out and, with nothing wrapping in the old half, nothing
+ * wraps either. The set-aside entries go back last, as insertions. */
 static int table_grow(live_t **tab, size_t *cap, size_t first)
 {
-    live_t *o = *tab;
-    size_t oc = *cap, nc = oc ? oc * 2 : first;
-    live_t *n = table_alloc(nc);
-    if (!n) return -1;
-    for (size_t i = 0; i < oc; i++) {
-        if (!o[i].addr) continue;
-        size_t j = live_slot(o[i].addr, nc - 1);
-        while (n[j].addr) j = (j + 1) & (nc - 1);
-        n[j] = o[i];
+    size_t oc = *cap;
+    if (!oc) {
+        if (!(*tab = table_alloc(first))) return -1;
+        *cap = first;
+        return 0;
     }
-    table_free(o, oc);
+    live_t *t = *tab, *wrap = NULL;
+    size_t head = 0, tail = 0;
+    if (t[0].addr && t[oc - 1].addr) {
+        /* The load is at most 3/4: there are empty slots to stop at. */
+        while (head < oc && t[head].addr) head++;
+        while (tail < oc - head && t[oc - 1 - tail].addr) tail++;
+        if (!(wrap = malloc((head + tail) * sizeof *wrap))) return -1;
+    }
+    live_t *n = table_extend(t, oc);
+    if (!n) { free(wrap); return -1; }
+    if (wrap) {
+        memcpy(wrap, n, head * sizeof *n);
+        memcpy(wrap + head, n + oc - tail, tail * sizeof *n);
+        memset(n, 0, head * sizeof *n);
+        memset(n + oc - tail, 0, tail * sizeof *n);
+    }
+    size_t mask = 2 * oc - 1;
+    for (size_t p = 0; p < oc; p++) {
+        if (!n[p].addr) continue;
+        live_t e = n[p];
+        n[p].addr = 0;
+        table_insert(n, mask, &e);
+    }
+    for (size_t k = 0; k < head + tail; k++) table_insert(n, mask, &wrap[k]);
+    free(wrap);
     *tab = n;
-    *cap = nc;
+    *cap = 2 * oc;
     return 0;
 }
 
@@ -217,9 +288,7 @@ static void tomb_put(struct lt_replay_priv *p, uint64_t addr, uint64_t seq)
     live_t *t = tomb_find(p, addr);
     if (t) { if (seq > t->seq) t->seq = seq; return; }
     if ((p->tombcount + 1) * 4 > p->tombcap * 3 && table_grow(&p->tomb, &p->tombcap, 1u << 12) < 0) return;
-    size_t mask = p->tombcap - 1, i = live_slot(addr, mask);
-    while (p->tomb[i].addr) i = (i + 1) & mask;
-    p->tomb[i] = (live_t){ addr, 0, 0, seq, 0 };
+    table_insert(p->tomb, p->tombcap - 1, &(live_t){ addr, 0, 0, seq, 0 });
     p->tombcount++;
 }
 

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lt_addrhash.h"
 #include "lt_format.h"
 #include "replay.h"
 #include "unit_helpers.h"
@@ -460,6 +461,100 @@ START_TEST(test_live_set_matches_reference)
                       (unsigned long long)(slot < POOL ? size[slot] : 0));
     }
     free(l.v);
+    free(size);
+    lt_replay_free(rp);
+}
+END_TEST
+
+/* Addresses of n blocks (16 bytes apart, 256 to a page) in pages whose
+ * blocks all have their home in the last 256 slots of the live table at
+ * every size from 2^16 to 2^21 slots: their cluster wraps from the last
+ * slot to the first whenever the table grows. */
+static int by_live_addr(const void *a, const void *b)
+{
+    uint64_t x = ((const live_rec_t *)a)->addr, y = ((const live_rec_t *)b)->addr;
+    return x < y ? -1 : x > y;
+}
+
+static void wrapping_addresses(uint64_t *out, size_t n)
+{
+    size_t k = 0;
+    for (uint64_t page = 0x7f1000000ull; k < n; page++) {
+        uint64_t x = lt_addr_slot(page << 12, SIZE_MAX);
+        if (((x >> 8) & 0x1fff) != 0x1fff) continue;
+        for (unsigned b = 0; b < 256 && k < n; b++) out[k++] = (page << 12) + b * 16;
+    }
+}
+
+START_TEST(test_live_table_grows_around_a_wrapping_cluster)
+{
+    /* The live table doubles in place (replay.c, table_grow). A cluster
+     * of 3,000 blocks wraps from its last slot to its first at every size,
+     * and 400,000 blocks more make it grow four times, with frees all
+     * along; every free must find its block, and the live set at the end
+     * must be the model's. */
+    enum { HOT = 3000, COLD = 400000, N = HOT + COLD };
+    uint64_t *addr = malloc(N * sizeof *addr), *size = calloc(N, sizeof *size);
+    ck_assert_ptr_nonnull(addr);
+    ck_assert_ptr_nonnull(size);
+    wrapping_addresses(addr, HOT);
+    ut_rng_t rng;
+    ut_rng_seed(&rng, 90210);
+    for (size_t i = HOT; i < N; i++) addr[i] = 0x7e0000000000ull + (uint64_t)i * 4096 + 16 * ut_rng_below(&rng, 256);
+    lt_replay_t *rp = new_replay();
+    uint64_t seq = 0, live = 0, bytes = 0;
+    for (size_t i = 0; i < N; i++) {
+        /* the wrapping blocks first, then the rest, freeing one in eight of
+         * those already in, at random */
+        size[i] = 1 + ut_rng_below(&rng, 500);
+        feed(rp, rec_alloc(1, seq++, addr[i], size[i], 0));
+        live++;
+        bytes += size[i];
+        if (i % 8 == 7) {
+            size_t j = (size_t)ut_rng_below(&rng, i + 1);
+            if (size[j]) {
+                feed(rp, rec_free(1, seq++, addr[j]));
+                live--;
+                bytes -= size[j];
+                size[j] = 0;
+            }
+        }
+    }
+    ck_assert_uint_eq(rp->tot.live_blocks, live);
+    ck_assert_uint_eq(rp->tot.live_bytes, bytes);
+    ck_assert_uint_eq(rp->unknown_frees, 0);
+    ck_assert_uint_eq(rp->replaced, 0);
+    ck_assert_msg(live > (1u << 18) * 3 / 4, "the live table should have grown to 2^19 slots (%llu live)", (unsigned long long)live);
+    /* every block of the wrapping cluster and every other one of the rest
+     * freed: each must be found */
+    for (size_t i = 0; i < N; i++) {
+        if (!size[i] || (i >= HOT && i % 2)) continue;
+        feed(rp, rec_free(1, seq++, addr[i]));
+        live--;
+        bytes -= size[i];
+        size[i] = 0;
+    }
+    ck_assert_uint_eq(rp->unknown_frees, 0);
+    ck_assert_uint_eq(rp->tot.live_blocks, live);
+    ck_assert_uint_eq(rp->tot.live_bytes, bytes);
+    lt_replay_finish(rp);
+    live_list_t l = { 0 };
+    lt_replay_each_live(rp, collect_live, &l);
+    ck_assert_uint_eq(l.n, live);
+    live_rec_t *want = malloc((live ? live : 1) * sizeof *want);
+    ck_assert_ptr_nonnull(want);
+    size_t nw = 0;
+    for (size_t i = 0; i < N; i++)
+        if (size[i]) want[nw++] = (live_rec_t){ addr[i], size[i], 0, 0 };
+    qsort(want, nw, sizeof *want, by_live_addr);
+    qsort(l.v, l.n, sizeof *l.v, by_live_addr);
+    for (size_t i = 0; i < nw; i++)
+        ck_assert_msg(l.v[i].addr == want[i].addr && l.v[i].size == want[i].size,
+                      "live block %zu: 0x%llx (%llu bytes), want 0x%llx (%llu bytes)", i, (unsigned long long)l.v[i].addr,
+                      (unsigned long long)l.v[i].size, (unsigned long long)want[i].addr, (unsigned long long)want[i].size);
+    free(want);
+    free(l.v);
+    free(addr);
     free(size);
     lt_replay_free(rp);
 }
@@ -1078,6 +1173,7 @@ Suite *replay_suite(void)
     tcase_add_test(tc, test_threads_interleaved_in_batches);
     tcase_add_loop_test(tc, test_thread_id_reused_out_of_order, 0, 3);
     tcase_add_test(tc, test_live_set_matches_reference);
+    tcase_add_test(tc, test_live_table_grows_around_a_wrapping_cluster);
     tcase_add_test(tc, test_free_of_unknown_address);
     tcase_add_test(tc, test_duplicate_alloc_replaces);
     tcase_add_test(tc, test_peak_bytes);
