@@ -44,8 +44,8 @@ typedef struct lt_suspect {
 
 typedef struct lt_growth {
     lt_profile_t *prof;             /* the sites considered (not sorted) */
-    uint64_t **series;              /* per site: live bytes at the end of each slice */
-    uint64_t **bseries;             /* per site: live blocks */
+    uint64_t **series;              /* per site: live bytes at the end of each slice (suspects only, else NULL) */
+    uint64_t **bseries;             /* per site: live blocks (suspects only, else NULL) */
     size_t nslices;
     uint64_t slice_ns;
     uint64_t origin_ns;            /* time of slice 0's start (a ring's window; else 0) */
