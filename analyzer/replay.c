@@ -193,8 +193,10 @@ static void table_insert(live_t *tab, size_t mask, const live_t *e)
  * out and put back from its new home: from h it lands at or before its
  * old slot, among slots already settled, so no later move breaks its
  * probe chain; from h + oc it lands in the new half, where nothing is
- * ever taken out and, with nothing wrapping in the old half, nothing
- * wraps either. The set-aside entries go back last, as insertions. */
+ * ever taken out, and nothing wraps: those entries are some of the ones
+ * that filled the old half without wrapping, and fewer keys with the same
+ * homes (shifted by oc) fill no slot the whole set did not. The set-aside
+ * entries go back last, as insertions. */
 static int table_grow(live_t **tab, size_t *cap, size_t first)
 {
     size_t oc = *cap;
