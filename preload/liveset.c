@@ -29,6 +29,8 @@
 
 #define MIN_CAP 4096u
 
+_Static_assert(sizeof(lt_live_t) == 40, "lt_live_t grew: the live set's table is python's largest cost (docs/performance.md)");
+
 #define MOVED 1u           /* old-table slot whose entry has moved (never a block address) */
 #define MOVE_STEP 32u       /* old slots moved per event while growing */
 
@@ -245,7 +247,7 @@ void lt_liveset_alloc(uint64_t addr, uint64_t size, uint64_t stack, uint64_t ts,
         if (!ls.cap) return;
         e = &ls.tab[i];
     }
-    *e = (lt_live_t){ .addr = addr, .size = size, .stack = stack, .ts = ts,
+    *e = (lt_live_t){ .addr = addr, .size = size, .stack = (uint32_t)stack, .ts = ts,
                       .seq = seq, .tid = tid, .fn = (uint8_t)fn, .freed = 0 };
     ls.nlive++;
     ls.live_bytes += size;

@@ -30,7 +30,7 @@
  * Used by the exit-time reachability scan (the live blocks and their
  * sizes) and by ring checkpoints (the live blocks with their stacks and
  * allocation times). Single-threaded: the writer thread, or any thread once
- * the writer has stopped. Memory comes from tmem.c: 48 bytes per entry
+ * the writer has stopped. Memory comes from tmem.c: 40 bytes per entry
  * (live block or tombstone) at a load factor of at most 0.7.
  */
 #ifndef LT_LIVESET_H
@@ -42,16 +42,16 @@
 typedef struct lt_live {
     uint64_t addr;      /* block address (never 0)                          */
     uint64_t size;      /* requested size                                   */
-    uint64_t stack;     /* stack id (LT_REC_STACK) of the allocation        */
     uint64_t ts;        /* raw ring timestamp of the allocation (see
                          * writer.c: the encoder's tsc0/ns_per_tick turn it
                          * into ns); for a tombstone, of nothing            */
     uint64_t seq;       /* sequence number of the latest event seen here    */
-    uint32_t tid;       /* thread that allocated                            */
-    uint8_t fn;         /* LT_FN_* of the allocation                        */
-    uint8_t freed;      /* 1: tombstone (latest event is a free)            */
-    uint8_t pad[2];
-} lt_live_t;
+    uint32_t stack;     /* stack id (LT_REC_STACK) of the allocation        */
+    uint32_t tid : 22;  /* thread that allocated: Linux thread ids are below
+                         * 2^22 (PID_MAX_LIMIT)                             */
+    uint32_t fn : 9;    /* LT_FN_* of the allocation                        */
+    uint32_t freed : 1; /* 1: tombstone (latest event is a free)            */
+} lt_live_t;            /* 40 bytes: python's table of 4 M slots is 160 MiB */
 
 /* Turns the set on with an initial table. Returns 0, or -1 when out of
  * memory (the set then stays off and every other call is a no-op).
