@@ -248,7 +248,7 @@ void lt_liveset_alloc(uint64_t addr, uint64_t size, uint64_t stack, uint64_t ts,
         e = &ls.tab[i];
     }
     *e = (lt_live_t){ .addr = addr, .size = size, .stack = (uint32_t)stack, .ts = ts,
-                      .seq = seq, .tid = tid, .fn = (uint8_t)fn, .freed = 0 };
+                      .seq = seq, .tid = tid, .fn = fn, .freed = 0 };
     ls.nlive++;
     ls.live_bytes += size;
 }

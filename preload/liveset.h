@@ -47,8 +47,9 @@ typedef struct lt_live {
                          * into ns); for a tombstone, of nothing            */
     uint64_t seq;       /* sequence number of the latest event seen here    */
     uint32_t stack;     /* stack id (LT_REC_STACK) of the allocation        */
-    uint32_t tid : 22;  /* thread that allocated: Linux thread ids are below
-                         * 2^22 (PID_MAX_LIMIT)                             */
+    uint32_t tid : 22;  /* thread that allocated: a kernel thread id (gettid),
+                         * below 2^22 (PID_MAX_LIMIT); nothing else may
+                         * feed this field                                  */
     uint32_t fn : 9;    /* LT_FN_* of the allocation                        */
     uint32_t freed : 1; /* 1: tombstone (latest event is a free)            */
 } lt_live_t;            /* 40 bytes: python's table of 4 M slots is 160 MiB */

@@ -216,6 +216,44 @@ START_TEST(a_growing_table_gives_the_exact_live_set)
 }
 END_TEST
 
+/* Every field of an entry comes back as it went in, at the limits of the
+ * packed ones (liveset.h: the stack id in 32 bits, the thread id in 22, the
+ * function beside it): the ring's checkpoints write them all. */
+static int one_entry(const lt_live_t *e, void *arg)
+{
+    lt_live_t *out = arg;
+    *out = *e;
+    return 0;
+}
+
+START_TEST(entry_fields_keep_their_values)
+{
+    static const struct { uint64_t stack; uint32_t tid; unsigned fn; } c[] = {
+        { 0, 1, LT_FN_MALLOC },
+        { UINT32_MAX - 1, (1u << 22) - 1, LT_FN_COUNT - 1 },
+        { 123456789, 4194000, LT_FN_REALLOC },
+    };
+    for (size_t k = 0; k < sizeof c / sizeof *c; k++) {
+        lt_liveset_reset();
+        ck_assert_int_eq(lt_liveset_enable(), 0);
+        uint64_t size = 0xffffffffffull + k, ts = 0xfedcba9876543210ull - k, seq = 0x123456789abcull + k;
+        lt_liveset_alloc(0x7f0000001230ull, size, c[k].stack, ts, seq, c[k].tid, c[k].fn);
+        lt_live_t e;
+        memset(&e, 0, sizeof e);
+        lt_liveset_foreach(1, one_entry, &e);
+        ck_assert_uint_eq(e.addr, 0x7f0000001230ull);
+        ck_assert_uint_eq(e.size, size);
+        ck_assert_uint_eq(e.stack, c[k].stack);
+        ck_assert_uint_eq(e.ts, ts);
+        ck_assert_uint_eq(e.seq, seq);
+        ck_assert_uint_eq(e.tid, c[k].tid);
+        ck_assert_uint_eq(e.fn, c[k].fn);
+        ck_assert_uint_eq(e.freed, 0);
+    }
+    lt_liveset_reset();
+}
+END_TEST
+
 /* A free that arrives before its allocation must win over it. */
 START_TEST(late_allocation_of_a_freed_block_stays_freed)
 {
@@ -332,6 +370,7 @@ Suite *liveset_suite(void)
     Suite *s = suite_create("liveset");
     TCase *tc = tcase_create("order");
     tcase_add_loop_test(tc, any_drain_order_gives_the_exact_live_set, 0, 25);
+    tcase_add_test(tc, entry_fields_keep_their_values);
     tcase_add_test(tc, late_allocation_of_a_freed_block_stays_freed);
     tcase_add_test(tc, in_order_frees_leave_no_tombstone);
     tcase_add_test(tc, out_of_order_history_keeps_its_tombstones);
