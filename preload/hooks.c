@@ -148,9 +148,14 @@ static __attribute__((noinline)) void sampled_alloc(void *p, size_t n, unsigned 
     lt_writer_poll_deferred();
 }
 
+/* An allocation the tracer itself makes on the program's thread (a library
+ * it calls, while lt_tls_busy) is neither recorded nor counted toward the
+ * thread's sampling gap: counting it moved every later decision by an
+ * amount that depended on timing, so the same LEAKTRACE_SAMPLE_SEED gave
+ * other samples on a loaded machine. */
 static LT_ALWAYS_INLINE void *sample_alloc(void *p, size_t n, unsigned fn)
 {
-    if (LT_LIKELY(p != NULL) && LT_UNLIKELY(lt_sample_take(n))) sampled_alloc(p, n, fn);
+    if (LT_LIKELY(p != NULL) && LT_LIKELY(!lt_tls_busy) && LT_UNLIKELY(lt_sample_take(n))) sampled_alloc(p, n, fn);
     return p;
 }
 
