@@ -238,6 +238,13 @@ static int fd_is_ours(void)
     return -EBADF;
 }
 
+/* Closes the trace file unless the program has taken its number since. */
+static void close_trace(void)
+{
+    if (fd >= 0 && fd_is_ours() == 0) close(fd);
+    fd = -1;
+}
+
 static void *zalloc(void *opaque, size_t n) { (void)opaque; return lt_mem_alloc(n); }
 static void zfree(void *opaque, void *p) { (void)opaque; lt_mem_free(p); }
 
@@ -561,8 +568,7 @@ static void trace_lost(const char *why)
  * the one line said. */
 static void stop_writing(const char *why)
 {
-    if (fd >= 0 && fd_is_ours() == 0) close(fd);
-    fd = -1;
+    close_trace();
     chunk_drop();
     trace_lost(why);
 }
@@ -1407,8 +1413,7 @@ void lt_writer_finish(int how, int status)
         }
         if (how != LT_END_EXEC) {
             finished = 1;
-            if (fd >= 0 && fd_is_ours() == 0) close(fd);
-            fd = -1;
+            close_trace();
         }
     }
     pthread_mutex_unlock(&wlock);
@@ -1434,8 +1439,7 @@ void lt_writer_fork_child(void)
      * records belong to the parent; the child starts its own trace. */
     pthread_mutex_init(&wlock, NULL);
     pthread_mutex_init(&side_mu, NULL);
-    if (fd >= 0 && fd_is_ours() == 0) close(fd);
-    fd = -1;
+    close_trace();
     side_len = 0;
     lost_said = 0;
     lt_enc_chunk(&enc, 0);   /* lt_writer_open begins the child's first chunk */
