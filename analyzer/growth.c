@@ -133,7 +133,7 @@ int lt_growth_build(const lt_replay_t *rp, lt_symbolizer_t *sym, const lt_growth
     uint64_t *sy = malloc(n * sizeof *sy), *sb = malloc(n * sizeof *sb);
     struct member { uint32_t site, stack; } *m = NULL, *by_site = NULL;
     size_t nm = 0, capm = 0, *start = NULL;
-    if (!g->prof || !t || !y || !b || !sy || !sb) goto oom;
+    if (!g->prof || !t || !y || !b || !sy || !sb) goto done;
     for (size_t i = 0; i < n; i++) t[i] = (double)(first + i + 1) * w;
 
     /* Sites: every stack whose live memory changed in the window, merged
@@ -154,11 +154,11 @@ int lt_growth_build(const lt_replay_t *rp, lt_symbolizer_t *sym, const lt_growth
         if (!changed) continue;
         lt_pcounts_t c = { 0, 0, k1, b1 };
         size_t site;
-        if (lt_profile_add_stack(g->prof, rp, sym, id < se->nst ? (uint32_t)id : LT_STACK_NONE, &c, &site) < 0) goto oom;
+        if (lt_profile_add_stack(g->prof, rp, sym, id < se->nst ? (uint32_t)id : LT_STACK_NONE, &c, &site) < 0) goto done;
         if (nm == capm) {
             size_t nc = capm ? capm * 2 : 256;
             struct member *nmv = realloc(m, nc * sizeof *nmv);
-            if (!nmv) goto oom;
+            if (!nmv) goto done;
             m = nmv;
             capm = nc;
         }
@@ -172,7 +172,7 @@ int lt_growth_build(const lt_replay_t *rp, lt_symbolizer_t *sym, const lt_growth
     g->series = calloc(nsites + 1, sizeof *g->series);
     g->bseries = calloc(nsites + 1, sizeof *g->bseries);
     g->suspects = calloc(nsites + 1, sizeof *g->suspects);
-    if (!start || !by_site || !g->series || !g->bseries || !g->suspects) goto oom;
+    if (!start || !by_site || !g->series || !g->bseries || !g->suspects) goto done;
     for (size_t i = 0; i < nm; i++) start[m[i].site + 1]++;
     for (size_t s = 0; s < nsites; s++) start[s + 1] += start[s];
     for (size_t i = 0; i < nm; i++) by_site[start[m[i].site]++] = m[i];
@@ -219,7 +219,7 @@ int lt_growth_build(const lt_replay_t *rp, lt_symbolizer_t *sym, const lt_growth
             g->suppressed++;
             continue;
         }
-        if (!(g->series[s] = malloc(n * sizeof **g->series)) || !(g->bseries[s] = malloc(n * sizeof **g->bseries))) goto oom;
+        if (!(g->series[s] = malloc(n * sizeof **g->series)) || !(g->bseries[s] = malloc(n * sizeof **g->bseries))) goto done;
         memcpy(g->series[s], sy, n * sizeof *sy);
         memcpy(g->bseries[s], sb, n * sizeof *sb);
         sp.site = s;
@@ -229,17 +229,9 @@ int lt_growth_build(const lt_replay_t *rp, lt_symbolizer_t *sym, const lt_growth
         g->suspects[g->nsuspects++] = sp;
     }
     if (g->nsuspects > 1) qsort(g->suspects, g->nsuspects, sizeof *g->suspects, by_rate);
-    free(t);
-    free(y);
-    free(b);
-    free(sy);
-    free(sb);
-    free(m);
-    free(by_site);
-    free(start);
     *out = g;
-    return 0;
-oom:
+    g = NULL;
+done: /* g is NULL when it was handed over, else out of memory */
     free(t);
     free(y);
     free(b);
@@ -248,6 +240,7 @@ oom:
     free(m);
     free(by_site);
     free(start);
+    if (!g) return 0;
     lt_growth_free(g);
     LT_RETURN_ERROR(err, LT_E_NOMEM, -1, "out of memory in the growth analysis");
 }

@@ -237,14 +237,21 @@ static int table_grow(live_t **tab, size_t *cap, size_t first)
 
 static int live_grow(struct lt_replay_priv *p) { return table_grow(&p->live, &p->livecap, 1u << 16); }
 
+/* The slot holding addr (never 0) in tab (cap slots, 0 or a power of
+ * two), or NULL: the live set and the tombstones. */
+static inline live_t *table_find(live_t *tab, size_t cap, uint64_t addr)
+{
+    if (!cap) return NULL;
+    size_t mask = cap - 1;
+    for (size_t i = live_slot(addr, mask);; i = (i + 1) & mask) {
+        if (tab[i].addr == addr) return &tab[i];
+        if (!tab[i].addr) return NULL;
+    }
+}
+
 static live_t *live_find(struct lt_replay_priv *p, uint64_t addr)
 {
-    if (!p->livecap || !addr) return NULL;
-    size_t mask = p->livecap - 1;
-    for (size_t i = live_slot(addr, mask);; i = (i + 1) & mask) {
-        if (p->live[i].addr == addr) return &p->live[i];
-        if (!p->live[i].addr) return NULL;
-    }
+    return addr ? table_find(p->live, p->livecap, addr) : NULL;
 }
 
 /* Backward-shift deletion of slot e from an open-addressed table of cap
@@ -277,12 +284,7 @@ static void live_remove(struct lt_replay_priv *p, live_t *e)
 
 static live_t *tomb_find(struct lt_replay_priv *p, uint64_t addr)
 {
-    if (!p->tombcap) return NULL;
-    size_t mask = p->tombcap - 1;
-    for (size_t i = live_slot(addr, mask);; i = (i + 1) & mask) {
-        if (p->tomb[i].addr == addr) return &p->tomb[i];
-        if (!p->tomb[i].addr) return NULL;
-    }
+    return table_find(p->tomb, p->tombcap, addr);
 }
 
 static void tomb_put(struct lt_replay_priv *p, uint64_t addr, uint64_t seq)
