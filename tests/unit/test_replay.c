@@ -466,17 +466,17 @@ START_TEST(test_live_set_matches_reference)
 }
 END_TEST
 
-/* Addresses of n blocks (16 bytes apart, 256 to a page) in pages whose
- * blocks all have their home in the last 256 slots of the live table at
- * every size from 2^16 to 2^21 slots: their cluster wraps from the last
- * slot to the first whenever the table grows. Depends on lt_addr_slot's
- * layout (the page's run in bits 8 and up): change both together. */
 static int by_live_addr(const void *a, const void *b)
 {
     uint64_t x = ((const live_rec_t *)a)->addr, y = ((const live_rec_t *)b)->addr;
     return x < y ? -1 : x > y;
 }
 
+/* Addresses of n blocks (16 bytes apart, 256 to a page) in pages whose
+ * blocks all have their home in the last 256 slots of the live table at
+ * every size from 2^16 to 2^21 slots: their cluster wraps from the last
+ * slot to the first whenever the table grows. Depends on lt_addr_slot's
+ * layout (the page's run in bits 8 and up): change both together. */
 static void wrapping_addresses(uint64_t *out, size_t n)
 {
     size_t k = 0;
