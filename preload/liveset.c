@@ -6,19 +6,32 @@
  * short however many blocks come and go). Tombstones are ordinary entries
  * with freed = 1: they are what makes arrival order irrelevant.
  *
- * Growing is incremental: the full table becomes the old one, and every
- * later alloc or free moves the next MOVE_STEP slots of it into the new
- * table (twice the size), so no single event pays for the whole rehash. A
- * python run whose table grows to 192 MiB used to stop the writer for
- * 120 ms on its last rehash, and the program then waited for room in its
- * ring (the move costs the same writer CPU; waits fell from 0.42 to 0.34 s
- * of a 3.2 s run). While both tables exist an address is in exactly one of them: a
- * lookup tries the new table, then the old, and moves what it finds there.
- * A slot of the old table that was moved out holds MOVED, which keeps its
- * probe chain going (the old table is never shifted or shrunk). The new
- * table cannot fill up first: it starts at most 35 % full, each event adds
- * at most one entry, and the migration ends after old size / MOVE_STEP
- * events, by when it is under 35 % + 50 % / MOVE_STEP full.
+ * Growing is incremental: the full table becomes the old one, and its
+ * entries move into the new table (twice the size) a few slots at a time,
+ * so that no event pays for the whole rehash. While both tables exist an
+ * address is in exactly one of them: a lookup tries the new table, then
+ * the old, and moves what it finds there. A slot of the old table that was
+ * moved out holds MOVED, which keeps its probe chain going (the old table
+ * is never shifted or shrunk).
+ *
+ * Most of the move is done when the writer has nothing else to do
+ * (lt_liveset_idle: IDLE_STEP slots per call), and only a slot or a few
+ * per event while it is busy. The move writes every page of the new table
+ * for the first time, which costs 1-3 ms per MiB on the virtual machines
+ * the benchmarks run on: python's last move took 267 ms of writer time.
+ * At 32 slots per event, as it was, those 267 ms came in one burst of
+ * python's events, the writer fell behind and the program waited 0.17 s
+ * for room in its ring; in the writer's idle time, python waits 0.00-0.02 s
+ * in all instead of 0.25-0.30 s, for the same writer CPU
+ * (docs/performance.md).
+ *
+ * The new table cannot fill up before the move ends: it starts at most
+ * 35 % full, and each event adds at most one entry while moving at least
+ * one slot (STEP_LOW) until the new table is half full, then STEP_HIGH:
+ * by then at least 30 % of the old slots have moved (the events that took
+ * it from 35 % to 50 % of twice their number), the rest takes at most
+ * 70 % / STEP_HIGH of the old size in events, and the new table ends under
+ * 50 % + 35 % / STEP_HIGH = 59 % full, below the 70 % that grows it.
  */
 #include <string.h>
 
@@ -32,7 +45,9 @@
 _Static_assert(sizeof(lt_live_t) == 40, "lt_live_t grew: the live set's table is python's largest cost (docs/performance.md)");
 
 #define MOVED 1u           /* old-table slot whose entry has moved (never a block address) */
-#define MOVE_STEP 32u       /* old slots moved per event while growing */
+#define STEP_LOW 1u         /* old slots moved per event while the new table is under half full */
+#define STEP_HIGH 4u        /* ... and from half full on */
+#define IDLE_STEP 8192u     /* old slots moved per lt_liveset_idle call: about 1 ms */
 
 /* Tombstones in the order they were made, for lt_liveset_retire: a ring of
  * qcap (a power of two) entries. When it cannot grow, tombstones are left
@@ -179,7 +194,7 @@ static int grow(void) { return resize(ls.cap * 2, 0); }
 static inline size_t locate(uint64_t addr)
 {
     if (LT_LIKELY(!ls.otab)) return find(addr);
-    move_some(MOVE_STEP);
+    move_some(ls.used * 2 < ls.cap ? STEP_LOW : STEP_HIGH);
     size_t i = find(addr);
     if (ls.tab[i].addr || !ls.otab) return i;
     size_t j = probe(ls.otab, ls.ocap, addr);
@@ -188,6 +203,13 @@ static inline size_t locate(uint64_t addr)
         ls.otab[j].addr = MOVED;
     }
     return i;
+}
+
+int lt_liveset_idle(void)
+{
+    if (!ls.otab) return 0;
+    move_some(IDLE_STEP);
+    return ls.otab != NULL;
 }
 
 /* Removes slot i, shifting later members of its cluster back. */

@@ -78,6 +78,11 @@ void lt_liveset_alloc(uint64_t addr, uint64_t size, uint64_t stack, uint64_t ts,
                       uint64_t seq, uint32_t tid, unsigned fn);
 void lt_liveset_free(uint64_t addr, uint64_t seq);
 
+/* Work for the writer's idle time: moves the next slots of a table that
+ * is growing (about 1 ms of work). Returns 1 while a move is left to do,
+ * 0 when none is. The set's contents do not change. */
+int lt_liveset_idle(void);
+
 /* Drops the tombstones made so far, oldest first, while their sequence
  * number is below `below`: the caller guarantees every event numbered
  * below it has been applied. Costs one lookup per tombstone. */

@@ -1118,6 +1118,9 @@ static void *writer_main(void *arg)
         if (enc.len >= chunk_soft || lt_now_ns() - last_flush_ns >= LT_FLUSH_NS) flush_chunk(0);
         else compress_ahead();
         maybe_checkpoint();
+        /* Rings drained: move the live set's growing table on (see
+         * liveset.c), and come back without sleeping until it is done. */
+        if (!more && !dying && lt_liveset_idle()) more = 1;
         pthread_mutex_unlock(&wlock);
         struct timespec cpu;
         if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu) == 0)

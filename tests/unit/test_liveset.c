@@ -126,6 +126,9 @@ static void deliver(const ev_t *evs, size_t n, int trust_order)
         /* Often a retire and now and then a prune, as the writer does,
          * below the oldest sequence number still undelivered (every event
          * before it has been applied). */
+        /* Now and then the writer runs out of events: it moves a growing
+         * table on in between (lt_liveset_idle). */
+        if (next_rand() % 8 == 0) lt_liveset_idle();
         int retire = next_rand() % 4 == 0, prune = next_rand() % prune_every == 0;
         if (retire || prune) {
             uint64_t safe = UINT64_MAX;
@@ -330,6 +333,66 @@ START_TEST(out_of_order_history_keeps_its_tombstones)
 }
 END_TEST
 
+/* A growing table's move, done by lt_liveset_idle alone (the writer with
+ * no events to drain): one call moves IDLE_STEP (8192) old slots, the last
+ * one frees the old table, and every block is still there. */
+START_TEST(idle_steps_finish_a_move)
+{
+    lt_liveset_reset();
+    ck_assert_int_eq(lt_liveset_enable(), 0);
+    ck_assert_int_eq(lt_liveset_idle(), 0);          /* nothing to move */
+    size_t before = lt_liveset_memory(), n = 0;
+    while (lt_liveset_memory() == before) {
+        lt_liveset_alloc(0x200000 + n * 32, n + 1, n % 5, 0, n + 1, 1, LT_FN_MALLOC);
+        n++;
+    }
+    /* The growth is under way: both tables are held. */
+    size_t both = lt_liveset_memory(), cap = before / sizeof(lt_live_t);
+    ck_assert_uint_eq(both, 3 * before);
+    unsigned calls = 0;
+    while (lt_liveset_idle()) ck_assert_uint_lt(++calls, (cap + 8191) / 8192);
+    ck_assert_uint_eq(lt_liveset_memory(), 2 * before);
+    ck_assert_int_eq(lt_liveset_idle(), 0);
+    ck_assert_uint_eq(lt_liveset_count(), n);
+    lt_liveset_in_order(1);
+    for (size_t i = 0; i < n; i++) lt_liveset_free(0x200000 + i * 32, n + i + 1);
+    ck_assert_uint_eq(lt_liveset_count(), 0);
+    ck_assert_uint_eq(lt_liveset_tombstones(), 0);
+    ck_assert_uint_eq(lt_liveset_bytes(), 0);
+    lt_liveset_reset();
+}
+END_TEST
+
+/* A writer that is never idle moves only a few slots per event, and that
+ * must still finish each move before the new table is full enough to grow
+ * again (liveset.c: it ends under 59 % full): a table of cap slots, growing,
+ * holds cap + cap / 2 slots in all, and must come back to cap slots alone
+ * before it grows to 2 * cap. */
+START_TEST(event_steps_finish_a_move_before_the_next_growth)
+{
+    lt_liveset_reset();
+    ck_assert_int_eq(lt_liveset_enable(), 0);
+    size_t last = lt_liveset_memory(), growths = 0;
+    int moving = 0;
+    for (uint64_t i = 0; i < 600000; i++) {
+        lt_liveset_alloc(0x300000 + i * 48, 24, 1, 0, i + 1, 1, LT_FN_MALLOC);
+        size_t m = lt_liveset_memory();
+        if (m == last) continue;
+        if (!moving) {
+            ck_assert_uint_eq(m, 3 * last);           /* a growth starts: 2 * cap beside cap */
+            growths++;
+        } else {
+            ck_assert_uint_eq(m * 3, last * 2);       /* the move ended: the new table alone */
+        }
+        moving = !moving;
+        last = m;
+    }
+    ck_assert_uint_ge(growths, 6);                    /* 4096 slots to 524288 and beyond */
+    ck_assert_uint_eq(lt_liveset_count(), 600000);
+    lt_liveset_reset();
+}
+END_TEST
+
 /* Growth, prune with backward shifts and wrap-around clusters: insert many,
  * free every other one, prune part of the tombstones, check everything is
  * still found. */
@@ -375,6 +438,8 @@ Suite *liveset_suite(void)
     tcase_add_test(tc, in_order_frees_leave_no_tombstone);
     tcase_add_test(tc, out_of_order_history_keeps_its_tombstones);
     tcase_add_test(tc, growth_and_prune_keep_every_entry_findable);
+    tcase_add_test(tc, idle_steps_finish_a_move);
+    tcase_add_test(tc, event_steps_finish_a_move_before_the_next_growth);
     tcase_add_loop_test(tc, a_growing_table_gives_the_exact_live_set, 0, 4);
     suite_add_tcase(s, tc);
     return s;
