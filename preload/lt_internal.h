@@ -394,7 +394,13 @@ void lt_marks_fork_child(void);
 /* ---- tracer.c ---------------------------------------------------------- */
 enum { LT_ST_UNINIT = 0, LT_ST_INITING, LT_ST_ACTIVE, LT_ST_OFF };
 extern _Atomic int lt_state;
-extern _Atomic uint64_t lt_seq;
+/* The global event counter (tracer.h lt_next_seq): every event of every
+ * thread takes a number from it with a locked add, which costs the program
+ * a cache miss whenever another core wrote the line since. It has the line
+ * to itself: the writer's progress count, bumped every round, sat beside
+ * it. */
+typedef struct lt_line_u64 { _Alignas(64) _Atomic uint64_t v; } lt_line_u64_t;
+extern lt_line_u64_t lt_seq;
 extern uint64_t lt_t0_ns;     /* CLOCK_MONOTONIC at start */
 extern pid_t lt_pid;
 /* Turns tracing off without a message (the exit scan, once the other

@@ -56,7 +56,7 @@ static int post(const char *label, size_t len, const char *suffix, size_t slen)
         memcpy(s->label + len, suffix, slen);
         s->len = (uint32_t)(len + slen);
         s->tid = (uint32_t)syscall(SYS_gettid);
-        s->seq = atomic_fetch_add_explicit(&lt_seq, 1, memory_order_relaxed);
+        s->seq = atomic_fetch_add_explicit(&lt_seq.v, 1, memory_order_relaxed);
         s->ts = lt_now_ns();
         atomic_store_explicit(&s->state, SLOT_READY, memory_order_release);
         lt_writer_kick();
@@ -166,7 +166,7 @@ void lt_marks_tick(uint64_t now_ns, void (*emit)(unsigned tag, const unsigned ch
     proc_stat(&threads, &pages);
     if (threads && lt_writer_running()) threads--; /* not counting the writer thread */
     unsigned char buf[40];
-    size_t n = lt_put_varint(buf, atomic_fetch_add_explicit(&lt_seq, 1, memory_order_relaxed));
+    size_t n = lt_put_varint(buf, atomic_fetch_add_explicit(&lt_seq.v, 1, memory_order_relaxed));
     n += lt_put_varint(buf + n, lt_now_ns());
     n += lt_put_varint(buf + n, threads);
     n += lt_put_varint(buf + n, pages * (uint64_t)sysconf(_SC_PAGESIZE));

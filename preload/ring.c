@@ -26,6 +26,23 @@
 
 #include "lt_internal.h"
 
+/* How far ahead of the head (in words) lt_ring_reserve asks for the ring's
+ * line to be made writable: 8 cache lines, a few events' worth. */
+#define WRITE_AHEAD 64u
+
+/* Asks for the cache line at p in a state this core can write (PREFETCHW,
+ * a no-op on x86 CPUs that lack it). */
+static inline void prefetch_for_write(const void *p)
+{
+#if defined(__x86_64__)
+    __asm__ volatile("prefetchw %0" : : "m"(*(const char *)p));
+#else
+    __builtin_prefetch(p, 1, 3);
+#endif
+}
+
+
+
 _Atomic(lt_thread_t *) lt_threads;
 
 lt_thread_t *lt_thread_new(pid_t tid)
@@ -160,6 +177,14 @@ uint64_t *lt_ring_reserve(lt_thread_t *t, unsigned n)
         h += pad;
         atomic_store_explicit(&t->head, h, memory_order_release);
     }
+    /* The writer read this part of the ring one lap ago, so the lines are
+     * in its core's cache: the first store to each must take the line
+     * back, and every locked instruction after it (the sequence counter's
+     * add, and the program's own mutexes) waits until it has. Taking the
+     * lines a few events ahead moves that wait off the program's path:
+     * sqlite 1.43x -> 1.19x, python 1.43x -> 1.35x, mallocbench 5.9x ->
+     * 5.5x (docs/performance.md). */
+    prefetch_for_write(&t->ring[(h + WRITE_AHEAD) & t->ring_mask]);
     return &t->ring[h & t->ring_mask];
 }
 

@@ -24,7 +24,7 @@
 #include "tracer.h"
 
 _Atomic int lt_state;
-_Atomic uint64_t lt_seq;
+lt_line_u64_t lt_seq;
 uint64_t lt_t0_ns;
 pid_t lt_pid;
 LT_TLS __thread int lt_tls_busy;
@@ -506,7 +506,7 @@ static void fork_child(void)
             t->tid = (pid_t)syscall(SYS_gettid);
         }
     }
-    atomic_store(&lt_seq, 0);
+    atomic_store(&lt_seq.v, 0);
     if (atomic_load(&lt_state) == LT_ST_ACTIVE) {
         if (lt_writer_open() == 0) {
             emit_process(1);

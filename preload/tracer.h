@@ -60,7 +60,7 @@ static inline lt_thread_t *lt_enter(void)
  * and (inside lt_record_alloc) for an allocation after libc returned it. */
 static inline uint64_t lt_next_seq(void)
 {
-    return atomic_fetch_add_explicit(&lt_seq, 1, memory_order_relaxed);
+    return atomic_fetch_add_explicit(&lt_seq.v, 1, memory_order_relaxed);
 }
 
 /* Records a block p of n bytes just returned by function fn (LT_FN_*). */

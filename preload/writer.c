@@ -96,8 +96,12 @@ static thr_t *thr;
 static size_t nthr, capthr;
 
 static _Atomic int running;
-static _Atomic uint32_t kick_word, progress_word;
-static _Atomic int sleeping, waiters;
+/* The words the program's threads and the writer signal each other with,
+ * on a line of their own (the writer bumps progress_word every round). */
+static struct {
+    _Alignas(64) _Atomic uint32_t kick_word, progress_word;
+    _Atomic int sleeping, waiters;
+} sig;
 static pthread_t writer_thread;
 static _Atomic int writer_tid;
 static _Atomic uint64_t writer_cpu_ns;   /* its CPU time so far (the auto level, LEAKTRACE_VERBOSE) */
@@ -909,7 +913,7 @@ static int drain_round(uint64_t bite)
     enc.ns_per_tick = lt_ts_calibrate();
     lt_marks_drain(emit_direct);
     drain_side();
-    uint64_t g = atomic_load(&lt_seq), below = g;
+    uint64_t g = atomic_load(&lt_seq.v), below = g;
     int more = 0;
     for (lt_thread_t *t = atomic_load(&lt_threads); t; t = t->next) {
         if (atomic_load_explicit(&t->state, memory_order_acquire) != LT_TS_LIVE) continue;
@@ -921,8 +925,8 @@ static int drain_round(uint64_t bite)
     }
     if (below > applied_below) applied_below = below;
     if (!dying) prune_liveset();
-    atomic_fetch_add(&progress_word, 1);
-    if (atomic_load(&waiters)) futex(&progress_word, FUTEX_WAKE, INT32_MAX, NULL);
+    atomic_fetch_add(&sig.progress_word, 1);
+    if (atomic_load(&sig.waiters)) futex(&sig.progress_word, FUTEX_WAKE, INT32_MAX, NULL);
     return more;
 }
 
@@ -1019,7 +1023,7 @@ static void checkpoint(void)
     uint64_t nlive = lt_liveset_count(), ntomb = lt_liveset_tombstones();
     unsigned char rec[80], *p = rec;
     p += lt_put_varint(p, ckpt_no);
-    p += lt_put_varint(p, atomic_load(&lt_seq));
+    p += lt_put_varint(p, atomic_load(&lt_seq.v));
     p += lt_put_varint(p, lt_now_ns());
     p += lt_put_varint(p, nlive);
     p += lt_put_varint(p, ntomb);
@@ -1097,7 +1101,7 @@ static void *writer_main(void *arg)
     prctl(PR_SET_NAME, "leaktrace-wr", 0, 0, 0);
     atomic_store(&writer_tid, (int)syscall(SYS_gettid));
     lt_reach_note_writer((uint64_t)(uintptr_t)__builtin_frame_address(0));
-    uint32_t seen = atomic_load(&kick_word);
+    uint32_t seen = atomic_load(&sig.kick_word);
     int more = 0;
     for (;;) {
         /* Sleeps only if nobody kicked since seen was read, before the
@@ -1105,12 +1109,12 @@ static void *writer_main(void *arg)
          * without a wake-up call, is not lost), and that round left
          * nothing. */
         if (!more) {
-            atomic_store(&sleeping, 1);
+            atomic_store(&sig.sleeping, 1);
             struct timespec ts = { 0, (long)(LT_FLUSH_NS / 2) };
-            futex(&kick_word, FUTEX_WAIT, seen, &ts);
-            atomic_store(&sleeping, 0);
+            futex(&sig.kick_word, FUTEX_WAIT, seen, &ts);
+            atomic_store(&sig.sleeping, 0);
         }
-        seen = atomic_load(&kick_word);
+        seen = atomic_load(&sig.kick_word);
         pthread_mutex_lock(&wlock);
         if (finished || fd < 0) { pthread_mutex_unlock(&wlock); break; }
         more = drain_round(DRAIN_BITE);
@@ -1127,8 +1131,8 @@ static void *writer_main(void *arg)
             atomic_store(&writer_cpu_ns, (uint64_t)cpu.tv_sec * 1000000000ull + (uint64_t)cpu.tv_nsec);
     }
     atomic_store(&running, 0);
-    atomic_fetch_add(&progress_word, 1);
-    futex(&progress_word, FUTEX_WAKE, INT32_MAX, NULL);
+    atomic_fetch_add(&sig.progress_word, 1);
+    futex(&sig.progress_word, FUTEX_WAKE, INT32_MAX, NULL);
     return NULL;
 }
 
@@ -1232,23 +1236,23 @@ int lt_writer_tid(void)
 void lt_writer_kick(void)
 {
     if (!atomic_load_explicit(&running, memory_order_relaxed)) return;
-    atomic_fetch_add(&kick_word, 1);
-    if (atomic_load(&sleeping)) futex(&kick_word, FUTEX_WAKE, 1, NULL);
+    atomic_fetch_add(&sig.kick_word, 1);
+    if (atomic_load(&sig.sleeping)) futex(&sig.kick_word, FUTEX_WAKE, 1, NULL);
 }
 
-uint32_t lt_writer_progress(void) { return atomic_load(&progress_word); }
+uint32_t lt_writer_progress(void) { return atomic_load(&sig.progress_word); }
 
 int lt_writer_wait_progress_from(uint32_t seen)
 {
     if (!atomic_load(&running)) return -1;
-    atomic_fetch_add(&waiters, 1);
+    atomic_fetch_add(&sig.waiters, 1);
     struct timespec ts = { 0, 2 * 1000 * 1000 };
-    futex(&progress_word, FUTEX_WAIT, seen, &ts);
-    atomic_fetch_sub(&waiters, 1);
+    futex(&sig.progress_word, FUTEX_WAIT, seen, &ts);
+    atomic_fetch_sub(&sig.waiters, 1);
     return 0;
 }
 
-int lt_writer_wait_progress(void) { return lt_writer_wait_progress_from(atomic_load(&progress_word)); }
+int lt_writer_wait_progress(void) { return lt_writer_wait_progress_from(atomic_load(&sig.progress_word)); }
 
 /* tick: also the periodic sample (LEAKTRACE_INTERVAL) the writer thread
  * would take, for a program that has none (lt_writer_poll_deferred). */
@@ -1384,7 +1388,7 @@ void lt_writer_finish(int how, int status)
         p += lt_put_varint(p, (uint64_t)how);
         p += lt_put_varint(p, lt_zigzag(status));
         p += lt_put_varint(p, end_ts);
-        p += lt_put_varint(p, atomic_load(&lt_seq));
+        p += lt_put_varint(p, atomic_load(&lt_seq.v));
         p += lt_put_varint(p, 0);
         ensure_room((size_t)(p - rec) + 16);
         lt_enc_side(&enc, LT_REC_END, rec, (size_t)(p - rec));
@@ -1462,6 +1466,6 @@ void lt_writer_fork_child(void)
     dying = 0;
     atomic_store(&deferred, 0);
     atomic_store(&running, 0);
-    atomic_store(&sleeping, 0);
-    atomic_store(&waiters, 0);
+    atomic_store(&sig.sleeping, 0);
+    atomic_store(&sig.waiters, 0);
 }
