@@ -121,7 +121,19 @@ static _Atomic uint64_t writer_cpu_ns;   /* its CPU time so far (the auto level,
  * to know it. */
 #define LEVEL_SMALL 6
 #define LEVEL_FAST 1
-static int cur_level;
+/* The small level searches deeper than zstd's level 6 does (cur_deep: the
+ * lazy2 strategy and 64 candidates per position instead of 8), which is
+ * level 12's search with level 6's 3.5 MiB of tables; level 12 itself
+ * takes up to 49 MiB, and touching them for its first frame stopped the
+ * writer long enough for sqlite to wait 0.13 s. Offline on a trace's
+ * records: sqlite 233 -> 187 kB for about level 6's time, python 1.57 ->
+ * 1.42 MB for 1.6 times it. Interleaved A/Bs (9 and 7 runs): sqlite's
+ * trace 242 -> 201 kB with the same wall time (1.224x) and 3.5 % more
+ * CPU; python 1.44 -> 1.39 MB, 1.390x -> 1.346x wall (the writer, busier
+ * in its calm moments, keeps up: level 1 takes over when it does not). */
+#define DEEP_STRATEGY ZSTD_lazy2
+#define DEEP_SEARCH_LOG 6
+static int cur_level, cur_deep;
 static lt_level_state_t level_state;   /* level.h */
 static uint64_t frames_small, frames_fast;   /* LEAKTRACE_VERBOSE */
 
@@ -156,6 +168,7 @@ static size_t fzcap;
 static uint64_t chunks_fields, chunks_records, trials;   /* LEAKTRACE_VERBOSE */
 
 static void chunk_begin(void);
+static int set_level(int level, int deep);
 static int in_signal; /* finishing from a fatal-signal handler: never block, never allocate */
 static int dying;     /* ... one that ends the process: the live set is not needed any more */
 
@@ -304,7 +317,8 @@ int lt_writer_open(void)
             return -ENOMEM;
         }
         cur_level = lt_cfg.level == LT_LEVEL_AUTO ? LEVEL_SMALL : lt_cfg.level;
-        ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, cur_level);
+        cur_deep = lt_cfg.level == LT_LEVEL_AUTO && set_level(cur_level, 1) == 0;
+        if (!cur_deep) ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, cur_level);
         ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1);
     }
     frame_reset();
@@ -385,6 +399,21 @@ void lt_writer_side_record(unsigned tag, const void *payload, size_t len)
 
 /* ---- chunks ---------------------------------------------------------------- */
 
+/* Sets the context's level, searching deeper or not; 0, or -1 when zstd
+ * refused (the context then keeps what it had). */
+static int set_level(int level, int deep)
+{
+    if (ZSTD_isError(ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, level))) return -1;
+    /* 0: the level's own values */
+    if (ZSTD_isError(ZSTD_CCtx_setParameter(cctx, ZSTD_c_strategy, deep ? DEEP_STRATEGY : 0)) ||
+        ZSTD_isError(ZSTD_CCtx_setParameter(cctx, ZSTD_c_searchLog, deep ? DEEP_SEARCH_LOG : 0))) {
+        ZSTD_CCtx_setParameter(cctx, ZSTD_c_strategy, 0);
+        ZSTD_CCtx_setParameter(cctx, ZSTD_c_searchLog, 0);
+        return -1;
+    }
+    return 0;
+}
+
 static void choose_level(void)
 {
     if (lt_cfg.level != LT_LEVEL_AUTO) return;
@@ -393,9 +422,12 @@ static void choose_level(void)
      * flush), their waits are what tells. */
     int fast = lt_level_fast(&level_state, lt_now_ns(), atomic_load_explicit(&lt_ring_wait_ns, memory_order_relaxed),
                              atomic_load_explicit(&writer_cpu_ns, memory_order_relaxed));
+    int deep = !fast;
     int want = fast ? LEVEL_FAST : LEVEL_SMALL;
-    if (want != cur_level && !ZSTD_isError(ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, want)))
+    if ((want != cur_level || deep != cur_deep) && set_level(want, deep) == 0) {
         cur_level = want;
+        cur_deep = deep;
+    }
 }
 
 /* Gives zstd all of in; ZSTD_e_end also ends the frame. 0, or -1 when
@@ -531,10 +563,10 @@ static void layout_trial(void)
     ptrdiff_t have = chunk_records(TRIAL_BYTES);
     if (have < 0) return;
     size_t used = lt_fs_split(enc.buf, (size_t)have, TRIAL_BYTES, &fstreams), raw;
-    if (used == (size_t)-1 || ZSTD_isError(ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, 1))) return;
+    if (used == (size_t)-1 || set_level(1, 0) != 0) return;
     size_t zf = compress_streams(&raw);
     size_t zr = ZSTD_compress2(cctx, fzbuf, fzcap, enc.buf, used);
-    ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, cur_level);
+    if (set_level(cur_level, cur_deep) != 0) cur_deep = 0;
     if (!zf || ZSTD_isError(zr)) return;
     int fields = zf < zr;
     trials++;
