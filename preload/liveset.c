@@ -16,9 +16,12 @@
  *
  * Most of the move is done when the writer has nothing else to do
  * (lt_liveset_idle: IDLE_STEP slots per call), and only a slot or a few
- * per event while it is busy. The move writes every page of the new table
- * for the first time, which costs 1-3 ms per MiB on the virtual machines
- * the benchmarks run on: python's last move took 267 ms of writer time.
+ * per event while it is busy. The move makes the first writes to the new
+ * table's pages: it is mapped with them (MAP_POPULATE), but on the virtual
+ * machines the benchmarks run on a page's first write from the process
+ * still costs about 1 ms per MiB (a microbenchmark: 174-199 ms for 160 MiB
+ * after MAP_POPULATE, under 1 ms the second time), and python's last move
+ * took 267 ms of writer time.
  * At 32 slots per event, as it was, those 267 ms came in one burst of
  * python's events, the writer fell behind and the program waited 0.17 s
  * for room in its ring; in the writer's idle time, python waits 0.00-0.02 s

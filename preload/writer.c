@@ -97,14 +97,21 @@ static size_t nthr, capthr;
 
 static _Atomic int running;
 /* The words the program's threads and the writer signal each other with,
- * on a line of their own (the writer bumps progress_word every round). */
+ * on a line of their own (the writer bumps progress_word every round).
+ * lock_wanted: threads other than the writer about to take wlock (a flush
+ * from the program, a fatal signal, fork, the end); the writer then puts
+ * off its idle work and sleeps, instead of taking the lock again right
+ * after each step of it (a signal handler tries only so many times). */
 static struct {
-    _Alignas(64) _Atomic uint32_t kick_word, progress_word;
-    _Atomic int sleeping, waiters;
+    _Alignas(64) _Atomic uint32_t kick_word;
+    _Atomic uint32_t progress_word;
+    _Atomic int sleeping, waiters, lock_wanted;
 } sig;
+_Static_assert(sizeof sig == 64, "the signal words fill one cache line");
 static pthread_t writer_thread;
 static _Atomic int writer_tid;
 static _Atomic uint64_t writer_cpu_ns;   /* its CPU time so far (the auto level, LEAKTRACE_VERBOSE) */
+static _Atomic uint64_t writer_idle_ns;  /* ... of which in idle work (lt_liveset_idle), not load */
 
 /* LEAKTRACE_COMPRESSION=auto. zstd's level 6 (lazy matching) makes
  * traces much smaller than level 1: sqlite's 0.39 MB -> 0.25 MB (format
@@ -122,8 +129,8 @@ static _Atomic uint64_t writer_cpu_ns;   /* its CPU time so far (the auto level,
 #define LEVEL_SMALL 6
 #define LEVEL_FAST 1
 /* The small level searches deeper than zstd's level 6 does (cur_deep: the
- * lazy2 strategy and 64 candidates per position instead of 8), which is
- * level 12's search with level 6's 3.5 MiB of tables; level 12 itself
+ * lazy2 strategy and 64 candidates per position instead of 8), as level 12
+ * does (with level 6's 3.5 MiB of tables and target length); level 12 itself
  * takes up to 49 MiB, and touching them for its first frame stopped the
  * writer long enough for sqlite to wait 0.13 s. Offline on a trace's
  * records: sqlite 233 -> 187 kB for about level 6's time, python 1.57 ->
@@ -400,7 +407,8 @@ void lt_writer_side_record(unsigned tag, const void *payload, size_t len)
 /* ---- chunks ---------------------------------------------------------------- */
 
 /* Sets the context's level, searching deeper or not; 0, or -1 when zstd
- * refused (the context then keeps what it had). */
+ * refused (the context is then at a level zstd took, with that level's own
+ * strategy and search). */
 static int set_level(int level, int deep)
 {
     if (ZSTD_isError(ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, level))) return -1;
@@ -416,12 +424,15 @@ static int set_level(int level, int deep)
 
 static void choose_level(void)
 {
-    if (lt_cfg.level != LT_LEVEL_AUTO) return;
+    /* Not from a fatal signal's handler: a new level can make zstd resize
+     * its workspace, which allocates. */
+    if (lt_cfg.level != LT_LEVEL_AUTO || in_signal) return;
     /* Only the writer thread's CPU counts as busy: when the program's
      * threads compress (sampling without a writer thread, the final
      * flush), their waits are what tells. */
-    int fast = lt_level_fast(&level_state, lt_now_ns(), atomic_load_explicit(&lt_ring_wait_ns, memory_order_relaxed),
-                             atomic_load_explicit(&writer_cpu_ns, memory_order_relaxed));
+    uint64_t busy = atomic_load_explicit(&writer_cpu_ns, memory_order_relaxed) -
+                    atomic_load_explicit(&writer_idle_ns, memory_order_relaxed);
+    int fast = lt_level_fast(&level_state, lt_now_ns(), atomic_load_explicit(&lt_ring_wait_ns, memory_order_relaxed), busy);
     int deep = !fast;
     int want = fast ? LEVEL_FAST : LEVEL_SMALL;
     if ((want != cur_level || deep != cur_deep) && set_level(want, deep) == 0) {
@@ -1126,6 +1137,14 @@ static void maybe_checkpoint(void)
 
 /* ---- the writer thread ------------------------------------------------------ */
 
+/* The calling thread's CPU time, ns (0 if the clock fails). */
+static uint64_t thread_cpu_ns(void)
+{
+    struct timespec cpu;
+    if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu) != 0) return 0;
+    return (uint64_t)cpu.tv_sec * 1000000000ull + (uint64_t)cpu.tv_nsec;
+}
+
 static void *writer_main(void *arg)
 {
     (void)arg;
@@ -1139,7 +1158,8 @@ static void *writer_main(void *arg)
         /* Sleeps only if nobody kicked since seen was read, before the
          * last round of work (a kick made while the writer was busy, so
          * without a wake-up call, is not lost), and that round left
-         * nothing. */
+         * nothing: no events, and no idle work unless another thread
+         * wants the lock. */
         if (!more) {
             atomic_store(&sig.sleeping, 1);
             struct timespec ts = { 0, (long)(LT_FLUSH_NS / 2) };
@@ -1156,11 +1176,13 @@ static void *writer_main(void *arg)
         maybe_checkpoint();
         /* Rings drained: move the live set's growing table on (see
          * liveset.c), and come back without sleeping until it is done. */
-        if (!more && !dying && lt_liveset_idle()) more = 1;
+        if (!more && !dying && !atomic_load_explicit(&sig.lock_wanted, memory_order_relaxed)) {
+            uint64_t t0 = thread_cpu_ns();
+            if (lt_liveset_idle()) more = 1;
+            atomic_fetch_add_explicit(&writer_idle_ns, thread_cpu_ns() - t0, memory_order_relaxed);
+        }
         pthread_mutex_unlock(&wlock);
-        struct timespec cpu;
-        if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu) == 0)
-            atomic_store(&writer_cpu_ns, (uint64_t)cpu.tv_sec * 1000000000ull + (uint64_t)cpu.tv_nsec);
+        atomic_store(&writer_cpu_ns, thread_cpu_ns());
     }
     atomic_store(&running, 0);
     atomic_fetch_add(&sig.progress_word, 1);
@@ -1286,6 +1308,15 @@ int lt_writer_wait_progress_from(uint32_t seen)
 
 int lt_writer_wait_progress(void) { return lt_writer_wait_progress_from(atomic_load(&sig.progress_word)); }
 
+/* Takes the writer lock from a thread other than the writer's, which then
+ * puts off its idle work (sig.lock_wanted). */
+static void lock_wlock(void)
+{
+    atomic_fetch_add(&sig.lock_wanted, 1);
+    pthread_mutex_lock(&wlock);
+    atomic_fetch_sub(&sig.lock_wanted, 1);
+}
+
 /* tick: also the periodic sample (LEAKTRACE_INTERVAL) the writer thread
  * would take, for a program that has none (lt_writer_poll_deferred). */
 static void flush_from_program(int tick)
@@ -1308,7 +1339,7 @@ static void flush_from_program(int tick)
             return;
         }
     } else {
-        pthread_mutex_lock(&wlock);
+        lock_wlock();
     }
     if (!finished && fd >= 0) {
         drain_all();
@@ -1327,12 +1358,14 @@ void lt_writer_flush_sync(void) { flush_from_program(0); }
  * deadlock). Returns 1 when taken. */
 static int lock_from_signal(void)
 {
-    for (int i = 0; i < 200; i++) {
-        if (pthread_mutex_trylock(&wlock) == 0) return 1;
-        struct timespec ms = { 0, 1000000 };
-        nanosleep(&ms, NULL);
+    atomic_fetch_add(&sig.lock_wanted, 1);
+    int got = 0;
+    for (int i = 0; i < 200 && !got; i++) {
+        if (pthread_mutex_trylock(&wlock) == 0) got = 1;
+        else nanosleep(&(struct timespec){ 0, 1000000 }, NULL);
     }
-    return 0;
+    atomic_fetch_sub(&sig.lock_wanted, 1);
+    return got;
 }
 
 void lt_writer_flush_signal(void)
@@ -1378,7 +1411,7 @@ void lt_writer_finish(int how, int status)
         in_signal = 1;
         dying = 1;
     } else {
-        pthread_mutex_lock(&wlock);
+        lock_wlock();
     }
     if (!finished && fd >= 0) {
         /* The program's end: the scan below is the tracer's time, not the
@@ -1462,7 +1495,7 @@ void lt_writer_finish(int how, int status)
 
 void lt_writer_fork_prepare(void)
 {
-    pthread_mutex_lock(&wlock);
+    lock_wlock();
     pthread_mutex_lock(&side_mu);
 }
 
@@ -1493,6 +1526,7 @@ void lt_writer_fork_child(void)
      * tracer.c). */
     memset(&level_state, 0, sizeof level_state);
     atomic_store(&writer_cpu_ns, 0);
+    atomic_store(&writer_idle_ns, 0);
     frames_small = frames_fast = 0;
     chunks_records = chunks_fields = trials = 0;
     dying = 0;

@@ -18,6 +18,10 @@
  *   underscore_exit  _exit(5) from main (no atexit, no stdio flush)  status 5
  *   kill_150ms       leaks 777 bytes, 150 ms later SIGKILL: at most 100 ms of
  *                    events may be lost, so the trace must hold that block
+ *   segv_big         keeps 1,500,000 blocks live, then SIGSEGV: killed by
+ *                    SIGSEGV while the writer's live set is still moving to
+ *                    the table it grew to (idle work that must give way to
+ *                    the handler's final flush)
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -116,6 +120,12 @@ int main(int argc, char **argv)
         leak_after();
         usleep(150000);
         kill(getpid(), SIGKILL);
+    } else if (!strcmp(m, "segv_big")) {
+        enum { N = 1500000 };
+        void **keep = malloc(N * sizeof *keep);
+        for (int i = 0; keep && i < N; i++) keep[i] = malloc(24);
+        usleep(50000);   /* the writer has drained the events: only the move is left */
+        *nullp = 1;
     } else if (!strcmp(m, "kill_self")) {
         for (int i = 0; i < 1000; i++) free(malloc(100));
         usleep(300000);   /* let the writer flush what came before */
