@@ -128,20 +128,16 @@ static _Atomic uint64_t writer_idle_ns;  /* ... of which in idle work (lt_livese
  * to know it. */
 #define LEVEL_SMALL 6
 #define LEVEL_FAST 1
-/* The small level searches deeper than zstd's level 6 does (cur_deep: the
- * lazy2 strategy and 64 candidates per position instead of 8), as level 12
- * does (with level 6's 3.5 MiB of tables and target length); level 12 itself
- * takes up to 49 MiB, and touching them for its first frame stopped the
- * writer long enough for sqlite to wait 0.13 s. Offline on a trace's
- * records: sqlite 233 -> 187 kB for about level 6's time, python 1.57 ->
- * 1.42 MB for 1.6 times it. Interleaved A/Bs (9 and 7 runs): sqlite's
- * trace 242 -> 201 kB with the same wall time (1.224x) and 3.5 % more
- * CPU; python 1.44 -> 1.39 MB, 1.390x -> 1.346x wall (the writer, busier
- * in its calm moments, keeps up: level 1 takes over when it does not). */
-#define DEEP_STRATEGY ZSTD_lazy2
-#define DEEP_SEARCH_LOG 6
-static int cur_level, cur_deep;
+static int cur_level;
 static lt_level_state_t level_state;   /* level.h */
+/* The level follows the writer's load from its first chunk on, and the
+ * program's waits before that do not count: the writer's start touches its
+ * buffers and zstd's context for the first time (slow on these machines,
+ * performance.md), and a program allocating from its first instant waited
+ * 2-10 ms for it there, which at the 10 ms budget put tests/profiles'
+ * paced program at level 1 for a second in 2 runs of 30. */
+static int level_started;
+static uint64_t startup_wait_ns;
 static uint64_t frames_small, frames_fast;   /* LEAKTRACE_VERBOSE */
 
 /* The chunk being built is compressed as it grows (one zstd frame,
@@ -175,7 +171,6 @@ static size_t fzcap;
 static uint64_t chunks_fields, chunks_records, trials;   /* LEAKTRACE_VERBOSE */
 
 static void chunk_begin(void);
-static int set_level(int level, int deep);
 static int in_signal; /* finishing from a fatal-signal handler: never block, never allocate */
 static int dying;     /* ... one that ends the process: the live set is not needed any more */
 
@@ -324,8 +319,7 @@ int lt_writer_open(void)
             return -ENOMEM;
         }
         cur_level = lt_cfg.level == LT_LEVEL_AUTO ? LEVEL_SMALL : lt_cfg.level;
-        cur_deep = lt_cfg.level == LT_LEVEL_AUTO && set_level(cur_level, 1) == 0;
-        if (!cur_deep) ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, cur_level);
+        ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, cur_level);
         ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1);
     }
     frame_reset();
@@ -406,39 +400,21 @@ void lt_writer_side_record(unsigned tag, const void *payload, size_t len)
 
 /* ---- chunks ---------------------------------------------------------------- */
 
-/* Sets the context's level, searching deeper or not; 0, or -1 when zstd
- * refused (the context is then at a level zstd took, with that level's own
- * strategy and search). */
-static int set_level(int level, int deep)
-{
-    if (ZSTD_isError(ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, level))) return -1;
-    /* 0: the level's own values */
-    if (ZSTD_isError(ZSTD_CCtx_setParameter(cctx, ZSTD_c_strategy, deep ? DEEP_STRATEGY : 0)) ||
-        ZSTD_isError(ZSTD_CCtx_setParameter(cctx, ZSTD_c_searchLog, deep ? DEEP_SEARCH_LOG : 0))) {
-        ZSTD_CCtx_setParameter(cctx, ZSTD_c_strategy, 0);
-        ZSTD_CCtx_setParameter(cctx, ZSTD_c_searchLog, 0);
-        return -1;
-    }
-    return 0;
-}
-
 static void choose_level(void)
 {
     /* Not from a fatal signal's handler: a new level can make zstd resize
      * its workspace, which allocates. */
-    if (lt_cfg.level != LT_LEVEL_AUTO || in_signal) return;
+    if (lt_cfg.level != LT_LEVEL_AUTO || in_signal || !level_started) return;
     /* Only the writer thread's CPU counts as busy: when the program's
      * threads compress (sampling without a writer thread, the final
      * flush), their waits are what tells. */
     uint64_t busy = atomic_load_explicit(&writer_cpu_ns, memory_order_relaxed) -
                     atomic_load_explicit(&writer_idle_ns, memory_order_relaxed);
-    int fast = lt_level_fast(&level_state, lt_now_ns(), atomic_load_explicit(&lt_ring_wait_ns, memory_order_relaxed), busy);
-    int deep = !fast;
+    uint64_t waited = atomic_load_explicit(&lt_ring_wait_ns, memory_order_relaxed) - startup_wait_ns;
+    int fast = lt_level_fast(&level_state, lt_now_ns(), waited, busy);
     int want = fast ? LEVEL_FAST : LEVEL_SMALL;
-    if ((want != cur_level || deep != cur_deep) && set_level(want, deep) == 0) {
+    if (want != cur_level && !ZSTD_isError(ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, want)))
         cur_level = want;
-        cur_deep = deep;
-    }
 }
 
 /* Gives zstd all of in; ZSTD_e_end also ends the frame. 0, or -1 when
@@ -574,10 +550,10 @@ static void layout_trial(void)
     ptrdiff_t have = chunk_records(TRIAL_BYTES);
     if (have < 0) return;
     size_t used = lt_fs_split(enc.buf, (size_t)have, TRIAL_BYTES, &fstreams), raw;
-    if (used == (size_t)-1 || set_level(1, 0) != 0) return;
+    if (used == (size_t)-1 || ZSTD_isError(ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, 1))) return;
     size_t zf = compress_streams(&raw);
     size_t zr = ZSTD_compress2(cctx, fzbuf, fzcap, enc.buf, used);
-    if (set_level(cur_level, cur_deep) != 0) cur_deep = 0;
+    ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, cur_level);
     if (!zf || ZSTD_isError(zr)) return;
     int fields = zf < zr;
     trials++;
@@ -666,6 +642,10 @@ static void flush_chunk(uint32_t flags)
     if (!(flags & LT_CHUNK_F_FINAL)) layout_trial();
     chunk_begin();
     last_flush_ns = lt_now_ns();
+    if (!level_started) {
+        level_started = 1;
+        startup_wait_ns = atomic_load_explicit(&lt_ring_wait_ns, memory_order_relaxed);
+    }
 }
 
 static void ensure_room(size_t need)
@@ -1525,6 +1505,12 @@ void lt_writer_fork_child(void)
      * counts, which the level also reads, are reset with the rings in
      * tracer.c). */
     memset(&level_state, 0, sizeof level_state);
+    level_started = 0;
+    startup_wait_ns = 0;
+    /* and its first chunk is not at the parent's level of the moment */
+    if (lt_cfg.level == LT_LEVEL_AUTO && cctx && cur_level != LEVEL_SMALL &&
+        !ZSTD_isError(ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, LEVEL_SMALL)))
+        cur_level = LEVEL_SMALL;
     atomic_store(&writer_cpu_ns, 0);
     atomic_store(&writer_idle_ns, 0);
     frames_small = frames_fast = 0;
