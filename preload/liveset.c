@@ -208,6 +208,8 @@ static inline size_t locate(uint64_t addr)
     return i;
 }
 
+int lt_liveset_moving(void) { return ls.otab != NULL; }
+
 int lt_liveset_idle(void)
 {
     if (!ls.otab) return 0;

@@ -82,6 +82,8 @@ void lt_liveset_free(uint64_t addr, uint64_t seq);
  * is growing (about 1 ms of work). Returns 1 while a move is left to do,
  * 0 when none is. The set's contents do not change. */
 int lt_liveset_idle(void);
+/* 1 while a grown table's move is under way (what lt_liveset_idle does). */
+int lt_liveset_moving(void);
 
 /* Drops the tombstones made so far, oldest first, while their sequence
  * number is below `below`: the caller guarantees every event numbered

@@ -41,8 +41,6 @@ static inline void prefetch_for_write(const void *p)
 #endif
 }
 
-
-
 _Atomic(lt_thread_t *) lt_threads;
 
 lt_thread_t *lt_thread_new(pid_t tid)

@@ -1156,7 +1156,7 @@ static void *writer_main(void *arg)
         maybe_checkpoint();
         /* Rings drained: move the live set's growing table on (see
          * liveset.c), and come back without sleeping until it is done. */
-        if (!more && !dying && !atomic_load_explicit(&sig.lock_wanted, memory_order_relaxed)) {
+        if (!more && !dying && lt_liveset_moving() && !atomic_load_explicit(&sig.lock_wanted, memory_order_relaxed)) {
             uint64_t t0 = thread_cpu_ns();
             if (lt_liveset_idle()) more = 1;
             atomic_fetch_add_explicit(&writer_idle_ns, thread_cpu_ns() - t0, memory_order_relaxed);
@@ -1520,4 +1520,5 @@ void lt_writer_fork_child(void)
     atomic_store(&running, 0);
     atomic_store(&sig.sleeping, 0);
     atomic_store(&sig.waiters, 0);
+    atomic_store(&sig.lock_wanted, 0);   /* threads that wanted the lock are the parent's */
 }
