@@ -1,9 +1,23 @@
 /*
- * level.h - LEAKTRACE_COMPRESSION=auto's choice between zstd's fast level
- * and its small one, as a pure function of what the writer measured: the
- * time the program's threads waited for the writer and the writer thread's
- * CPU time, both running totals in ns. Used by writer.c, tested by the
- * unit tests. No I/O, no globals.
+ * level.h - LEAKTRACE_COMPRESSION=auto's choice among three settings of
+ * zstd, as a pure function of what the writer measured: the time the
+ * program's threads waited for the writer and the writer thread's CPU
+ * time, both running totals in ns. Used by writer.c, tested by the unit
+ * tests. No I/O, no globals.
+ *
+ *   LT_TIER_DEEP   the small level searching deeper: smallest traces
+ *   LT_TIER_SMALL  the small level
+ *   LT_TIER_FAST   the fast level
+ *
+ * Fast for a second after the program waited more than the budget in a
+ * second, or after the writer was busy more than half of a 100 ms window
+ * in which it never searched deep. Deep whenever neither holds, unless a
+ * window in which it searched deep found it busy more than a third of the
+ * time: then the small level for a while (1 s, doubling at each failure
+ * in a row up to 16 s; a deep window under a third starts the count
+ * again). A window over half busy while searching deep blames the deep
+ * search, not the writer's load: the next window, at the small level,
+ * tells whether the writer keeps up.
  */
 #ifndef LT_LEVEL_H
 #define LT_LEVEL_H
@@ -14,19 +28,29 @@
 #define LT_LEVEL_WAIT_WINDOW_NS 1000000000ull
 #define LT_LEVEL_BUSY_WINDOW_NS 100000000ull  /* the writer busy more than half of this: fast */
 #define LT_LEVEL_FAST_FOR_NS 1000000000ull    /* how long either keeps the level fast */
+#ifndef LT_LEVEL_DEEP_BUSY_PCT
+#define LT_LEVEL_DEEP_BUSY_PCT 50             /* deep busy more than this % of a window: not deep for ... */
+#endif
+#define LT_LEVEL_DEEP_OFF_NS 1000000000ull    /* ... this long, doubled at each failure in a row ... */
+#define LT_LEVEL_DEEP_OFF_MAX_NS 16000000000ull  /* ... up to this */
+
+enum { LT_TIER_DEEP = 0, LT_TIER_SMALL = 1, LT_TIER_FAST = 2 };
 
 typedef struct lt_level_state {
     uint64_t wait_mark, wait_at;   /* waited total at the start of the wait window, its start */
     uint64_t cpu_mark, cpu_at;     /* writer CPU at the start of the busy window, its start (0: none yet) */
     uint64_t fast_until;
+    uint64_t deep_after, deep_off; /* no deep search before deep_after; the last time off (0: none) */
+    int deep_in_window;            /* the busy window has chunks searched deep */
 } lt_level_state_t;
 
-/* Whether to compress at the fast level now. now is CLOCK_MONOTONIC ns
- * (any origin above 0, never going back within one state); waited_ns
- * and writer_cpu_ns only grow. A zeroed state starts at the small level;
- * the first busy window only sets its marks. Contract: call at most once
- * per chunk, from one thread at a time. */
-static inline int lt_level_fast(lt_level_state_t *s, uint64_t now, uint64_t waited_ns, uint64_t writer_cpu_ns)
+/* The tier for the next chunk. now is CLOCK_MONOTONIC ns (any origin
+ * above 0, never going back within one state); waited_ns and
+ * writer_cpu_ns only grow. A zeroed state starts deep; the first busy
+ * window only sets its marks. Contract: call once per chunk, from one
+ * thread at a time, and compress the chunk at the tier returned (the busy
+ * rule judges the deep search by the windows it ran in). */
+static inline int lt_level_tier(lt_level_state_t *s, uint64_t now, uint64_t waited_ns, uint64_t writer_cpu_ns)
 {
     if (waited_ns - s->wait_mark > LT_LEVEL_WAIT_BUDGET_NS) s->fast_until = now + LT_LEVEL_FAST_FOR_NS;
     if (now - s->wait_at >= LT_LEVEL_WAIT_WINDOW_NS) {
@@ -34,11 +58,28 @@ static inline int lt_level_fast(lt_level_state_t *s, uint64_t now, uint64_t wait
         s->wait_at = now;
     }
     if (now - s->cpu_at >= LT_LEVEL_BUSY_WINDOW_NS) {
-        if (s->cpu_at && 2 * (writer_cpu_ns - s->cpu_mark) > now - s->cpu_at) s->fast_until = now + LT_LEVEL_FAST_FOR_NS;
+        uint64_t busy = writer_cpu_ns - s->cpu_mark, span = now - s->cpu_at;
+        if (!s->cpu_at) {
+            /* the first window: marks only */
+        } else if (s->deep_in_window) {
+            if (100 * busy > LT_LEVEL_DEEP_BUSY_PCT * span) {
+                s->deep_off = !s->deep_off ? LT_LEVEL_DEEP_OFF_NS
+                              : 2 * s->deep_off > LT_LEVEL_DEEP_OFF_MAX_NS ? LT_LEVEL_DEEP_OFF_MAX_NS : 2 * s->deep_off;
+                s->deep_after = now + s->deep_off;
+            } else {
+                s->deep_off = 0;
+            }
+        } else if (2 * busy > span) {
+            s->fast_until = now + LT_LEVEL_FAST_FOR_NS;
+        }
         s->cpu_mark = writer_cpu_ns;
         s->cpu_at = now;
+        s->deep_in_window = 0;
     }
-    return now < s->fast_until;
+    if (now < s->fast_until) return LT_TIER_FAST;
+    if (now < s->deep_after) return LT_TIER_SMALL;
+    s->deep_in_window = 1;
+    return LT_TIER_DEEP;
 }
 
 #endif

@@ -125,10 +125,23 @@ static _Atomic uint64_t writer_idle_ns;  /* ... of which in idle work (lt_livese
  * not yet taken", which sqlite's pace tripped every 3 ms with the writer
  * busy 20 % of the time: its traces were all level 1.) The level can
  * change at every chunk (each is its own zstd frame); readers never need
- * to know it. */
+ * to know it.
+ *
+ * Level 6 searches deeper while that costs the writer little (level.h's
+ * deep tier: busy at most a third of the time while doing it): zstd's
+ * lazy2 strategy with 64 candidates per position instead of 8, which is
+ * level 12's search with level 6's 3.5 MiB of tables (level 12 itself
+ * takes up to 49 MiB, whose first touch stopped the writer long enough
+ * for sqlite to wait 0.13 s). sqlite's trace 242 -> 201 kB for 3.5 % more
+ * CPU (seventh session of 2026-12-03). On other records the same search
+ * costs several times level 6's time (tests/profiles/paced.c: the writer
+ * busy a quarter of the time at level 6, over half searching deep), which
+ * is why it is a tier of its own that the writer leaves when busy. */
 #define LEVEL_SMALL 6
 #define LEVEL_FAST 1
-static int cur_level;
+#define DEEP_STRATEGY ZSTD_lazy2
+#define DEEP_SEARCH_LOG 6
+static int cur_level, cur_deep;
 static lt_level_state_t level_state;   /* level.h */
 /* The level follows the writer's load from its first chunk on, and the
  * program's waits before that do not count: the writer's start touches its
@@ -138,7 +151,7 @@ static lt_level_state_t level_state;   /* level.h */
  * paced program at level 1 for a second in 2 runs of 30. */
 static int level_started;
 static uint64_t startup_wait_ns;
-static uint64_t frames_small, frames_fast;   /* LEAKTRACE_VERBOSE */
+static uint64_t frames_small, frames_fast, frames_deep;   /* LEAKTRACE_VERBOSE; deep: of the small */
 
 /* The chunk being built is compressed as it grows (one zstd frame,
  * streamed), not all at once when it is flushed: compressing 2 MiB took the
@@ -171,6 +184,7 @@ static size_t fzcap;
 static uint64_t chunks_fields, chunks_records, trials;   /* LEAKTRACE_VERBOSE */
 
 static void chunk_begin(void);
+static int set_level(int level, int deep);
 static int in_signal; /* finishing from a fatal-signal handler: never block, never allocate */
 static int dying;     /* ... one that ends the process: the live set is not needed any more */
 
@@ -319,7 +333,8 @@ int lt_writer_open(void)
             return -ENOMEM;
         }
         cur_level = lt_cfg.level == LT_LEVEL_AUTO ? LEVEL_SMALL : lt_cfg.level;
-        ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, cur_level);
+        cur_deep = lt_cfg.level == LT_LEVEL_AUTO && set_level(cur_level, 1) == 0;
+        if (!cur_deep) ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, cur_level);
         ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1);
     }
     frame_reset();
@@ -400,6 +415,22 @@ void lt_writer_side_record(unsigned tag, const void *payload, size_t len)
 
 /* ---- chunks ---------------------------------------------------------------- */
 
+/* Sets the context's level, searching deeper than the level does or not;
+ * 0, or -1 when zstd refused (the context then has the level's own
+ * search). */
+static int set_level(int level, int deep)
+{
+    if (ZSTD_isError(ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, level))) return -1;
+    /* 0: the level's own values */
+    if (ZSTD_isError(ZSTD_CCtx_setParameter(cctx, ZSTD_c_strategy, deep ? DEEP_STRATEGY : 0)) ||
+        ZSTD_isError(ZSTD_CCtx_setParameter(cctx, ZSTD_c_searchLog, deep ? DEEP_SEARCH_LOG : 0))) {
+        ZSTD_CCtx_setParameter(cctx, ZSTD_c_strategy, 0);
+        ZSTD_CCtx_setParameter(cctx, ZSTD_c_searchLog, 0);
+        return -1;
+    }
+    return 0;
+}
+
 static void choose_level(void)
 {
     /* Not from a fatal signal's handler: a new level can make zstd resize
@@ -411,10 +442,12 @@ static void choose_level(void)
     uint64_t busy = atomic_load_explicit(&writer_cpu_ns, memory_order_relaxed) -
                     atomic_load_explicit(&writer_idle_ns, memory_order_relaxed);
     uint64_t waited = atomic_load_explicit(&lt_ring_wait_ns, memory_order_relaxed) - startup_wait_ns;
-    int fast = lt_level_fast(&level_state, lt_now_ns(), waited, busy);
-    int want = fast ? LEVEL_FAST : LEVEL_SMALL;
-    if (want != cur_level && !ZSTD_isError(ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, want)))
+    int tier = lt_level_tier(&level_state, lt_now_ns(), waited, busy);
+    int want = tier == LT_TIER_FAST ? LEVEL_FAST : LEVEL_SMALL, deep = tier == LT_TIER_DEEP;
+    if ((want != cur_level || deep != cur_deep) && set_level(want, deep) == 0) {
         cur_level = want;
+        cur_deep = deep;
+    }
 }
 
 /* Gives zstd all of in; ZSTD_e_end also ends the frame. 0, or -1 when
@@ -550,10 +583,10 @@ static void layout_trial(void)
     ptrdiff_t have = chunk_records(TRIAL_BYTES);
     if (have < 0) return;
     size_t used = lt_fs_split(enc.buf, (size_t)have, TRIAL_BYTES, &fstreams), raw;
-    if (used == (size_t)-1 || ZSTD_isError(ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, 1))) return;
+    if (used == (size_t)-1 || set_level(1, 0) != 0) return;
     size_t zf = compress_streams(&raw);
     size_t zr = ZSTD_compress2(cctx, fzbuf, fzcap, enc.buf, used);
-    ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, cur_level);
+    if (set_level(cur_level, cur_deep) != 0) cur_deep = 0;
     if (!zf || ZSTD_isError(zr)) return;
     int fields = zf < zr;
     trials++;
@@ -628,6 +661,7 @@ static void flush_chunk(uint32_t flags)
     }
     if (cur_level == LEVEL_FAST) frames_fast++;
     else frames_small++;
+    frames_deep += cur_deep;
     int rc = write_all_at(h, sizeof h, wpos);
     if (!rc) rc = write_all_at(payload, z, wpos + sizeof h);
     wpos += total;
@@ -1450,8 +1484,10 @@ void lt_writer_finish(int how, int status)
             /* The writer's cost, and whether it kept up: a program that
              * waited long for it runs slower than the tracer has to. */
             if (lt_cfg.level == LT_LEVEL_AUTO)
-                lt_log("compression: %llu chunks at zstd level %d, %llu at level %d (the writer was busy, or the program waited for it)",
-                       (unsigned long long)frames_small, LEVEL_SMALL, (unsigned long long)frames_fast, LEVEL_FAST);
+                lt_log("compression: %llu chunks at zstd level %d, %llu at level %d (the writer was busy, or the program waited for it); "
+                       "%llu of the level %d chunks searched deeper (the writer had time)",
+                       (unsigned long long)frames_small, LEVEL_SMALL, (unsigned long long)frames_fast, LEVEL_FAST,
+                       (unsigned long long)frames_deep, LEVEL_SMALL);
             lt_log("layout: %llu chunks of records, %llu of field streams (%llu trials: a sample compressed both ways)",
                    (unsigned long long)chunks_records, (unsigned long long)chunks_fields, (unsigned long long)trials);
             if (atomic_load(&deferred))
@@ -1508,12 +1544,15 @@ void lt_writer_fork_child(void)
     level_started = 0;
     startup_wait_ns = 0;
     /* and its first chunk is not at the parent's level of the moment */
-    if (lt_cfg.level == LT_LEVEL_AUTO && cctx && cur_level != LEVEL_SMALL &&
-        !ZSTD_isError(ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, LEVEL_SMALL)))
-        cur_level = LEVEL_SMALL;
+    if (lt_cfg.level == LT_LEVEL_AUTO && cctx && (cur_level != LEVEL_SMALL || !cur_deep)) {
+        if (set_level(LEVEL_SMALL, 1) == 0) {
+            cur_level = LEVEL_SMALL;
+            cur_deep = 1;
+        }
+    }
     atomic_store(&writer_cpu_ns, 0);
     atomic_store(&writer_idle_ns, 0);
-    frames_small = frames_fast = 0;
+    frames_small = frames_fast = frames_deep = 0;
     chunks_records = chunks_fields = trials = 0;
     dying = 0;
     atomic_store(&deferred, 0);

@@ -1259,20 +1259,24 @@ END_TEST
 
 /* LEAKTRACE_COMPRESSION=auto (level.h), driven as the writer drives it:
  * once per chunk, here every 50 ms, with the writer's CPU and the
- * program's waits as running totals. */
-typedef struct { lt_level_state_t s; uint64_t now, cpu, wait; } lvsim_t;
+ * program's waits as running totals. The writer is busy `busy` percent of
+ * each step, or deep_busy percent (when not 0) in a step that searched
+ * deep. */
+typedef struct { lt_level_state_t s; uint64_t now, cpu, wait; int tier; unsigned deep_busy; int deep; } lvsim_t;
 
-/* Advances ms milliseconds in 50 ms steps, the writer busy `busy` percent
- * of the time and the program waiting wait_per_step ns per step; returns
- * how many of those steps chose the fast level. */
+/* Advances ms milliseconds in 50 ms steps, the program waiting
+ * wait_per_step ns per step; returns how many of those steps chose the
+ * fast level, and adds those that searched deep to v->deep. */
 static int lv_run(lvsim_t *v, unsigned ms, unsigned busy, uint64_t wait_per_step)
 {
     int fast = 0;
     for (unsigned t = 0; t < ms; t += 50) {
         v->now += 50000000ull;
-        v->cpu += 500000ull * busy;
+        v->cpu += 500000ull * (v->tier == LT_TIER_DEEP && v->deep_busy ? v->deep_busy : busy);
         v->wait += wait_per_step;
-        fast += lt_level_fast(&v->s, v->now, v->wait, v->cpu);
+        v->tier = lt_level_tier(&v->s, v->now, v->wait, v->cpu);
+        fast += v->tier == LT_TIER_FAST;
+        v->deep += v->tier == LT_TIER_DEEP;
     }
     return fast;
 }
@@ -1297,6 +1301,51 @@ START_TEST(test_auto_level_follows_the_writers_load)
     ck_assert_int_eq(lv_run(&v, 900, 0, 0), 18);
     ck_assert_int_eq(lv_run(&v, 2000, 0, 0) < 40, 1);
     ck_assert_int_eq(lv_run(&v, 1000, 0, 0), 0);
+}
+END_TEST
+
+/* The deep tier: kept while searching deep leaves the writer idle most of
+ * the time (sqlite), left for the small level, never for the fast one,
+ * when the deep search alone makes the writer busy (tests/profiles/
+ * paced.c's records), and tried again later, less and less often. */
+START_TEST(test_auto_level_searches_deep_while_the_writer_has_time)
+{
+    lvsim_t v;
+    memset(&v, 0, sizeof v);
+    v.now = 5000000000ull;
+    v.deep_busy = 20;
+    ck_assert_int_eq(lv_run(&v, 10000, 18, 0), 0);         /* sqlite: deep throughout */
+    ck_assert_int_eq(v.deep, 200);
+    /* The same writer's deep search now costs 55 % (small: 25 %): never
+     * fast, deep for a window now and then: at 1, 2, 4, 8 and 16 s. */
+    v.deep = 0;
+    v.deep_busy = 55;
+    ck_assert_int_eq(lv_run(&v, 20000, 25, 0), 0);
+    ck_assert_msg(v.deep >= 8 && v.deep <= 14, "%d steps of 400 deep", v.deep);
+    v.deep = 0;
+    ck_assert_int_eq(lv_run(&v, 40000, 25, 0), 0);         /* 16 s apart from now on */
+    ck_assert_msg(v.deep >= 4 && v.deep <= 8, "%d steps of 800 deep", v.deep);
+    /* Cheap again: deep within 16 s, and then for good. */
+    v.deep_busy = 20;
+    v.deep = 0;
+    lv_run(&v, 16100, 25, 0);
+    ck_assert_int_ge(v.deep, 2);
+    v.deep = 0;
+    ck_assert_int_eq(lv_run(&v, 5000, 25, 0), 0);
+    ck_assert_int_eq(v.deep, 100);
+    /* A writer busy whatever it does (mallocbench): fast nearly always,
+     * one window deep and one small between seconds of fast. */
+    v.deep_busy = 95;
+    v.deep = 0;
+    int f = lv_run(&v, 12000, 95, 0);
+    ck_assert_msg(f >= 180, "%d steps of 240 fast", f);
+    /* Waits mean fast even at the deep tier. */
+    v.deep_busy = 20;
+    lv_run(&v, 20000, 20, 0);
+    v.deep = 0;
+    ck_assert_int_eq(lv_run(&v, 1000, 20, 0), 0);
+    ck_assert_int_eq(v.deep, 20);
+    ck_assert_int_eq(lv_run(&v, 50, 20, 11000000), 1);
 }
 END_TEST
 
@@ -2454,6 +2503,7 @@ Suite *format_suite(void)
     tcase_add_test(tc, test_frees_next_in_sequence_take_the_short_forms);
     tcase_add_test(tc, test_short_forms_with_bad_references_are_corrupt);
     tcase_add_test(tc, test_auto_level_follows_the_writers_load);
+    tcase_add_test(tc, test_auto_level_searches_deep_while_the_writer_has_time);
     tcase_add_test(tc, test_timestamps_rounded_to_the_quantum);
     suite_add_tcase(s, tc);
 
