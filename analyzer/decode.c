@@ -313,6 +313,8 @@ struct lt_trace_file {
     int64_t chunk_off;
     int have_chunk, done;
     ZSTD_DCtx *dctx;
+    int frame_live;               /* dctx is inside a frame (1.7) whose next chunk is frame_next */
+    uint32_t frame_next;
     lt_chunk_ent_t *ch;           /* valid chunk headers, sorted by index */
     size_t nch, cur;              /* cur: next chunk to load */
     lt_ring_plan_t plan;
@@ -503,6 +505,66 @@ static int grow(unsigned char **buf, size_t *cap, size_t need)
     return 0;
 }
 
+/* The chunks after the one just taken (f->cur - 1) that continue its
+ * zstd frame, which are lost with it when it could not be decompressed:
+ * skips them and writes " and chunks A to B after it, which continue its
+ * frame" (or nothing) into buf. */
+static void skip_frame_tail(lt_trace_file_t *f, char *buf, size_t n)
+{
+    buf[0] = '\0';
+    uint32_t last = f->ch[f->cur - 1].index, first = last + 1;
+    while (f->cur < f->nch && (f->ch[f->cur].flags & LT_CHUNK_F_CONT) && !f->ch[f->cur].cut &&
+           f->ch[f->cur].index == last + 1)
+        last = f->ch[f->cur++].index;
+    if (last >= first) {
+        if (last == first) snprintf(buf, n, ", and chunk %u after it, which continues its compressed frame", first);
+        else snprintf(buf, n, ", and chunks %u to %u after it, which continue its compressed frame", first, last);
+    }
+}
+
+/* Decompresses a format 1.7 chunk (LT_CHUNK_F_STREAM) at z, n bytes: the
+ * check, then zstd's bytes up to a flush, which continue dctx's frame when
+ * the chunk has LT_CHUNK_F_CONT. 0, or -1 with *why set. */
+static int stream_chunk(lt_trace_file_t *f, const lt_chunk_ent_t *c, const unsigned char *z, size_t n, const char **why)
+{
+    int live = f->frame_live && f->frame_next == c->index;
+    f->frame_live = 0;
+    if (n < LT_CHUNK_CHECK_LEN || lt_get_u32(z) != lt_check32(z + LT_CHUNK_CHECK_LEN, n - LT_CHUNK_CHECK_LEN)) {
+        *why = "its bytes do not match their check (damaged)";
+        return -1;
+    }
+    if ((c->flags & LT_CHUNK_F_CONT) && !live) {
+        *why = "it continues the compressed frame of the chunk before it, which is missing or damaged";
+        return -1;
+    }
+    if (!(c->flags & LT_CHUNK_F_CONT)) ZSTD_DCtx_reset(f->dctx, ZSTD_reset_session_only);
+    ZSTD_inBuffer in = { z + LT_CHUNK_CHECK_LEN, n - LT_CHUNK_CHECK_LEN, 0 };
+    ZSTD_outBuffer out = { f->raw, c->rlen, 0 };
+    size_t r = 1;
+    /* zstd flushed the chunk: all its bytes decompress with all its input */
+    while (in.pos < in.size) {
+        size_t before = in.pos + out.pos;
+        r = ZSTD_decompressStream(f->dctx, &out, &in);
+        if (ZSTD_isError(r)) {
+            *why = ZSTD_getErrorName(r);
+            return -1;
+        }
+        if (in.pos + out.pos == before) break;   /* output full, input left */
+        if (r == 0 && in.pos < in.size) {
+            *why = "its frame ends before its bytes do";
+            return -1;
+        }
+    }
+    if (in.pos != in.size || out.pos != c->rlen) {
+        *why = "it decompresses to another size than its header says";
+        return -1;
+    }
+    /* A frame that ended here (r == 0) cannot go on in the next chunk. */
+    f->frame_live = r != 0;
+    f->frame_next = c->index + 1;
+    return 0;
+}
+
 /* Loads the next chunk. 1: loaded; 0: clean end; 2: cut short; <0 error
  * (the chunk is skipped: the next call tries the one after). */
 static int load_chunk(lt_trace_file_t *f, lt_err_t *err)
@@ -512,7 +574,8 @@ static int load_chunk(lt_trace_file_t *f, lt_err_t *err)
         if (f->plan.no_checkpoint && f->nch)
             LT_RETURN_ERROR(err, LT_E_CORRUPT, (int64_t)f->data_start,
                             "chunks 0 to %u are missing or damaged, and no complete checkpoint survives: the heap state "
-                            "before chunk %u is unknown", f->ch[0].index - 1, f->ch[0].index);
+                            "before chunk %u (at byte %llu) is unknown", f->ch[0].index - 1, f->ch[0].index,
+                            (unsigned long long)f->ch[0].off);
         if (!f->nch && f->size > f->data_start)
             LT_RETURN_ERROR(err, LT_E_CORRUPT, (int64_t)f->data_start, "no readable chunk in bytes %llu to %llu",
                             (unsigned long long)f->data_start, (unsigned long long)f->size);
@@ -563,20 +626,33 @@ static int load_chunk(lt_trace_file_t *f, lt_err_t *err)
         LT_RETURN_ERROR(err, LT_E_CORRUPT, off, "chunk %u at byte %lld was overwritten or truncated while being read", c->index, (long long)off);
     }
     f->pos = c->off + LT_CHUNK_HDR_LEN + c->zlen;
-    unsigned long long fcs = ZSTD_getFrameContentSize(f->zbuf + LT_CHUNK_HDR_LEN, c->zlen);
-    if (fcs != ZSTD_CONTENTSIZE_UNKNOWN && fcs != ZSTD_CONTENTSIZE_ERROR && fcs != c->rlen)
-        LT_RETURN_ERROR(err, LT_E_CORRUPT, off, "chunk %u at byte %lld does not decompress: its frame holds %llu bytes, "
-                        "the chunk header says %u", c->index, (long long)off, fcs, c->rlen);
+    const unsigned char *z = f->zbuf + LT_CHUNK_HDR_LEN;
+    const char *why = NULL;
+    char tail[160];
+    if (!(c->flags & LT_CHUNK_F_STREAM)) {
+        /* Format 1.6 and before: one whole frame, which says its size. */
+        f->frame_live = 0;
+        unsigned long long fcs = ZSTD_getFrameContentSize(z, c->zlen);
+        if (fcs != ZSTD_CONTENTSIZE_UNKNOWN && fcs != ZSTD_CONTENTSIZE_ERROR && fcs != c->rlen)
+            LT_RETURN_ERROR(err, LT_E_CORRUPT, off, "chunk %u at byte %lld does not decompress: its frame holds %llu bytes, "
+                            "the chunk header says %u", c->index, (long long)off, fcs, c->rlen);
+    }
     if (grow(&f->raw, &f->rawcap, c->rlen ? c->rlen : 1))
         LT_RETURN_ERROR(err, LT_E_NOMEM, off, "out of memory for chunk %u", c->index);
-    size_t d = ZSTD_decompressDCtx(f->dctx, f->raw, c->rlen, f->zbuf + LT_CHUNK_HDR_LEN, c->zlen);
-    if (ZSTD_isError(d) || d != c->rlen) {
+    if (c->flags & LT_CHUNK_F_STREAM) {
+        stream_chunk(f, c, z, c->zlen, &why);
+    } else {
+        size_t d = ZSTD_decompressDCtx(f->dctx, f->raw, c->rlen, z, c->zlen);
+        if (ZSTD_isError(d) || d != c->rlen) why = ZSTD_isError(d) ? ZSTD_getErrorName(d) : "size differs from the header";
+    }
+    if (why) {
         if (newest && !(c->flags & LT_CHUNK_F_FINAL) && f->plan.wrapped) {
             LT_ERR_SET(err, LT_E_CORRUPT, off, "the newest chunk %u at byte %lld is incomplete (being written)", c->index, (long long)off);
             return 2;
         }
-        LT_RETURN_ERROR(err, LT_E_CORRUPT, off, "chunk %u at byte %lld does not decompress: %s", c->index, (long long)off,
-                        ZSTD_isError(d) ? ZSTD_getErrorName(d) : "size differs from the header");
+        skip_frame_tail(f, tail, sizeof tail);
+        LT_RETURN_ERROR(err, LT_E_CORRUPT, off, "chunk %u at byte %lld does not decompress: %s; its events are lost%s",
+                        c->index, (long long)off, why, tail);
     }
     const unsigned char *rec = f->raw;
     size_t nrec = c->rlen;

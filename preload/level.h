@@ -11,13 +11,15 @@
  *
  * Fast for a second after the program waited more than the budget in a
  * second, or after the writer was busy more than half of a 100 ms window
- * in which it never searched deep. Deep whenever neither holds, unless a
- * window in which it searched deep found it busy more than a third of the
- * time: then the small level for a while (1 s, doubling at each failure
- * in a row up to 16 s; a deep window under a third starts the count
- * again). A window over half busy while searching deep blames the deep
- * search, not the writer's load: the next window, at the small level,
- * tells whether the writer keeps up.
+ * in which it never searched deep. Deep after a window without deep
+ * search in which the writer was busy at most 40 % of the time, and
+ * for as long as it stays busy at most half of each window while searching
+ * deep; a deep window over that blames the deep search, not the writer's
+ * load: the small level for a while (1 s, doubling at each failure in a
+ * row up to 16 s; a deep window that passes starts the count again), and
+ * the next window at the small level tells whether the writer keeps up.
+ * Small otherwise, and from the start: a writer that is behind from its
+ * first chunk on (mallocbench) never searches deep.
  */
 #ifndef LT_LEVEL_H
 #define LT_LEVEL_H
@@ -28,9 +30,8 @@
 #define LT_LEVEL_WAIT_WINDOW_NS 1000000000ull
 #define LT_LEVEL_BUSY_WINDOW_NS 100000000ull  /* the writer busy more than half of this: fast */
 #define LT_LEVEL_FAST_FOR_NS 1000000000ull    /* how long either keeps the level fast */
-#ifndef LT_LEVEL_DEEP_BUSY_PCT
+#define LT_LEVEL_DEEP_EARN_PCT 40             /* busy at most this % of a window without deep: deep */
 #define LT_LEVEL_DEEP_BUSY_PCT 50             /* deep busy more than this % of a window: not deep for ... */
-#endif
 #define LT_LEVEL_DEEP_OFF_NS 1000000000ull    /* ... this long, doubled at each failure in a row ... */
 #define LT_LEVEL_DEEP_OFF_MAX_NS 16000000000ull  /* ... up to this */
 
@@ -42,11 +43,12 @@ typedef struct lt_level_state {
     uint64_t fast_until;
     uint64_t deep_after, deep_off; /* no deep search before deep_after; the last time off (0: none) */
     int deep_in_window;            /* the busy window has chunks searched deep */
+    int deep_ok;                   /* the last window allows deep search */
 } lt_level_state_t;
 
 /* The tier for the next chunk. now is CLOCK_MONOTONIC ns (any origin
  * above 0, never going back within one state); waited_ns and
- * writer_cpu_ns only grow. A zeroed state starts deep; the first busy
+ * writer_cpu_ns only grow. A zeroed state starts small; the first busy
  * window only sets its marks. Contract: call once per chunk, from one
  * thread at a time, and compress the chunk at the tier returned (the busy
  * rule judges the deep search by the windows it ran in). */
@@ -66,18 +68,20 @@ static inline int lt_level_tier(lt_level_state_t *s, uint64_t now, uint64_t wait
                 s->deep_off = !s->deep_off ? LT_LEVEL_DEEP_OFF_NS
                               : 2 * s->deep_off > LT_LEVEL_DEEP_OFF_MAX_NS ? LT_LEVEL_DEEP_OFF_MAX_NS : 2 * s->deep_off;
                 s->deep_after = now + s->deep_off;
+                s->deep_ok = 0;
             } else {
                 s->deep_off = 0;
             }
-        } else if (2 * busy > span) {
-            s->fast_until = now + LT_LEVEL_FAST_FOR_NS;
+        } else {
+            if (2 * busy > span) s->fast_until = now + LT_LEVEL_FAST_FOR_NS;
+            s->deep_ok = 100 * busy <= LT_LEVEL_DEEP_EARN_PCT * span;
         }
         s->cpu_mark = writer_cpu_ns;
         s->cpu_at = now;
         s->deep_in_window = 0;
     }
     if (now < s->fast_until) return LT_TIER_FAST;
-    if (now < s->deep_after) return LT_TIER_SMALL;
+    if (!s->deep_ok || now < s->deep_after) return LT_TIER_SMALL;
     s->deep_in_window = 1;
     return LT_TIER_DEEP;
 }

@@ -124,11 +124,12 @@ static _Atomic uint64_t writer_idle_ns;  /* ... of which in idle work (lt_livese
  * format 1.5 the second test was "a ring held more than 256 KiB of events
  * not yet taken", which sqlite's pace tripped every 3 ms with the writer
  * busy 20 % of the time: its traces were all level 1.) The level can
- * change at every chunk (each is its own zstd frame); readers never need
- * to know it.
+ * change at every chunk (a change starts a new zstd frame: chunk_frame);
+ * readers never need to know it.
  *
- * Level 6 searches deeper while that costs the writer little (level.h's
- * deep tier: busy at most a third of the time while doing it): zstd's
+ * Level 6 searches deeper while the writer has time for it (level.h's
+ * deep tier: earned by a window busy at most 40 % of the time, kept while
+ * busy at most half of it searching deep; never at the start): zstd's
  * lazy2 strategy with 64 candidates per position instead of 8, which is
  * level 12's search with level 6's 3.5 MiB of tables (level 12 itself
  * takes up to 49 MiB, whose first touch stopped the writer long enough
@@ -136,7 +137,10 @@ static _Atomic uint64_t writer_idle_ns;  /* ... of which in idle work (lt_livese
  * CPU (seventh session of 2026-12-03). On other records the same search
  * costs several times level 6's time (tests/profiles/paced.c: the writer
  * busy a quarter of the time at level 6, over half searching deep), which
- * is why it is a tier of its own that the writer leaves when busy. */
+ * is why it is a tier of its own that the writer leaves when busy.
+ * Starting deep made sqlite's trace 185 kB instead of 205 (its first
+ * chunks), but mallocbench at 2 M iterations 5.72x -> 6.42x (9
+ * interleaved runs): its first chunks at the deep search. */
 #define LEVEL_SMALL 6
 #define LEVEL_FAST 1
 #define DEEP_STRATEGY ZSTD_lazy2
@@ -153,12 +157,24 @@ static int level_started;
 static uint64_t startup_wait_ns;
 static uint64_t frames_small, frames_fast, frames_deep;   /* LEAKTRACE_VERBOSE; deep: of the small */
 
-/* The chunk being built is compressed as it grows (one zstd frame,
- * streamed), not all at once when it is flushed: compressing 2 MiB took the
+/* The chunk being built is compressed as it grows (streamed into the
+ * frame), not all at once when it is flushed: compressing 2 MiB took the
  * writer away from the rings for 5-10 ms, long enough for a thread
  * allocating at full speed to fill its ring and wait. */
-static size_t zfed;    /* bytes of enc.buf given to zstd in this frame */
-static size_t zlen;    /* compressed bytes of this frame in zbuf so far */
+static size_t zfed;    /* bytes of enc.buf given to zstd in this chunk */
+static size_t zlen;    /* compressed bytes of this chunk in zbuf so far */
+/* A zstd frame goes on across chunks (format 1.7, LT_CHUNK_F_CONT): each
+ * chunk ends with a flush, so it is complete once written, and the next
+ * one's matches reach back into the chunks before it. On a program that
+ * allocates slowly (a service: tens of events per 50 ms chunk) that
+ * halves the trace (46 % smaller at level 6, 55 % searching deep); on
+ * sqlite's 11 large chunks, 8 %. A new frame starts at the first chunk,
+ * at a checkpoint (where a reader of a ring starts), when the level
+ * changes (zstd applies it at a frame's start), after a failure, and
+ * after LT_FRAME_CHUNKS_MAX chunks (a chunk damaged on disk loses the
+ * rest of its frame). */
+static unsigned frame_chunks;   /* chunks written in the current frame; 0: the next one starts a frame */
+static ZSTD_CCtx *tctx;         /* the layout trials' context (cctx holds the frame between chunks) */
 #define FEED_STEP (128u << 10)   /* zstd's block size: compressed at once */
 
 /* LEAKTRACE_LAYOUT (common/lt_fields.h). In auto, the writer now and then
@@ -192,6 +208,7 @@ static int dying;     /* ... one that ends the process: the live set is not need
 static void frame_reset(void)
 {
     zfed = zlen = 0;
+    frame_chunks = 0;
     if (cctx) ZSTD_CCtx_reset(cctx, ZSTD_reset_session_only);
 }
 
@@ -431,11 +448,14 @@ static int set_level(int level, int deep)
     return 0;
 }
 
-static void choose_level(void)
+/* The level and search the auto level wants for the chunk about to be
+ * compressed: 1 when they differ from the context's (*level, *deep set),
+ * 0 when they do not or the choice is not the writer's to make. */
+static int choose_level(int *level, int *deep)
 {
     /* Not from a fatal signal's handler: a new level can make zstd resize
      * its workspace, which allocates. */
-    if (lt_cfg.level != LT_LEVEL_AUTO || in_signal || !level_started) return;
+    if (lt_cfg.level != LT_LEVEL_AUTO || in_signal || !level_started) return 0;
     /* Only the writer thread's CPU counts as busy: when the program's
      * threads compress (sampling without a writer thread, the final
      * flush), their waits are what tells. */
@@ -443,34 +463,47 @@ static void choose_level(void)
                     atomic_load_explicit(&writer_idle_ns, memory_order_relaxed);
     uint64_t waited = atomic_load_explicit(&lt_ring_wait_ns, memory_order_relaxed) - startup_wait_ns;
     int tier = lt_level_tier(&level_state, lt_now_ns(), waited, busy);
-    int want = tier == LT_TIER_FAST ? LEVEL_FAST : LEVEL_SMALL, deep = tier == LT_TIER_DEEP;
-    if ((want != cur_level || deep != cur_deep) && set_level(want, deep) == 0) {
-        cur_level = want;
+    *level = tier == LT_TIER_FAST ? LEVEL_FAST : LEVEL_SMALL;
+    *deep = tier == LT_TIER_DEEP;
+    return *level != cur_level || *deep != cur_deep;
+}
+
+/* Before a chunk's first byte goes to zstd: whether it continues the
+ * frame (frame_chunks above) or starts one, and at which level. */
+static void chunk_frame(void)
+{
+    int level, deep, change = choose_level(&level, &deep);
+    if (frame_chunks && !change && frame_chunks < LT_FRAME_CHUNKS_MAX && !(in_ckpt && ckpt_first)) return;
+    frame_chunks = 0;
+    ZSTD_CCtx_reset(cctx, ZSTD_reset_session_only);
+    if (change && set_level(level, deep) == 0) {
+        cur_level = level;
         cur_deep = deep;
     }
 }
 
-/* Gives zstd all of in; ZSTD_e_end also ends the frame. 0, or -1 when
+/* Gives zstd all of in; ZSTD_e_flush also flushes what it holds,
+ * ZSTD_e_end also ends the frame. 0, or -1 when
  * zstd failed or out is full (cannot happen: outputs are sized by
  * ZSTD_compressBound of their inputs). */
-static int feed(ZSTD_inBuffer *in, ZSTD_outBuffer *out, ZSTD_EndDirective mode)
+static int feed(ZSTD_CCtx *c, ZSTD_inBuffer *in, ZSTD_outBuffer *out, ZSTD_EndDirective mode)
 {
     for (;;) {
-        size_t r = ZSTD_compressStream2(cctx, out, in, mode);
+        size_t r = ZSTD_compressStream2(c, out, in, mode);
         if (ZSTD_isError(r)) return -1;
-        if (mode == ZSTD_e_end ? r == 0 : in->pos == in->size) return 0;
+        if (mode != ZSTD_e_continue ? r == 0 : in->pos == in->size) return 0;
         if (out->pos == out->size) return -1;
     }
 }
 
-/* Gives zstd what enc.buf holds beyond zfed; ZSTD_e_end also ends the
- * frame. 0, or -1 when zstd failed. */
+/* Gives zstd what enc.buf holds beyond zfed (mode as in feed). 0, or -1
+ * when zstd failed. */
 static int compress_more(ZSTD_EndDirective mode)
 {
-    if (zfed == 0 && zlen == 0) choose_level();   /* a new frame: its level may change */
+    if (zfed == 0 && zlen == 0) chunk_frame();
     ZSTD_inBuffer in = { enc.buf, enc.len, zfed };
     ZSTD_outBuffer out = { zbuf, zcap, zlen };
-    if (feed(&in, &out, mode) != 0) return -1;
+    if (feed(cctx, &in, &out, mode) != 0) return -1;
     zfed = in.pos;
     zlen = out.pos;
     return 0;
@@ -520,22 +553,19 @@ static ptrdiff_t chunk_records(size_t want)
     return want == SIZE_MAX && n != (ptrdiff_t)enc.len ? -1 : n;
 }
 
-/* Compresses fstreams (a split payload: header, then the streams) into fzbuf as
- * one frame at the context's level; its size, or 0 when zstd failed. The
- * streams are fed in turn: they need not be one buffer. */
-static size_t compress_streams(size_t *raw_len)
+/* Compresses fstreams (a split payload: header, then the streams) into
+ * fzbuf with context c, the last stream with mode `last` (as in feed);
+ * the compressed size, or 0 when zstd failed. The streams are fed in
+ * turn: they need not be one buffer. */
+static size_t compress_streams(ZSTD_CCtx *c, ZSTD_EndDirective last, size_t *raw_len)
 {
     unsigned char h[LT_FS_HDR_MAX];
     size_t hl = lt_fs_header(&fstreams, h), total = hl;
     ZSTD_outBuffer out = { fzbuf, fzcap, 0 };
     for (int s = 0; s < LT_FS_N; s++) total += fstreams.len[s];
-    /* the size goes into the frame header, which readers check */
-    if (ZSTD_isError(ZSTD_CCtx_reset(cctx, ZSTD_reset_session_only)) ||
-        ZSTD_isError(ZSTD_CCtx_setPledgedSrcSize(cctx, total)))
-        return 0;
     for (int s = -1; s < LT_FS_N; s++) {
         ZSTD_inBuffer in = { s < 0 ? h : fstreams.s[s], s < 0 ? hl : fstreams.len[s], 0 };
-        if (feed(&in, &out, s == LT_FS_N - 1 ? ZSTD_e_end : ZSTD_e_continue) != 0) return 0;
+        if (feed(c, &in, &out, s == LT_FS_N - 1 ? last : ZSTD_e_continue) != 0) return 0;
     }
     *raw_len = total;
     return out.pos;
@@ -543,11 +573,11 @@ static size_t compress_streams(size_t *raw_len)
 
 /* The chunk being built in field streams, compressed into fzbuf: its
  * compressed size, or 0 when zstd failed. */
-static size_t compress_fields(size_t *raw_len)
+static size_t compress_fields(size_t *raw_len, ZSTD_EndDirective last)
 {
     lt_enc_streams(&enc, &fstreams);
-    choose_level();
-    return compress_streams(raw_len);
+    chunk_frame();
+    return compress_streams(cctx, last, raw_len);
 }
 
 /* Compresses the chunk being built in its layout (records when that
@@ -555,8 +585,10 @@ static size_t compress_fields(size_t *raw_len)
  * 0, or -1 when zstd failed. */
 static int compress_chunk(const unsigned char **payload, size_t *z, size_t *raw_len, uint32_t *flags)
 {
+    /* The frame ends with the trace; otherwise each chunk ends with a flush. */
+    ZSTD_EndDirective last = *flags & LT_CHUNK_F_FINAL ? ZSTD_e_end : ZSTD_e_flush;
     if (enc.fields) {
-        if ((*z = compress_fields(raw_len)) != 0) {
+        if ((*z = compress_fields(raw_len, last)) != 0) {
             *payload = fzbuf;
             *flags |= LT_CHUNK_F_FIELDS;
             chunks_fields++;
@@ -565,7 +597,7 @@ static int compress_chunk(const unsigned char **payload, size_t *z, size_t *raw_
         frame_reset();   /* a fields frame may be half made: the records start their own */
         if (chunk_records(SIZE_MAX) < 0) return -1;
     }
-    if (compress_more(ZSTD_e_end) != 0) return -1;
+    if (compress_more(last) != 0) return -1;
     *payload = zbuf;
     *z = zlen;
     *raw_len = enc.len;
@@ -573,20 +605,35 @@ static int compress_chunk(const unsigned char **payload, size_t *z, size_t *raw_
     return 0;
 }
 
+/* The trials' context, made at the first trial: level 1, one frame per
+ * compression. NULL when out of memory. */
+static ZSTD_CCtx *trial_ctx(void)
+{
+    if (!tctx) {
+        ZSTD_customMem cm = { zalloc, zfree, NULL };
+        tctx = ZSTD_createCCtx_advanced(cm);
+        if (tctx && ZSTD_isError(ZSTD_CCtx_setParameter(tctx, ZSTD_c_compressionLevel, 1))) {
+            ZSTD_freeCCtx(tctx);
+            tctx = NULL;
+        }
+    }
+    return tctx;
+}
+
 /* A trial (above) on the chunk just compressed, which the encoder still
- * holds; between frames, so the context is free. */
+ * holds. It has a context of its own: cctx holds the frame that goes on
+ * in the next chunk. */
 static void layout_trial(void)
 {
     if (lt_cfg.layout != LT_LAYOUT_AUTO || in_ckpt || in_signal || enc.len < TRIAL_MIN || ++since_trial < trial_gap ||
-        fields_buffers() != 0)
+        fields_buffers() != 0 || !trial_ctx())
         return;
     ptrdiff_t have = chunk_records(TRIAL_BYTES);
     if (have < 0) return;
     size_t used = lt_fs_split(enc.buf, (size_t)have, TRIAL_BYTES, &fstreams), raw;
-    if (used == (size_t)-1 || set_level(1, 0) != 0) return;
-    size_t zf = compress_streams(&raw);
-    size_t zr = ZSTD_compress2(cctx, fzbuf, fzcap, enc.buf, used);
-    if (set_level(cur_level, cur_deep) != 0) cur_deep = 0;
+    if (used == (size_t)-1 || ZSTD_isError(ZSTD_CCtx_reset(tctx, ZSTD_reset_session_only))) return;
+    size_t zf = compress_streams(tctx, ZSTD_e_end, &raw);
+    size_t zr = ZSTD_compress2(tctx, fzbuf, fzcap, enc.buf, used);
     if (!zf || ZSTD_isError(zr)) return;
     int fields = zf < zr;
     trials++;
@@ -644,9 +691,14 @@ static void flush_chunk(uint32_t flags)
     }
     zfed = zlen = 0;
     if (in_ckpt && ckpt_first) { flags |= LT_CHUNK_F_CKPT_FIRST; ckpt_first = 0; }
-    unsigned char h[LT_CHUNK_HDR_LEN];
-    lt_chunk_hdr_pack(h, (uint32_t)z, (uint32_t)raw_len, chunk_index++, flags);
-    uint64_t total = LT_CHUNK_HDR_LEN + (uint64_t)z;
+    flags |= LT_CHUNK_F_STREAM | (frame_chunks ? LT_CHUNK_F_CONT : 0);
+    /* header and check in one write */
+    unsigned char h[LT_CHUNK_HDR_LEN + LT_CHUNK_CHECK_LEN];
+    lt_chunk_hdr_pack(h, (uint32_t)(z + LT_CHUNK_CHECK_LEN), (uint32_t)raw_len, chunk_index++, flags);
+    lt_put_u32(h + LT_CHUNK_HDR_LEN, lt_check32(payload, z));
+    /* the frame ended with the trace's last chunk (ZSTD_e_end) */
+    frame_chunks = flags & LT_CHUNK_F_FINAL ? 0 : frame_chunks + 1;
+    uint64_t total = sizeof h + (uint64_t)z;
     if (lt_cfg.max_size && wpos > data_start && wpos + total > data_start + lt_cfg.max_size) {
         /* Wrap: what lies beyond wpos is older than everything before
          * it and would be cut off from it by the chunks overwritten next;

@@ -47,6 +47,25 @@ static int put(const char *path, const void *a, size_t na, const void *b, size_t
     return fclose(f) == 0 ? 0 : -1;
 }
 
+/* A chunk's payload decompressed into raw (rlen bytes): its size, or a
+ * zstd error code. A format 1.7 chunk (LT_CHUNK_F_STREAM) is a check and
+ * part of a frame that goes on from the chunk before (LT_CHUNK_F_CONT):
+ * dctx keeps the frame between calls. */
+static size_t unpack(ZSTD_DCtx *dctx, uint32_t flags, unsigned char *raw, size_t rlen, const unsigned char *z, size_t zlen)
+{
+    if (!(flags & LT_CHUNK_F_STREAM)) return ZSTD_decompress(raw, rlen, z, zlen);
+    if (zlen < LT_CHUNK_CHECK_LEN) return (size_t)-1;
+    if (!(flags & LT_CHUNK_F_CONT)) ZSTD_DCtx_reset(dctx, ZSTD_reset_session_only);
+    ZSTD_inBuffer in = { z + LT_CHUNK_CHECK_LEN, zlen - LT_CHUNK_CHECK_LEN, 0 };
+    ZSTD_outBuffer out = { raw, rlen, 0 };
+    while (in.pos < in.size) {
+        size_t before = in.pos + out.pos, r = ZSTD_decompressStream(dctx, &out, &in);
+        if (ZSTD_isError(r)) return r;
+        if (in.pos + out.pos == before) return (size_t)-1;
+    }
+    return out.pos;
+}
+
 /* OUTDIR/fields/BASE.K: the first SEED_MAX bytes of records (to a record
  * boundary) split into field streams. */
 static int fields_seed(const char *dir, const char *base, unsigned k, const unsigned char *rec, size_t n)
@@ -79,11 +98,14 @@ int main(int argc, char **argv)
         snprintf(path, sizeof path, "%s/trace/%s", argv[1], base);
         if (put(path, t, n, NULL, 0)) return 1;
         size_t pos = LT_FILE_FIXED_LEN + lt_get_u32(t + 12);
+        ZSTD_DCtx *dctx = ZSTD_createDCtx();
+        if (!dctx) { fprintf(stderr, "seeds: out of memory\n"); return 1; }
         for (unsigned k = 0; pos + LT_CHUNK_HDR_LEN <= n; k++) {
             uint32_t zlen = lt_get_u32(t + pos + 4), rlen = lt_get_u32(t + pos + 8);
             if (zlen > n - pos - LT_CHUNK_HDR_LEN || rlen > LT_CHUNK_RAW_MAX) break;
             unsigned char *raw = malloc(rlen ? rlen : 1), *rec = malloc(rlen ? rlen : 1);
-            size_t d = raw ? ZSTD_decompress(raw, rlen, t + pos + LT_CHUNK_HDR_LEN, zlen) : 0;
+            uint32_t flags = lt_get_u32(t + pos + 16);
+            size_t d = raw ? unpack(dctx, flags, raw, rlen, t + pos + LT_CHUNK_HDR_LEN, zlen) : 0;
             if (raw && rec && !ZSTD_isError(d) && d == rlen) {
                 ptrdiff_t nrec = (ptrdiff_t)d;
                 if (lt_get_u32(t + pos + 16) & LT_CHUNK_F_FIELDS) nrec = lt_fs_gather(raw, d, rec, d);
@@ -97,6 +119,7 @@ int main(int argc, char **argv)
             free(rec);
             pos += LT_CHUNK_HDR_LEN + zlen;
         }
+        ZSTD_freeDCtx(dctx);
         free(t);
     }
     return 0;

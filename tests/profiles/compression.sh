@@ -90,4 +90,50 @@ else
 fi
 t_end
 
+# Format 1.7: on a slow program (tests/profiles/trickle.c: a chunk every
+# 50 ms, each small) zstd's frame goes on across chunks, so that each chunk
+# is compressed with the ones before it as history; a new frame starts at
+# least every 32 chunks. Every chunk is a 1.7 chunk (flag 16); most of them
+# continue a frame (flag 32); no run of continued chunks is longer than 31;
+# and the report holds every block the program kept.
+t_begin "frames go on across chunks"
+if build_prog "$REPO/tests/profiles/trickle.c" "$d/trickle" -O2; then
+    t=$(trace_run "$d/trickle" "$d/trickle" 3)
+    if [ -n "$t" ]; then
+        out=$("$PY" - "$t" 2>&1 <<'PYEOF'
+import struct, sys
+data = open(sys.argv[1], "rb").read()
+off = 16 + struct.unpack_from("<I", data, 12)[0]
+flags = []
+while off + 24 <= len(data):
+    magic, plen, rlen, index, fl, check = struct.unpack_from("<IIIIII", data, off)
+    assert magic == 0x4B43544C, "no chunk header at byte %d" % off
+    flags.append(fl)
+    off += 24 + plen
+assert len(flags) >= 40, "%d chunks, want at least 40 in 3 s" % len(flags)
+assert all(f & 16 for f in flags), "chunks without flag 16: %s" % [i for i, f in enumerate(flags) if not f & 16]
+assert not flags[0] & 32, "chunk 0 continues a frame"
+cont = sum(1 for f in flags if f & 32)
+assert cont * 10 >= len(flags) * 8, "%d of %d chunks continue a frame, want 80 %%" % (cont, len(flags))
+run = longest = 0
+for f in flags:
+    run = run + 1 if f & 32 else 0
+    longest = max(longest, run)
+assert longest <= 31, "%d chunks in a row continue one frame" % longest
+print("ok")
+PYEOF
+)
+        [ "$out" = ok ] || t_fail "chunks: $out"
+        if "$LT" report --format json "$t" > "$d/trickle.json" 2> "$d/trickle.report.err"; then
+            got=$(json_get "$d/trickle.json" "j['totals']['live_blocks']")
+            want=$(cat "$d/trickle.out")
+            # the kept blocks and stdout's buffer
+            [ "$got" = "$((want + 1))" ] || t_fail "live blocks at the end: $got, want $((want + 1))"
+        else
+            t_fail "report failed: $(head -2 "$d/trickle.report.err")"
+        fi
+    fi
+fi
+t_end
+
 t_exit

@@ -38,7 +38,8 @@ Python 3 standard library only (run it with /usr/bin/python3).
   fuzz-records TRACE ANALYZER WORKDIR N SEED
                               the same over N corruptions of the records
                               inside the chunks (decompressed, damaged,
-                              recompressed with a valid chunk header; libzstd
+                              recompressed with a valid chunk header, each
+                              chunk one zstd frame as in format 1.6; libzstd
                               through ctypes): exit 0 or 5, no crash.
 """
 
@@ -53,6 +54,8 @@ import sys
 MAGIC = b"\x89LTRACE\n"
 CHUNK_MAGIC = 0x4B43544C
 CHUNK_HDR = 24
+CHUNK_F_STREAM = 16   # format 1.7: a check, then part of a zstd frame
+CHUNK_F_CONT = 32     # ... that the chunk before began
 FIXED = 16
 
 
@@ -333,10 +336,35 @@ def zstd_lib():
     z.ZSTD_isError.restype = ctypes.c_uint
     z.ZSTD_isError.argtypes = (sz,)
 
-    def decompress(src, raw_len):
+    class Buf(ctypes.Structure):   # ZSTD_inBuffer and ZSTD_outBuffer alike
+        _fields_ = [("ptr", vp), ("size", sz), ("pos", sz)]
+    z.ZSTD_createDCtx.restype = vp
+    z.ZSTD_DCtx_reset.restype = sz
+    z.ZSTD_DCtx_reset.argtypes = (vp, ctypes.c_int)
+    z.ZSTD_decompressStream.restype = sz
+    z.ZSTD_decompressStream.argtypes = (vp, ctypes.POINTER(Buf), ctypes.POINTER(Buf))
+    dctx = z.ZSTD_createDCtx()
+
+    def decompress(src, raw_len, flags=0):
+        """A chunk's payload, decompressed; a format 1.7 chunk (STREAM)
+        continues the frame of the chunk decompressed before it (CONT)."""
         dst = ctypes.create_string_buffer(max(raw_len, 1))
-        n = z.ZSTD_decompress(dst, raw_len, src, len(src))
-        if z.ZSTD_isError(n) or n != raw_len:
+        if not flags & CHUNK_F_STREAM:
+            n = z.ZSTD_decompress(dst, raw_len, src, len(src))
+            if z.ZSTD_isError(n) or n != raw_len:
+                die("cannot decompress a chunk")
+            return dst.raw[:raw_len]
+        if not flags & CHUNK_F_CONT:
+            z.ZSTD_DCtx_reset(dctx, 1)   # ZSTD_reset_session_only
+        src = ctypes.create_string_buffer(src[4:], len(src) - 4)   # after the check
+        inb = Buf(ctypes.cast(src, vp), len(src), 0)
+        outb = Buf(ctypes.cast(dst, vp), raw_len, 0)
+        while inb.pos < inb.size:
+            before = inb.pos + outb.pos
+            r = z.ZSTD_decompressStream(dctx, ctypes.byref(outb), ctypes.byref(inb))
+            if z.ZSTD_isError(r) or inb.pos + outb.pos == before:
+                die("cannot decompress a chunk")
+        if outb.pos != raw_len:
             die("cannot decompress a chunk")
         return dst.raw[:raw_len]
 
@@ -371,7 +399,8 @@ def cmd_fuzz_records(args):
     raws = []
     for off, plen, flags in cs:
         raw_len, index = struct.unpack_from("<II", data, off + 8)
-        raws.append((decompress(data[off + CHUNK_HDR:off + CHUNK_HDR + plen], raw_len), index, flags))
+        raws.append((decompress(data[off + CHUNK_HDR:off + CHUNK_HDR + plen], raw_len, flags), index,
+                     flags & ~(CHUNK_F_STREAM | CHUNK_F_CONT)))   # recompressed below as whole frames
     rng = random.Random(seed)
     cases = []
     for i in range(n):

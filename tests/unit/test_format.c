@@ -1304,41 +1304,50 @@ START_TEST(test_auto_level_follows_the_writers_load)
 }
 END_TEST
 
-/* The deep tier: kept while searching deep leaves the writer idle most of
- * the time (sqlite), left for the small level, never for the fast one,
- * when the deep search alone makes the writer busy (tests/profiles/
- * paced.c's records), and tried again later, less and less often. */
+/* The deep tier: earned by a calm window at the small level, kept while
+ * searching deep leaves the writer idle most of the time (sqlite), left
+ * for the small level, never for the fast one, when the deep search alone
+ * makes the writer busy (tests/profiles/paced.c's records), and tried
+ * again later, less and less often. A writer busy from the start
+ * (mallocbench) never searches deep. */
 START_TEST(test_auto_level_searches_deep_while_the_writer_has_time)
 {
     lvsim_t v;
     memset(&v, 0, sizeof v);
     v.now = 5000000000ull;
+    v.deep_busy = 95;
+    ck_assert_int_ge(lv_run(&v, 3000, 95, 0), 50);         /* mallocbench: fast, never deep */
+    ck_assert_int_eq(v.deep, 0);
+    memset(&v, 0, sizeof v);
+    v.now = 5000000000ull;
     v.deep_busy = 20;
-    ck_assert_int_eq(lv_run(&v, 10000, 18, 0), 0);         /* sqlite: deep throughout */
-    ck_assert_int_eq(v.deep, 200);
-    /* The same writer's deep search now costs 55 % (small: 25 %): never
-     * fast, deep for a window now and then: at 1, 2, 4, 8 and 16 s. */
+    ck_assert_int_eq(lv_run(&v, 3000, 45, 0), 0);          /* busy 45 % at small (python): small, never deep */
+    ck_assert_int_eq(v.deep, 0);
+    ck_assert_int_eq(lv_run(&v, 10000, 18, 0), 0);         /* sqlite: deep from the first calm window on */
+    ck_assert_msg(v.deep >= 196, "%d steps of 200 deep", v.deep);
+    /* The deep search now costs 55 % (small: 20 %): never fast, deep for
+     * a window now and then: after 1, 2, 4, 8 and 16 s. */
     v.deep = 0;
     v.deep_busy = 55;
-    ck_assert_int_eq(lv_run(&v, 20000, 25, 0), 0);
+    ck_assert_int_eq(lv_run(&v, 20000, 20, 0), 0);
     ck_assert_msg(v.deep >= 8 && v.deep <= 14, "%d steps of 400 deep", v.deep);
     v.deep = 0;
-    ck_assert_int_eq(lv_run(&v, 40000, 25, 0), 0);         /* 16 s apart from now on */
+    ck_assert_int_eq(lv_run(&v, 40000, 20, 0), 0);         /* 16 s apart from now on */
     ck_assert_msg(v.deep >= 4 && v.deep <= 8, "%d steps of 800 deep", v.deep);
     /* Cheap again: deep within 16 s, and then for good. */
     v.deep_busy = 20;
     v.deep = 0;
-    lv_run(&v, 16100, 25, 0);
+    lv_run(&v, 16100, 20, 0);
     ck_assert_int_ge(v.deep, 2);
     v.deep = 0;
-    ck_assert_int_eq(lv_run(&v, 5000, 25, 0), 0);
+    ck_assert_int_eq(lv_run(&v, 5000, 20, 0), 0);
     ck_assert_int_eq(v.deep, 100);
-    /* A writer busy whatever it does (mallocbench): fast nearly always,
-     * one window deep and one small between seconds of fast. */
+    /* Busy whatever it does: one window deep, then fast, never deep again. */
     v.deep_busy = 95;
     v.deep = 0;
     int f = lv_run(&v, 12000, 95, 0);
-    ck_assert_msg(f >= 180, "%d steps of 240 fast", f);
+    ck_assert_msg(f >= 220, "%d steps of 240 fast", f);
+    ck_assert_int_le(v.deep, 2);
     /* Waits mean fast even at the deep tier. */
     v.deep_busy = 20;
     lv_run(&v, 20000, 20, 0);
@@ -2331,6 +2340,145 @@ START_TEST(test_file_damaged_payload_is_corrupt)
 }
 END_TEST
 
+/* Format 1.7: five chunks of records in two zstd frames that span chunks
+ * (0-2: chunk 0 starts the frame, 1 and 2 continue it; 3-4: a new frame,
+ * ended by chunk 4). The chunks' records are alike, so the continued
+ * chunks take matches from the ones before them. */
+typedef struct stream_file {
+    ut_file_t f;
+    model_t m[5];
+} stream_file_t;
+
+static void stream_file_build(stream_file_t *g)
+{
+    memset(g, 0, sizeof *g);
+    ut_file_header(&g->f, LT_FORMAT_MAJOR, LT_FORMAT_MINOR, header_text);
+    uint64_t seq = 0;
+    for (int c = 0; c < 5; c++) {
+        model_t *m = &g->m[c];
+        m_init(m);
+        m_segment(m, 300);
+        uint64_t ip = 0x401000 + (uint64_t)c;
+        m_stack(m, (uint32_t)c, 0, &ip, 1);
+        ut_rng_t rng;
+        ut_rng_seed(&rng, 77);   /* the same blocks in every chunk */
+        for (int i = 0; i < 400; i++, seq++)
+            m_alloc(m, seq, seq * 100, 0x10000 + ut_rng_below(&rng, 1u << 20) * 16, ut_rng_below(&rng, 4000) + 1, (uint32_t)c, 0);
+        m_freerec(m, seq, seq * 100, 0x10000); seq++;
+        ut_file_stream_chunk(&g->f, m->e.buf, m->e.len, c == 4 ? LT_CHUNK_F_FINAL : 0, c != 0 && c != 3, c == 4);
+    }
+}
+
+static void stream_file_free(stream_file_t *g)
+{
+    for (int c = 0; c < 5; c++) m_free(&g->m[c]);
+    ut_file_free(&g->f);
+}
+
+/* Reads path and checks what comes out: the records of every chunk whose
+ * bit is set in `good`, in order, with errors (-LT_E_CORRUPT, at most two,
+ * each naming a byte, one of them containing want_msg) where the others
+ * were; then the end. */
+static void stream_expect(const char *path, const stream_file_t *g, unsigned good, const char *want_msg)
+{
+    lt_trace_file_t *f;
+    lt_err_t err;
+    ck_assert_msg(lt_file_open(path, &f, &err) == 0, "open %s: %s", path, err.msg);
+    lt_rec_t r;
+    int rc, lost = 0;
+    for (int c = 0; c <= 5; c++) {
+        if (c < 5 && !(good & (1u << c))) {
+            lost = 1;
+            continue;
+        }
+        rc = lt_file_next(f, &r, &err);
+        int errors = 0, said = 0;
+        while (rc == -LT_E_CORRUPT && errors < 3) {
+            errors++;
+            said |= strstr(err.msg, want_msg) != NULL;
+            ck_assert_msg(strstr(err.msg, "byte"), "message without a byte offset: %s", err.msg);
+            rc = lt_file_next(f, &r, &err);
+        }
+        ck_assert_msg(lost ? errors >= 1 && errors <= 2 && said : errors == 0,
+                      "before chunk %d: %d errors (lost: %d), the last '%s'", c, errors, lost, errors ? err.msg : "");
+        lost = 0;
+        if (c == 5) {
+            ck_assert_msg(rc == 0, "after the last chunk: rc %d (%s)", rc, err.msg);
+            break;
+        }
+        for (size_t i = 0; i < g->m[c].nx; i++) {
+            if (i) rc = lt_file_next(f, &r, &err);
+            ck_assert_msg(rc == 1, "chunk %d record %zu: rc %d (%s)", c, i, rc, rc == 1 ? "" : err.msg);
+            check_rec(&r, &g->m[c].x[i], i);
+        }
+    }
+    lt_file_close(f);
+}
+
+START_TEST(test_file_frames_across_chunks)
+{
+    stream_file_t g;
+    stream_file_build(&g);
+    char *path = ut_path(tmpdir, "stream.trace");
+    ut_write_file(path, g.f.b.p, g.f.b.len);
+    stream_expect(path, &g, 0x1f, "");
+    /* a continued chunk is smaller than the frame start before it */
+    size_t z0 = g.f.chunk_end[0] - g.f.chunk_off[0], z1 = g.f.chunk_end[1] - g.f.chunk_off[1];
+    ck_assert_msg(z1 * 2 < z0, "chunk 1 (%zu bytes) took no matches from chunk 0 (%zu bytes)", z1, z0);
+    free(path);
+    stream_file_free(&g);
+}
+END_TEST
+
+/* Any damaged byte of a continued frame's chunk (after its header) is
+ * caught by its check: the chunk and those continuing its frame are lost,
+ * with one message, and the next frame reads. */
+START_TEST(test_file_frames_across_chunks_damage)
+{
+    stream_file_t g;
+    stream_file_build(&g);
+    char *path = ut_path(tmpdir, "stream_bad.trace");
+    for (size_t at = g.f.chunk_off[1] + LT_CHUNK_HDR_LEN; at < g.f.chunk_end[1]; at++) {
+        g.f.b.p[at] ^= 0x10;
+        ut_write_file(path, g.f.b.p, g.f.b.len);
+        stream_expect(path, &g, 0x19, "and chunk 2 after it, which continues its compressed frame");
+        g.f.b.p[at] ^= 0x10;
+    }
+    /* Chunk 0 gone (its header damaged): 1 and 2 cannot be read without it. */
+    g.f.b.p[g.f.chunk_off[0] + 5] ^= 0x40;
+    ut_write_file(path, g.f.b.p, g.f.b.len);
+    g.f.b.p[g.f.chunk_off[0] + 5] ^= 0x40;
+    stream_expect(path, &g, 0x18, "");
+    /* Chunk 1 gone: the hole is said, then chunk 2's lost frame start. */
+    ut_buf_t cut = { 0 };
+    ut_buf_bytes(&cut, g.f.b.p, g.f.chunk_off[1]);
+    ut_buf_bytes(&cut, g.f.b.p + g.f.chunk_end[1], g.f.b.len - g.f.chunk_end[1]);
+    ut_write_file(path, cut.p, cut.len);
+    {
+        lt_trace_file_t *f;
+        lt_err_t err;
+        lt_rec_t r;
+        ck_assert_int_eq(lt_file_open(path, &f, &err), 0);
+        for (size_t i = 0; i < g.m[0].nx; i++) ck_assert_int_eq(lt_file_next(f, &r, &err), 1);
+        ck_assert_int_eq(lt_file_next(f, &r, &err), -LT_E_CORRUPT);
+        ck_assert_msg(strstr(err.msg, "chunk 1 "), "%s", err.msg);
+        ck_assert_int_eq(lt_file_next(f, &r, &err), -LT_E_CORRUPT);
+        ck_assert_msg(strstr(err.msg, "chunk 2 ") && strstr(err.msg, "continues the compressed frame of the chunk before it"),
+                      "%s", err.msg);
+        for (int c = 3; c < 5; c++)
+            for (size_t i = 0; i < g.m[c].nx; i++) {
+                ck_assert_int_eq(lt_file_next(f, &r, &err), 1);
+                check_rec(&r, &g.m[c].x[i], i);
+            }
+        ck_assert_int_eq(lt_file_next(f, &r, &err), 0);
+        lt_file_close(f);
+    }
+    ut_buf_free(&cut);
+    free(path);
+    stream_file_free(&g);
+}
+END_TEST
+
 START_TEST(test_file_bad_sizes_and_bad_records_are_corrupt)
 {
     good_file_t g;
@@ -2538,6 +2686,8 @@ Suite *format_suite(void)
     tcase_add_test(tc, test_file_cut_inside_chunk_is_cut_short);
     tcase_add_test(tc, test_file_damaged_chunk_header_is_corrupt);
     tcase_add_test(tc, test_file_damaged_payload_is_corrupt);
+    tcase_add_test(tc, test_file_frames_across_chunks);
+    tcase_add_test(tc, test_file_frames_across_chunks_damage);
     tcase_add_test(tc, test_file_bad_sizes_and_bad_records_are_corrupt);
     tcase_add_test(tc, test_file_directory_and_missing_are_io_errors);
     tcase_add_test(tc, test_file_field_stream_chunks);

@@ -208,8 +208,40 @@ void ut_file_chunk(ut_file_t *f, const void *raw, size_t rawlen, uint32_t flags,
     free(z);
 }
 
+void ut_file_stream_chunk(ut_file_t *f, const void *raw, size_t rawlen, uint32_t flags, int cont, int end)
+{
+    ck_assert_uint_lt(f->nchunks, sizeof f->chunk_off / sizeof f->chunk_off[0]);
+    if (!f->zc) {
+        f->zc = ZSTD_createCCtx();
+        ck_assert_ptr_nonnull(f->zc);
+        ZSTD_CCtx_setParameter(f->zc, ZSTD_c_compressionLevel, 3);
+        ZSTD_CCtx_setParameter(f->zc, ZSTD_c_checksumFlag, 1);
+    }
+    if (!cont) ZSTD_CCtx_reset(f->zc, ZSTD_reset_session_only);
+    size_t bound = ZSTD_compressBound(rawlen) + 64;
+    unsigned char *z = malloc(bound);
+    ck_assert_ptr_nonnull(z);
+    ZSTD_inBuffer in = { raw, rawlen, 0 };
+    ZSTD_outBuffer out = { z, bound, 0 };
+    size_t r;
+    do {
+        r = ZSTD_compressStream2(f->zc, &out, &in, end ? ZSTD_e_end : ZSTD_e_flush);
+        ck_assert_msg(!ZSTD_isError(r), "zstd: %s", ZSTD_getErrorName(r));
+    } while (r != 0);
+    unsigned char h[LT_CHUNK_HDR_LEN + LT_CHUNK_CHECK_LEN];
+    flags |= LT_CHUNK_F_STREAM | (cont ? LT_CHUNK_F_CONT : 0);
+    lt_chunk_hdr_pack(h, (uint32_t)(out.pos + LT_CHUNK_CHECK_LEN), (uint32_t)rawlen, f->next_index++, flags);
+    lt_put_u32(h + LT_CHUNK_HDR_LEN, lt_check32(z, out.pos));
+    f->chunk_off[f->nchunks] = f->b.len;
+    ut_buf_bytes(&f->b, h, sizeof h);
+    ut_buf_bytes(&f->b, z, out.pos);
+    f->chunk_end[f->nchunks++] = f->b.len;
+    free(z);
+}
+
 void ut_file_free(ut_file_t *f)
 {
+    ZSTD_freeCCtx(f->zc);
     ut_buf_free(&f->b);
     memset(f, 0, sizeof *f);
 }

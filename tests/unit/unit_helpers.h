@@ -62,12 +62,18 @@ typedef struct ut_file {
     size_t chunk_end[64];      /* file offset just past each chunk */
     size_t nchunks;
     uint32_t next_index;
+    void *zc;                  /* ut_file_stream_chunk's zstd context */
 } ut_file_t;
 /* The 16-byte fixed header plus text (as writer.c writes it). */
 void ut_file_header(ut_file_t *f, unsigned major, unsigned minor, const char *text);
 /* One chunk: 24-byte header + zstd frame of raw[0..rawlen). checksum: with
  * zstd's content checksum, as the tracer's writer does. */
 void ut_file_chunk(ut_file_t *f, const void *raw, size_t rawlen, uint32_t flags, int checksum);
+/* One chunk of format 1.7 (LT_CHUNK_F_STREAM added to flags): the check,
+ * then raw compressed up to a flush, continuing the frame of the chunk
+ * before (cont: LT_CHUNK_F_CONT added) or starting one; end: the frame
+ * ends with this chunk. */
+void ut_file_stream_chunk(ut_file_t *f, const void *raw, size_t rawlen, uint32_t flags, int cont, int end);
 void ut_file_free(ut_file_t *f);
 
 /* Writes n bytes to path (created/truncated), failing the test on error. */
