@@ -42,14 +42,17 @@ static inline int hist_has(const lt_payload_t *pl, uint64_t back) { return back 
 static inline size_t hist_slot(const lt_payload_t *pl, uint64_t back) { return (size_t)((pl->nalloc - back) % LT_ADDR_HIST); }
 static inline uint64_t hist_len(const lt_payload_t *pl) { return pl->nalloc < LT_ADDR_HIST ? pl->nalloc : LT_ADDR_HIST; }
 
-/* A new block's address from its 1.4 reference: ref 0, the carve plus
- * delta (the carve moves past the block); ref >= 1, entry ref - 1 of the
- * free list of its size, taken off it. 0, or -1 when the list is shorter. */
+/* A new block's address from its 1.4 reference: ref 0 (1.8: or
+ * LT_REF_CARVE1), carve 0 (1) plus delta (the carves move); other refs,
+ * entry ref - 1 of the free list of its size, taken off it. 0, or -1 when
+ * the list is shorter. */
 static inline int new_block_addr(lt_payload_t *pl, uint64_t ref, uint64_t delta, uint64_t size, uint64_t *addr)
 {
-    if (ref) return lt_bins_take(&pl->bins, size, ref - 1, addr);
-    *addr = pl->carve + (uint64_t)lt_unzigzag(delta);
-    pl->carve = lt_carve_next(*addr, size);
+    if (ref && ref != LT_REF_CARVE1) return lt_bins_take(&pl->bins, size, ref - 1, addr);
+    unsigned j = ref != 0;
+    int64_t d = lt_unzigzag(delta);
+    *addr = pl->carves.c[j] + (uint64_t)d;
+    lt_carves_moved(&pl->carves, j, d, *addr, size);
     return 0;
 }
 
@@ -123,7 +126,7 @@ static inline int realloc2(lt_payload_t *pl, lt_rec_t *r, uint64_t dseq, uint64_
         r->addr2 = r->addr;
     } else {
         a = 0;
-        if (b == 1) GET(a);
+        if (b == 1 || b == LT_NEW_CARVE1) GET(a);
         if (new_block_addr(pl, b - 1, a, r->size, &r->addr2))
             LT_RETURN_ERROR(err, LT_E_CORRUPT, rec_off, "realloc at payload byte %td refers to entry %llu of a free list that has %u",
                             rec_off, (unsigned long long)(b - 2), bin_len(pl, r->size));
@@ -168,7 +171,7 @@ static inline __attribute__((always_inline)) int payload_next(lt_payload_t *pl, 
             pl->prev_seq = pl->prev_ts = pl->prev_addr = 0;
             pl->in_segment = 1;
             pl->nalloc = 0;
-            pl->carve = 0;
+            lt_carves_reset(&pl->carves);
             lt_bins_reset(&pl->bins);
             continue;
         case LT_REC_ALLOC:
@@ -189,7 +192,7 @@ static inline __attribute__((always_inline)) int payload_next(lt_payload_t *pl, 
             r->fn = *pl->p++;
             GET(f);
             c = 0;
-            if (f == 0) GET(c);
+            if (f == 0 || f == LT_REF_CARVE1) GET(c);
             LT_FORWARD_IF_ERROR(alloc_ref(pl, r, a, b, d, e, f, c, rec_off, err));
             break;
         case LT_REC_MALLOC_S ... LT_REC_MALLOC_S_CARVE:
@@ -200,6 +203,14 @@ static inline __attribute__((always_inline)) int payload_next(lt_payload_t *pl, 
             if (f == LT_REC_MALLOC_S_CARVE - LT_REC_MALLOC_S) f = 0;
             r->fn = LT_FN_MALLOC;
             LT_FORWARD_IF_ERROR(alloc_ref(pl, r, 1, 0, d, e, f, c, rec_off, err));
+            break;
+        case LT_REC_MALLOC_S_C1:
+        case LT_REC_MALLOC_S_CARVE1:
+            GET(d); GET(e);
+            c = 0;
+            if (tag == LT_REC_MALLOC_S_C1) GET(c);
+            r->fn = LT_FN_MALLOC;
+            LT_FORWARD_IF_ERROR(alloc_ref(pl, r, 1, 0, d, e, LT_REF_CARVE1, c, rec_off, err));
             break;
         case LT_REC_FREE:
         case LT_REC_FREE_BACK:
@@ -603,8 +614,20 @@ static int load_chunk(lt_trace_file_t *f, lt_err_t *err)
         uint32_t lo = p->index + 1, hi = c->index - 1;
         f->hole_said = f->cur--;
         int64_t at = (int64_t)(p->off + LT_CHUNK_HDR_LEN + p->zlen);
-        if (lo == hi) LT_RETURN_ERROR(err, LT_E_CORRUPT, at, "chunk %u (at byte %lld) is missing or damaged", lo, (long long)at);
-        LT_RETURN_ERROR(err, LT_E_CORRUPT, at, "chunks %u to %u (from byte %lld) are missing or damaged", lo, hi, (long long)at);
+        /* Chunks after the hole that continue a zstd frame begun in it
+         * (format 1.7) are lost with it: said here, in the same message. */
+        char tail[160] = "";
+        if ((c->flags & LT_CHUNK_F_CONT) && !c->cut) {
+            f->cur++;
+            uint32_t first = c->index;
+            skip_frame_tail(f, tail, sizeof tail);
+            uint32_t last = f->ch[f->cur - 1].index;
+            if (last == first) snprintf(tail, sizeof tail, ", and chunk %u after it, which continues its compressed frame", first);
+            else snprintf(tail, sizeof tail, ", and chunks %u to %u after it, which continue its compressed frame", first, last);
+            f->frame_live = 0;
+        }
+        if (lo == hi) LT_RETURN_ERROR(err, LT_E_CORRUPT, at, "chunk %u (at byte %lld) is missing or damaged%s", lo, (long long)at, tail);
+        LT_RETURN_ERROR(err, LT_E_CORRUPT, at, "chunks %u to %u (from byte %lld) are missing or damaged%s", lo, hi, (long long)at, tail);
     }
     if (c->cut) {
         LT_ERR_SET(err, LT_E_CORRUPT, off, "the trace ends inside chunk %u at byte %lld (it was being written)", c->index, (long long)off);

@@ -37,7 +37,7 @@ typedef struct lt_payload {
     uint64_t nalloc;                 /* allocations in the segment (1.2 history) */
     uint64_t hist[LT_ADDR_HIST];     /* their addresses, by number modulo LT_ADDR_HIST */
     uint64_t hsize[LT_ADDR_HIST];    /* and sizes (1.4 free lists) */
-    uint64_t carve;                  /* 1.4: where the next fresh block likely starts */
+    lt_carves_t carves;              /* 1.4: where the next fresh block likely starts (1.8: two guesses) */
     lt_binlists_t bins;              /* 1.4: the segment's free lists */
     int unknown_event;               /* the last error was an event record of unknown type */
 } lt_payload_t;

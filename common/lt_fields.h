@@ -126,7 +126,7 @@ static inline __attribute__((always_inline)) int lt_fs_walk(const int split, con
             LT_FS_MOVE(LT_FS_OTHER); LT_FS_MOVE(LT_FS_OTHER); LT_FS_MOVE(LT_FS_SIZE); LT_FS_MOVE(LT_FS_STACK);
             LT_FS_BYTES(LT_FS_OTHER, 1);
             LT_FS_MOVE(LT_FS_OTHER);
-            if (v == 0) LT_FS_MOVE(LT_FS_CARVE);
+            if (v == 0 || v == LT_REF_CARVE1) LT_FS_MOVE(LT_FS_CARVE);
             break;
         case LT_REC_REALLOC2:
             LT_FS_MOVE(LT_FS_OTHER); LT_FS_MOVE(LT_FS_OTHER); LT_FS_MOVE(LT_FS_OTHER);
@@ -136,7 +136,7 @@ static inline __attribute__((always_inline)) int lt_fs_walk(const int split, con
             LT_FS_MOVE(LT_FS_BACK);
             if (v == 0) LT_FS_MOVE(LT_FS_ADDR);
             LT_FS_MOVE(LT_FS_OTHER);
-            if (v == 1) LT_FS_MOVE(LT_FS_CARVE);
+            if (v == 1 || v == LT_NEW_CARVE1) LT_FS_MOVE(LT_FS_CARVE);
             break;
         case LT_REC_FREE_BACK_S:
             LT_FS_MOVE(LT_FS_BACK);
@@ -144,9 +144,9 @@ static inline __attribute__((always_inline)) int lt_fs_walk(const int split, con
         case LT_REC_FREE_S:
             LT_FS_MOVE(LT_FS_ADDR);
             break;
-        case LT_REC_MALLOC_S ... LT_REC_MALLOC_S_CARVE:
+        case LT_REC_MALLOC_S ... LT_REC_MALLOC_S_CARVE1:
             LT_FS_MOVE(LT_FS_SIZE); LT_FS_MOVE(LT_FS_STACK);
-            if (tag == LT_REC_MALLOC_S) LT_FS_MOVE(LT_FS_CARVE);
+            if (tag == LT_REC_MALLOC_S || tag == LT_REC_MALLOC_S_C1) LT_FS_MOVE(LT_FS_CARVE);
             break;
         case LT_REC_FREE_RECENT ... LT_REC_FREE_RECENT_LAST:
             break;

@@ -39,7 +39,7 @@
 #define LT_FILE_MAGIC      "\x89LTRACE\n"   /* 8 bytes; \x89 catches 7-bit mangling */
 #define LT_FILE_MAGIC_LEN  8
 #define LT_FORMAT_MAJOR    1               /* readers refuse other majors */
-#define LT_FORMAT_MINOR    7               /* readers accept any minor of their major */
+#define LT_FORMAT_MINOR    8               /* readers accept any minor of their major */
 #define LT_FILE_FIXED_LEN  16              /* magic + major + minor + text_len */
 #define LT_FILE_TEXT_MAX   65536           /* header text larger than this is corrupt */
 
@@ -119,7 +119,9 @@ enum {
      *        list of size's bin, which the entry leaves (LT_BIN_DEPTH).
      *        ref 0: zz (addr - carve) follows, where carve is the segment's
      *        guess of the next fresh block (lt_carve_next), and carve
-     *        becomes lt_carve_next(addr, size). addr becomes prev_addr. */
+     *        becomes lt_carve_next(addr, size). Since 1.8 that is carve 0,
+     *        and ref LT_REF_CARVE1 (9) is the same from carve 1; the carves
+     *        move as lt_carves_moved says. addr becomes prev_addr. */
     LT_REC_ALLOC2 = 0x08,
     /* REALLOC2 (format 1.4, replaces REALLOC and REALLOC_BACK): varint
      *        dseq, varint dseq2, varint dts, varint size, varint stack_id,
@@ -129,7 +131,8 @@ enum {
      *          new 0: the block stayed in place (new address = old);
      *              1: zz (new - carve) follows, and carve becomes
      *                 lt_carve_next(new, size), as in ALLOC2;
-     *              n >= 2: entry n - 2 of the free list of size's bin,
+     *              LT_NEW_CARVE1 (10, since 1.8): the same from carve 1;
+     *              n 2 to 9: entry n - 2 of the free list of size's bin,
      *                 which the entry leaves.
      *        Then, if the block moved and old >= 1, the old address joins
      *        the free list of the bin of its allocation's size (after the
@@ -154,6 +157,13 @@ enum {
      *        (no delta follows). */
     LT_REC_MALLOC_S = 0x10,
     LT_REC_MALLOC_S_CARVE = LT_REC_MALLOC_S + 9,
+    /* MALLOC_S_C1 (format 1.8): varint size, varint stack_id, zz (addr -
+     *        carve 1). MALLOC_S 0x10 with the segment's second carve
+     *        (LT_REF_CARVE1). */
+    LT_REC_MALLOC_S_C1 = 0x1A,
+    /* MALLOC_S_CARVE1 (format 1.8): varint size, varint stack_id. The
+     *        block is exactly at carve 1. */
+    LT_REC_MALLOC_S_CARVE1 = 0x1B,
     /* FREE_RECENT + b - 1, b = 1..32: no fields. FREE_BACK with dseq 1,
      *        dts 0 and back b. */
     LT_REC_FREE_RECENT = 0x20,
@@ -288,6 +298,45 @@ static inline unsigned lt_size_bin(uint64_t n)
 static inline uint64_t lt_carve_next(uint64_t addr, uint64_t size)
 {
     return addr + (size < 25 ? 32 : (size + 8 + 15) & ~(uint64_t)15);
+}
+
+/* Segment carves (format 1.8): two guesses of where the next fresh block
+ * starts, carve 0 the one used last. glibc carves new blocks from two
+ * places in turn: the top of the heap and the remainder of a large free
+ * chunk far below it (sqlite does this all the time); one carve coded a
+ * large delta at every switch. A new block is named by a delta from
+ * either (ALLOC2's ref 0 or LT_REF_CARVE1, REALLOC2's new 1 or
+ * LT_NEW_CARVE1, MALLOC_S 0x10 and 0x19 or 0x1A and 0x1B); then carve 0
+ * becomes the end of the block, and the carve 0 before it becomes carve 1
+ * when the block came from carve 1 or lies more than LT_CARVE_FAR from
+ * the carve it was named by (a new place: the old one is kept). Both 0 at
+ * SEGMENT. Until 1.7 there was one carve: carve 0, moved the same way;
+ * carve 1 was never named. */
+#define LT_REF_CARVE1 (LT_BIN_DEPTH + 1u)   /* ALLOC2 ref: zz (addr - carve 1) follows */
+#define LT_NEW_CARVE1 (LT_BIN_DEPTH + 2u)   /* REALLOC2 new: zz (new - carve 1) follows */
+#define LT_CARVE_FAR  (64u << 10)
+
+typedef struct lt_carves { uint64_t c[2]; } lt_carves_t;
+
+static inline void lt_carves_reset(lt_carves_t *cv) { cv->c[0] = cv->c[1] = 0; }
+
+/* A new block of size bytes at addr was named by delta d from carve j:
+ * the carves move (writer and reader alike). */
+static inline void lt_carves_moved(lt_carves_t *cv, unsigned j, int64_t d, uint64_t addr, uint64_t size)
+{
+    uint64_t m = d < 0 ? 0 - (uint64_t)d : (uint64_t)d;
+    if (j || m > LT_CARVE_FAR) cv->c[1] = cv->c[0];
+    cv->c[0] = lt_carve_next(addr, size);
+}
+
+/* The writer's choice: the carve nearer to addr (0 on a tie), and the
+ * delta from it in *d. */
+static inline unsigned lt_carves_pick(const lt_carves_t *cv, uint64_t addr, int64_t *d)
+{
+    int64_t d0 = (int64_t)(addr - cv->c[0]), d1 = (int64_t)(addr - cv->c[1]);
+    uint64_t m0 = d0 < 0 ? 0 - (uint64_t)d0 : (uint64_t)d0, m1 = d1 < 0 ? 0 - (uint64_t)d1 : (uint64_t)d1;
+    *d = m1 < m0 ? d1 : d0;
+    return m1 < m0;
 }
 
 /* One segment's free lists, kept alike by the writer and every reader. */

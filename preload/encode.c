@@ -47,7 +47,7 @@ void lt_enc_segment(lt_enc_t *e, uint32_t tid)
      * counting, and only those from seg_base on belong to this segment. */
     e->seg_base = e->nalloc;
     lt_bins_reset(&e->bins);
-    e->carve = 0;
+    lt_carves_reset(&e->carves);
     e->quanta_per_tick = e->ts_quantum > 1 ? e->ns_per_tick / (double)e->ts_quantum : e->ns_per_tick;
 }
 
@@ -129,14 +129,16 @@ static inline uint64_t hist_size(const lt_enc_t *e, uint64_t back)
 }
 
 /* How a new block of size bytes at a is named (format 1.4): its position
- * in the free list of its size, taken off the list, or -1 and *dcarve, the
- * delta from the carve, which moves past the block. */
-static inline int new_block_ref(lt_enc_t *e, uint64_t a, uint64_t size, uint64_t *dcarve)
+ * in the free list of its size, taken off the list, or -1, *j and *dcarve:
+ * the carve it is named by (1.8) and the delta from it; the carves move. */
+static inline int new_block_ref(lt_enc_t *e, uint64_t a, uint64_t size, uint64_t *dcarve, unsigned *j)
 {
     int i = lt_bins_find_take(&e->bins, size, a);
     if (i < 0) {
-        *dcarve = lt_zigzag((int64_t)(a - e->carve));
-        e->carve = lt_carve_next(a, size);
+        int64_t d;
+        *j = lt_carves_pick(&e->carves, a, &d);
+        *dcarve = lt_zigzag(d);
+        lt_carves_moved(&e->carves, *j, d, a, size);
     }
     return i;
 }
@@ -209,12 +211,14 @@ static LT_ALWAYS_INLINE unsigned enc_event(lt_enc_t *e, const uint64_t *w, const
     switch (LT_R_TYPE(w[0])) {
     case LT_R_ALLOC: {
         uint64_t ds = seq_delta(e, w[1]), dt = ts_delta(e, w[2]), dc = 0;
-        unsigned fn = LT_R_AUX(w[0]);
-        int i = new_block_ref(e, w[3], w[4], &dc);
+        unsigned fn = LT_R_AUX(w[0]), j = 0;
+        int i = new_block_ref(e, w[3], w[4], &dc, &j);
         e->prev_addr = w[3];
         hist_push(e, w[3], w[4]);
         if (ds == 1 && dt == 0 && fn == LT_FN_MALLOC) {   /* the common case, 1.5 */
-            PUTB(LT_FS_TAG, i >= 0 ? LT_REC_MALLOC_S + 1 + i : dc ? LT_REC_MALLOC_S : LT_REC_MALLOC_S_CARVE);
+            PUTB(LT_FS_TAG, i >= 0 ? LT_REC_MALLOC_S + 1 + i
+                          : j ? (dc ? LT_REC_MALLOC_S_C1 : LT_REC_MALLOC_S_CARVE1)
+                              : (dc ? LT_REC_MALLOC_S : LT_REC_MALLOC_S_CARVE));
             PUT(LT_FS_SIZE, w[4]);
             PUT(LT_FS_STACK, w[5]);
             if (i < 0 && dc) PUT(LT_FS_CARVE, dc);
@@ -225,7 +229,7 @@ static LT_ALWAYS_INLINE unsigned enc_event(lt_enc_t *e, const uint64_t *w, const
             PUT(LT_FS_SIZE, w[4]);
             PUT(LT_FS_STACK, w[5]);
             PUTB(LT_FS_OTHER, fn);
-            PUT(LT_FS_OTHER, (uint64_t)(i + 1));
+            PUT(LT_FS_OTHER, i >= 0 ? (uint64_t)(i + 1) : j ? LT_REF_CARVE1 : 0);
             if (i < 0) PUT(LT_FS_CARVE, dc);
         }
         break;
@@ -262,7 +266,9 @@ static LT_ALWAYS_INLINE unsigned enc_event(lt_enc_t *e, const uint64_t *w, const
         uint64_t old = back, dold = 0, nw = 0, dnew = 0;
         if (!back) dold = addr_delta(e, w[4]);
         if (w[5] != w[4]) {
-            nw = (uint64_t)(new_block_ref(e, w[5], w[6], &dnew) + 2);   /* 1: the carve */
+            unsigned j = 0;
+            int i = new_block_ref(e, w[5], w[6], &dnew, &j);
+            nw = i >= 0 ? (uint64_t)(i + 2) : j ? LT_NEW_CARVE1 : 1;
             if (back) lt_bins_push(&e->bins, hist_size(e, back), w[4]);
         }
         e->prev_addr = w[5];
@@ -280,7 +286,7 @@ static LT_ALWAYS_INLINE unsigned enc_event(lt_enc_t *e, const uint64_t *w, const
         PUT(LT_FS_BACK, old);
         if (!old) PUT(LT_FS_ADDR, dold);
         PUT(LT_FS_OTHER, nw);
-        if (nw == 1) PUT(LT_FS_CARVE, dnew);
+        if (nw == 1 || nw == LT_NEW_CARVE1) PUT(LT_FS_CARVE, dnew);
         break;
     }
     case LT_R_NOP:

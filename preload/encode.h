@@ -42,7 +42,7 @@ typedef struct lt_enc {
     /* The segment's free lists (format 1.4, lt_format.h): where ALLOC2 and
      * REALLOC2 find most new blocks. */
     lt_binlists_t bins;
-    uint64_t carve;                      /* where the next fresh block likely starts */
+    lt_carves_t carves;                  /* where the next fresh block likely starts (1.8: two guesses) */
     /* Event times are rounded down to a multiple of this (ns; 0 or 1: exact). */
     uint64_t ts_quantum;
     /* Timestamp conversion: ns = (ts - tsc0) * ns_per_tick when

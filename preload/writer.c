@@ -170,10 +170,11 @@ static size_t zlen;    /* compressed bytes of this chunk in zbuf so far */
  * halves the trace (46 % smaller at level 6, 55 % searching deep); on
  * sqlite's 11 large chunks, 8 %. A new frame starts at the first chunk,
  * at a checkpoint (where a reader of a ring starts), when the level
- * changes (zstd applies it at a frame's start), after a failure, and
- * after LT_FRAME_CHUNKS_MAX chunks (a chunk damaged on disk loses the
- * rest of its frame). */
+ * changes (zstd applies it at a frame's start), after a failure, for the
+ * program's end (frame_fresh), and after LT_FRAME_CHUNKS_MAX chunks (a
+ * chunk damaged on disk loses the rest of its frame). */
 static unsigned frame_chunks;   /* chunks written in the current frame; 0: the next one starts a frame */
+static int frame_fresh;         /* the next chunk starts a frame (the program's end: its records stand alone) */
 static ZSTD_CCtx *tctx;         /* the layout trials' context (cctx holds the frame between chunks) */
 #define FEED_STEP (128u << 10)   /* zstd's block size: compressed at once */
 
@@ -385,7 +386,7 @@ int lt_writer_open(void)
                       "compression=zstd\nchunk_header=24\nclock=monotonic_ns_since_start\n"
                       "time_resolution_ns=%u\n"
                       "records=SEGMENT:1,FREE:3,NOP:5,FREE_BACK:6,ALLOC2:8,REALLOC2:9,FREE_BACK_S:10,FREE_S:11,REALLOC_S:12,"
-                      "MALLOC_S:16-25,FREE_RECENT:32-63,"
+                      "MALLOC_S:16-25,MALLOC_S_C1:26,MALLOC_S_CARVE1:27,FREE_RECENT:32-63,"
                       "STACK:128,MODULE:129,UNMODULE:130,PROCESS:131,END:132,MARK:133,WARN:134,TICK:135,"
                       "THREAD:136,REACH:137,REACHBLK:138,CKPT:139,LIVE:140,TOMB:141,CKPT_END:142\n"
                       "pid=%d\nmax_size=%llu\n",
@@ -473,8 +474,9 @@ static int choose_level(int *level, int *deep)
 static void chunk_frame(void)
 {
     int level, deep, change = choose_level(&level, &deep);
-    if (frame_chunks && !change && frame_chunks < LT_FRAME_CHUNKS_MAX && !(in_ckpt && ckpt_first)) return;
+    if (frame_chunks && !change && !frame_fresh && frame_chunks < LT_FRAME_CHUNKS_MAX && !(in_ckpt && ckpt_first)) return;
     frame_chunks = 0;
+    frame_fresh = 0;
     ZSTD_CCtx_reset(cctx, ZSTD_reset_session_only);
     if (change && set_level(level, deep) == 0) {
         cur_level = level;
@@ -1495,6 +1497,10 @@ void lt_writer_finish(int how, int status)
             wait_inflight();
             drain_all();
         }
+        /* The scan's records and END start a zstd frame of their own: a
+         * chunk damaged on disk before them cannot take them with it. */
+        flush_chunk(0);
+        frame_fresh = 1;
         if (scan) {
             lt_reach_result_t res;
             in_scan = 1;
