@@ -497,6 +497,12 @@ int lt_file_open(const char *path, lt_trace_file_t **out, lt_err_t *err)
     f->info.header_text = text;
     f->dctx = ZSTD_createDCtx();
     if (!f->dctx) { lt_file_close(f); LT_RETURN_ERROR(err, LT_E_NOMEM, -1, "out of memory"); }
+    /* A frame across chunks (1.7) is decompressed with a window of the
+     * size its header states: the tracer's levels (up to 19) use at most
+     * 8 MiB. A damaged or hostile frame that asks for more than a chunk
+     * can hold (LT_CHUNK_RAW_MAX, 64 MiB) is refused rather than given
+     * zstd's default of up to 128 MiB. */
+    ZSTD_DCtx_setParameter(f->dctx, ZSTD_d_windowLogMax, 26);
     if (scan_chunks(f, err) < 0) { lt_file_close(f); return -err->code; }
     *out = f;
     return 0;
@@ -646,7 +652,11 @@ static int load_chunk(lt_trace_file_t *f, lt_err_t *err)
             LT_ERR_SET(err, LT_E_CORRUPT, off, "the newest chunk %u at byte %lld is incomplete (being written)", c->index, (long long)off);
             return 2;
         }
-        LT_RETURN_ERROR(err, LT_E_CORRUPT, off, "chunk %u at byte %lld was overwritten or truncated while being read", c->index, (long long)off);
+        char tail[160];
+        f->frame_live = 0;
+        skip_frame_tail(f, tail, sizeof tail);
+        LT_RETURN_ERROR(err, LT_E_CORRUPT, off, "chunk %u at byte %lld was overwritten or truncated while being read%s", c->index,
+                        (long long)off, tail);
     }
     f->pos = c->off + LT_CHUNK_HDR_LEN + c->zlen;
     const unsigned char *z = f->zbuf + LT_CHUNK_HDR_LEN;

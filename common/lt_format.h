@@ -73,8 +73,11 @@
 #define LT_CHUNK_F_STREAM  16u
 #define LT_CHUNK_F_CONT    32u
 /* A writer starts a new frame at least every this many chunks: a chunk
- * damaged on disk loses the rest of its frame with it. */
+ * damaged on disk loses the rest of its frame with it, and a reader that
+ * starts in the middle of a frame (a ring with no checkpoint left) loses
+ * the chunks up to the next frame. */
 #define LT_FRAME_CHUNKS_MAX 32u
+#define LT_FRAME_CHUNKS_RING 8u   /* ... 8 in a ring (LEAKTRACE_MAX_SIZE) */
 #define LT_CHUNK_CHECK_LEN 4u
 
 /* ---- records -------------------------------------------------------------

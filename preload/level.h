@@ -11,8 +11,8 @@
  *
  * Fast for a second after the program waited more than the budget in a
  * second, or after the writer was busy more than half of a 100 ms window
- * in which it never searched deep. Deep after a window without deep
- * search in which the writer was busy at most 40 % of the time, and
+ * in which it never searched deep. Deep after a window all at the small
+ * level in which the writer was busy at most 40 % of the time, and
  * for as long as it stays busy at most half of each window while searching
  * deep; a deep window over that blames the deep search, not the writer's
  * load: the small level for a while (1 s, doubling at each failure in a
@@ -44,6 +44,7 @@ typedef struct lt_level_state {
     uint64_t deep_after, deep_off; /* no deep search before deep_after; the last time off (0: none) */
     int deep_in_window;            /* the busy window has chunks searched deep */
     int deep_ok;                   /* the last window allows deep search */
+    int fast_in_window;            /* the busy window has chunks at the fast level */
 } lt_level_state_t;
 
 /* The tier for the next chunk. now is CLOCK_MONOTONIC ns (any origin
@@ -74,13 +75,18 @@ static inline int lt_level_tier(lt_level_state_t *s, uint64_t now, uint64_t wait
             }
         } else {
             if (2 * busy > span) s->fast_until = now + LT_LEVEL_FAST_FOR_NS;
-            s->deep_ok = 100 * busy <= LT_LEVEL_DEEP_EARN_PCT * span;
+            /* only a window at the small level tells what the small level
+             * costs: one at the fast level is calm because it is fast */
+            s->deep_ok = !s->fast_in_window && 100 * busy <= LT_LEVEL_DEEP_EARN_PCT * span;
         }
         s->cpu_mark = writer_cpu_ns;
         s->cpu_at = now;
-        s->deep_in_window = 0;
+        s->deep_in_window = s->fast_in_window = 0;
     }
-    if (now < s->fast_until) return LT_TIER_FAST;
+    if (now < s->fast_until) {
+        s->fast_in_window = 1;
+        return LT_TIER_FAST;
+    }
     if (!s->deep_ok || now < s->deep_after) return LT_TIER_SMALL;
     s->deep_in_window = 1;
     return LT_TIER_DEEP;

@@ -351,8 +351,8 @@ int lt_writer_open(void)
             return -ENOMEM;
         }
         cur_level = lt_cfg.level == LT_LEVEL_AUTO ? LEVEL_SMALL : lt_cfg.level;
-        cur_deep = lt_cfg.level == LT_LEVEL_AUTO && set_level(cur_level, 1) == 0;
-        if (!cur_deep) ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, cur_level);
+        cur_deep = 0;   /* the deep tier is earned (level.h), never the start */
+        ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, cur_level);
         ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1);
     }
     frame_reset();
@@ -452,6 +452,8 @@ static int set_level(int level, int deep)
 /* The level and search the auto level wants for the chunk about to be
  * compressed: 1 when they differ from the context's (*level, *deep set),
  * 0 when they do not or the choice is not the writer's to make. */
+static _Atomic int deferred;   /* no writer thread (sampling mode; below) */
+
 static int choose_level(int *level, int *deep)
 {
     /* Not from a fatal signal's handler: a new level can make zstd resize
@@ -465,7 +467,10 @@ static int choose_level(int *level, int *deep)
     uint64_t waited = atomic_load_explicit(&lt_ring_wait_ns, memory_order_relaxed) - startup_wait_ns;
     int tier = lt_level_tier(&level_state, lt_now_ns(), waited, busy);
     *level = tier == LT_TIER_FAST ? LEVEL_FAST : LEVEL_SMALL;
-    *deep = tier == LT_TIER_DEEP;
+    /* Without a writer thread the program's own threads compress, and the
+     * busy rule, which reads the writer thread's CPU, cannot see what the
+     * deep search costs them: no deep search there. */
+    *deep = tier == LT_TIER_DEEP && !atomic_load_explicit(&deferred, memory_order_relaxed);
     return *level != cur_level || *deep != cur_deep;
 }
 
@@ -473,8 +478,14 @@ static int choose_level(int *level, int *deep)
  * frame (frame_chunks above) or starts one, and at which level. */
 static void chunk_frame(void)
 {
-    int level, deep, change = choose_level(&level, &deep);
-    if (frame_chunks && !change && !frame_fresh && frame_chunks < LT_FRAME_CHUNKS_MAX && !(in_ckpt && ckpt_first)) return;
+    int level = cur_level, deep = cur_deep, change = choose_level(&level, &deep);
+    /* In a ring (LEAKTRACE_MAX_SIZE) the oldest chunks are overwritten:
+     * when no checkpoint survives (the live set is off or lost, or
+     * checkpoints are larger than a third of the ring), a reader starts at
+     * the oldest chunk left and loses the rest of its frame; shorter
+     * frames bound that. */
+    unsigned most = lt_cfg.max_size ? LT_FRAME_CHUNKS_RING : LT_FRAME_CHUNKS_MAX;
+    if (frame_chunks && !change && !frame_fresh && frame_chunks < most && !(in_ckpt && ckpt_first)) return;
     frame_chunks = 0;
     frame_fresh = 0;
     ZSTD_CCtx_reset(cctx, ZSTD_reset_session_only);
@@ -708,6 +719,7 @@ static void flush_chunk(uint32_t flags)
         if (fd_is_ours() == 0 && ftruncate(fd, (off_t)wpos) != 0) { /* harmless: the reader copes */ }
         wpos = data_start;
         wraps++;
+        frame_fresh = 1;   /* a reader of a ring without checkpoints starts near here */
     }
     if (fd_is_ours() < 0) {
         stop_writing("the trace file was closed or deleted and cannot be reopened");
@@ -1602,10 +1614,10 @@ void lt_writer_fork_child(void)
     level_started = 0;
     startup_wait_ns = 0;
     /* and its first chunk is not at the parent's level of the moment */
-    if (lt_cfg.level == LT_LEVEL_AUTO && cctx && (cur_level != LEVEL_SMALL || !cur_deep)) {
-        if (set_level(LEVEL_SMALL, 1) == 0) {
+    if (lt_cfg.level == LT_LEVEL_AUTO && cctx && (cur_level != LEVEL_SMALL || cur_deep)) {
+        if (set_level(LEVEL_SMALL, 0) == 0) {
             cur_level = LEVEL_SMALL;
-            cur_deep = 1;
+            cur_deep = 0;
         }
     }
     atomic_store(&writer_cpu_ns, 0);

@@ -1120,6 +1120,31 @@ START_TEST(test_two_carves_follow_two_places)
 }
 END_TEST
 
+/* The carves at the ends of the address space: deltas that wrap, and the
+ * largest magnitude (INT64_MIN), name the same blocks on both sides. */
+START_TEST(test_carves_at_the_ends_of_the_address_space)
+{
+    model_t m;
+    m_init(&m);
+    m_segment(&m, 5);
+    static const uint64_t addrs[] = { 0x8000000000000000ull, 0x10, 0xfffffffffffffff0ull, 0x8000000000000020ull,
+                                      0x7ffffffffffffff0ull, 0x40, 0xffffffffffffffe0ull, 0x8000000000000000ull };
+    uint64_t seq = 0;
+    for (int round = 0; round < 3; round++)
+        for (size_t i = 0; i < sizeof addrs / sizeof addrs[0]; i++) {
+            m_alloc(&m, seq++, 0, addrs[i] + (uint64_t)round * 0x1000, 24, 0, round == 1 ? LT_FN_CALLOC : LT_FN_MALLOC);
+            m_freerec(&m, seq++, 0, addrs[i] + (uint64_t)round * 0x1000);
+        }
+    check_decodes_to(m.e.buf, m.e.len, &m);
+    lt_carves_t cv = { { 0x8000000000000000ull, 0 } };
+    int64_t d;
+    ck_assert_uint_eq(lt_carves_pick(&cv, 0, &d), 1);
+    ck_assert_int_eq(d, 0);
+    ck_assert_uint_eq(lt_carves_pick(&cv, 0x8000000000000000ull, &d), 0);
+    m_free(&m);
+}
+END_TEST
+
 /* The free lists and the carve under a history shaped like glibc's: a LIFO
  * per size class, fresh blocks from the top of the heap, reallocs in place
  * and moving, frees of blocks allocated long ago, several segments. Most
@@ -1315,9 +1340,9 @@ END_TEST
 /* LEAKTRACE_COMPRESSION=auto (level.h), driven as the writer drives it:
  * once per chunk, here every 50 ms, with the writer's CPU and the
  * program's waits as running totals. The writer is busy `busy` percent of
- * each step, or deep_busy percent (when not 0) in a step that searched
- * deep. */
-typedef struct { lt_level_state_t s; uint64_t now, cpu, wait; int tier; unsigned deep_busy; int deep; } lvsim_t;
+ * each step, or deep_busy (fast_busy) percent, when not 0, in a step that
+ * searched deep (was at the fast level). */
+typedef struct { lt_level_state_t s; uint64_t now, cpu, wait; int tier; unsigned deep_busy, fast_busy; int deep; } lvsim_t;
 
 /* Advances ms milliseconds in 50 ms steps, the program waiting
  * wait_per_step ns per step; returns how many of those steps chose the
@@ -1327,7 +1352,9 @@ static int lv_run(lvsim_t *v, unsigned ms, unsigned busy, uint64_t wait_per_step
     int fast = 0;
     for (unsigned t = 0; t < ms; t += 50) {
         v->now += 50000000ull;
-        v->cpu += 500000ull * (v->tier == LT_TIER_DEEP && v->deep_busy ? v->deep_busy : busy);
+        v->cpu += 500000ull * (v->tier == LT_TIER_DEEP && v->deep_busy   ? v->deep_busy
+                               : v->tier == LT_TIER_FAST && v->fast_busy ? v->fast_busy
+                                                                         : busy);
         v->wait += wait_per_step;
         v->tier = lt_level_tier(&v->s, v->now, v->wait, v->cpu);
         fast += v->tier == LT_TIER_FAST;
@@ -1403,8 +1430,18 @@ START_TEST(test_auto_level_searches_deep_while_the_writer_has_time)
     int f = lv_run(&v, 12000, 95, 0);
     ck_assert_msg(f >= 220, "%d steps of 240 fast", f);
     ck_assert_int_le(v.deep, 2);
+    /* A writer calm at the fast level but busy at the small one (70 %)
+     * never searches deep: only a window at the small level earns it. */
+    memset(&v, 0, sizeof v);
+    v.now = 5000000000ull;
+    v.deep_busy = 90;
+    v.fast_busy = 30;
+    f = lv_run(&v, 60000, 70, 0);
+    ck_assert_msg(f >= 600, "%d steps of 1200 fast", f);
+    ck_assert_int_eq(v.deep, 0);
     /* Waits mean fast even at the deep tier. */
     v.deep_busy = 20;
+    v.fast_busy = 0;
     lv_run(&v, 20000, 20, 0);
     v.deep = 0;
     ck_assert_int_eq(lv_run(&v, 1000, 20, 0), 0);
@@ -2503,7 +2540,7 @@ START_TEST(test_file_frames_across_chunks_damage)
     g.f.b.p[g.f.chunk_off[0] + 5] ^= 0x40;
     ut_write_file(path, g.f.b.p, g.f.b.len);
     g.f.b.p[g.f.chunk_off[0] + 5] ^= 0x40;
-    stream_expect(path, &g, 0x18, "");
+    stream_expect(path, &g, 0x18, "and chunk 2 after it, which continues its compressed frame");
     /* Chunk 1 gone: the hole is said, with chunk 2, which continued its
      * frame, in the same message. */
     ut_buf_t cut = { 0 };
@@ -2701,6 +2738,7 @@ Suite *format_suite(void)
     tcase_add_test(tc, test_free_and_realloc_refer_back_to_recent_allocations);
     tcase_add_test(tc, test_allocations_refer_to_free_lists_and_the_carve);
     tcase_add_test(tc, test_two_carves_follow_two_places);
+    tcase_add_test(tc, test_carves_at_the_ends_of_the_address_space);
     tcase_add_loop_test(tc, test_roundtrip_allocator_shaped_history, 0, 3);
     tcase_add_test(tc, test_back_reference_out_of_range_is_corrupt);
     tcase_add_test(tc, test_frees_next_in_sequence_take_the_short_forms);
