@@ -19,7 +19,8 @@
  * row up to 16 s; a deep window that passes starts the count again), and
  * the next window at the small level tells whether the writer keeps up.
  * Small otherwise, and from the start: a writer that is behind from its
- * first chunk on (mallocbench) never searches deep.
+ * first chunk on (mallocbench) never searches deep. lt_level_begin makes
+ * the first window shorter and starts it at the writer's start.
  */
 #ifndef LT_LEVEL_H
 #define LT_LEVEL_H
@@ -30,6 +31,7 @@
 #define LT_LEVEL_WAIT_WINDOW_NS 1000000000ull
 #define LT_LEVEL_BUSY_WINDOW_NS 100000000ull  /* the writer busy more than half of this: fast */
 #define LT_LEVEL_FAST_FOR_NS 1000000000ull    /* how long either keeps the level fast */
+#define LT_LEVEL_FIRST_WINDOW_NS 40000000ull /* a begun state's first window (lt_level_begin) */
 #define LT_LEVEL_DEEP_EARN_PCT 40             /* busy at most this % of a window without deep: deep */
 #define LT_LEVEL_DEEP_BUSY_PCT 50             /* deep busy more than this % of a window: not deep for ... */
 #define LT_LEVEL_DEEP_OFF_NS 1000000000ull    /* ... this long, doubled at each failure in a row ... */
@@ -45,12 +47,27 @@ typedef struct lt_level_state {
     int deep_in_window;            /* the busy window has chunks searched deep */
     int deep_ok;                   /* the last window allows deep search */
     int fast_in_window;            /* the busy window has chunks at the fast level */
+    int first;                     /* the first window of a begun state */
 } lt_level_state_t;
+
+/* Starts the first busy window at the writer thread's start (now, its CPU
+ * time cpu): the window is judged at the first chunk after 40 ms, so that
+ * a writer with time to spare searches deep from its second chunk on
+ * (sqlite's trace: its first three chunks were at the small level, 170
+ * instead of 160 kB). That window holds the writer's start, its first
+ * touch of its buffers and zstd's tables: it can earn the deep tier, but
+ * it never makes the level fast (the waits rule still can). */
+static inline void lt_level_begin(lt_level_state_t *s, uint64_t now, uint64_t cpu)
+{
+    s->cpu_at = now;
+    s->cpu_mark = cpu;
+    s->first = 1;
+}
 
 /* The tier for the next chunk. now is CLOCK_MONOTONIC ns (any origin
  * above 0, never going back within one state); waited_ns and
- * writer_cpu_ns only grow. A zeroed state starts small; the first busy
- * window only sets its marks. Contract: call once per chunk, from one
+ * writer_cpu_ns only grow. A zeroed state starts small; unless begun
+ * (lt_level_begin), the first busy window only sets its marks. Contract: call once per chunk, from one
  * thread at a time, and compress the chunk at the tier returned (the busy
  * rule judges the deep search by the windows it ran in). */
 static inline int lt_level_tier(lt_level_state_t *s, uint64_t now, uint64_t waited_ns, uint64_t writer_cpu_ns)
@@ -60,10 +77,12 @@ static inline int lt_level_tier(lt_level_state_t *s, uint64_t now, uint64_t wait
         s->wait_mark = waited_ns;
         s->wait_at = now;
     }
-    if (now - s->cpu_at >= LT_LEVEL_BUSY_WINDOW_NS) {
+    if (now - s->cpu_at >= (s->first ? LT_LEVEL_FIRST_WINDOW_NS : LT_LEVEL_BUSY_WINDOW_NS)) {
         uint64_t busy = writer_cpu_ns - s->cpu_mark, span = now - s->cpu_at;
         if (!s->cpu_at) {
             /* the first window: marks only */
+        } else if (s->first) {
+            s->deep_ok = !s->fast_in_window && 100 * busy <= LT_LEVEL_DEEP_EARN_PCT * span;
         } else if (s->deep_in_window) {
             if (100 * busy > LT_LEVEL_DEEP_BUSY_PCT * span) {
                 s->deep_off = !s->deep_off ? LT_LEVEL_DEEP_OFF_NS
@@ -81,7 +100,7 @@ static inline int lt_level_tier(lt_level_state_t *s, uint64_t now, uint64_t wait
         }
         s->cpu_mark = writer_cpu_ns;
         s->cpu_at = now;
-        s->deep_in_window = s->fast_in_window = 0;
+        s->deep_in_window = s->fast_in_window = s->first = 0;
     }
     if (now < s->fast_until) {
         s->fast_in_window = 1;

@@ -1232,6 +1232,9 @@ static void *writer_main(void *arg)
     prctl(PR_SET_NAME, "leaktrace-wr", 0, 0, 0);
     atomic_store(&writer_tid, (int)syscall(SYS_gettid));
     lt_reach_note_writer((uint64_t)(uintptr_t)__builtin_frame_address(0));
+    pthread_mutex_lock(&wlock);
+    if (lt_cfg.level == LT_LEVEL_AUTO) lt_level_begin(&level_state, lt_now_ns(), 0);
+    pthread_mutex_unlock(&wlock);
     uint32_t seen = atomic_load(&sig.kick_word);
     int more = 0;
     for (;;) {

@@ -1430,6 +1430,23 @@ START_TEST(test_auto_level_searches_deep_while_the_writer_has_time)
     int f = lv_run(&v, 12000, 95, 0);
     ck_assert_msg(f >= 220, "%d steps of 240 fast", f);
     ck_assert_int_le(v.deep, 2);
+    /* Begun at the writer's start (lt_level_begin): the first window is
+     * judged at the first chunk after 40 ms. A calm writer searches deep
+     * from its second chunk on; a busy one never, and its first window
+     * does not make it fast either (its start's costs are in it). */
+    memset(&v, 0, sizeof v);
+    v.now = 5000000000ull;
+    v.cpu = 7000000ull;
+    lt_level_begin(&v.s, v.now, v.cpu);
+    v.deep_busy = 20;
+    ck_assert_int_eq(lv_run(&v, 1000, 18, 0), 0);
+    ck_assert_int_eq(v.deep, 20);   /* every call: the first comes with the second chunk */
+    memset(&v, 0, sizeof v);
+    v.now = 5000000000ull;
+    lt_level_begin(&v.s, v.now, 0);
+    ck_assert_int_eq(lv_run(&v, 50, 95, 0), 0);
+    ck_assert_int_ge(lv_run(&v, 1000, 95, 0), 17);
+    ck_assert_int_eq(v.deep, 0);
     /* A writer calm at the fast level but busy at the small one (70 %)
      * never searches deep: only a window at the small level earns it. */
     memset(&v, 0, sizeof v);
