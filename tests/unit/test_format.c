@@ -2118,6 +2118,15 @@ END_TEST
 
 static const char header_text[] = "format=leaktrace\nproducer=unit test\nbyte_order=little\ncompression=zstd\n";
 
+/* Starts chunk c's records in m: a segment of thread tid and stack c. */
+static void chunk_model_begin(model_t *m, uint32_t tid, int c)
+{
+    m_init(m);
+    m_segment(m, tid);
+    uint64_t ip = 0x401000 + (uint64_t)c;
+    m_stack(m, (uint32_t)c, 0, &ip, 1);
+}
+
 /* Three chunks of records (the middle one compressed without zstd's
  * checksum, as plain ZSTD_compress does), and an empty final chunk. */
 typedef struct good_file {
@@ -2132,10 +2141,7 @@ static void good_file_build(good_file_t *g)
     uint64_t seq = 0;
     for (int c = 0; c < 3; c++) {
         model_t *m = &g->m[c];
-        m_init(m);
-        m_segment(m, 300 + (uint32_t)c);
-        uint64_t ip = 0x401000 + (uint64_t)c;
-        m_stack(m, (uint32_t)c, 0, &ip, 1);
+        chunk_model_begin(m, 300 + (uint32_t)c, c);
         for (int i = 0; i < 20; i++, seq++)
             m_alloc(m, seq, seq * 100, 0x10000 + seq * 0x40, seq + 1, (uint32_t)c, 0);
         m_freerec(m, seq, seq * 100, 0x10000); seq++;
@@ -2465,10 +2471,7 @@ static void stream_file_build(stream_file_t *g)
     uint64_t seq = 0;
     for (int c = 0; c < 5; c++) {
         model_t *m = &g->m[c];
-        m_init(m);
-        m_segment(m, 300);
-        uint64_t ip = 0x401000 + (uint64_t)c;
-        m_stack(m, (uint32_t)c, 0, &ip, 1);
+        chunk_model_begin(m, 300, c);
         ut_rng_t rng;
         ut_rng_seed(&rng, 77);   /* the same blocks in every chunk */
         for (int i = 0; i < 400; i++, seq++)
