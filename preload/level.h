@@ -62,6 +62,9 @@ static inline void lt_level_begin(lt_level_state_t *s, uint64_t now, uint64_t cp
     s->cpu_at = now;
     s->cpu_mark = cpu;
     s->first = 1;
+    /* What windows without a writer thread said (its CPU 0: calm) does
+     * not count for the writer's. */
+    s->deep_ok = s->deep_in_window = s->fast_in_window = 0;
 }
 
 /* The tier for the next chunk. now is CLOCK_MONOTONIC ns (any origin

@@ -1441,6 +1441,14 @@ START_TEST(test_auto_level_searches_deep_while_the_writer_has_time)
     v.deep_busy = 20;
     ck_assert_int_eq(lv_run(&v, 1000, 18, 0), 0);
     ck_assert_int_eq(v.deep, 20);   /* every call: the first comes with the second chunk */
+    /* Windows before the writer thread (sampling mode: its CPU 0) earn
+     * nothing for the writer: right after lt_level_begin, small. */
+    memset(&v, 0, sizeof v);
+    v.now = 5000000000ull;
+    ck_assert_int_eq(lv_run(&v, 1000, 0, 0), 0);
+    ck_assert_int_gt(v.deep, 0);
+    lt_level_begin(&v.s, v.now, 0);
+    ck_assert_int_eq(lt_level_tier(&v.s, v.now + 10000000ull, v.wait, 0), LT_TIER_SMALL);
     memset(&v, 0, sizeof v);
     v.now = 5000000000ull;
     lt_level_begin(&v.s, v.now, 0);
