@@ -524,12 +524,14 @@ static int grow(unsigned char **buf, size_t *cap, size_t need)
 
 /* The chunks after the one just taken (f->cur - 1) that continue its
  * zstd frame, which are lost with it when it could not be decompressed:
- * skips them and writes " and chunks A to B after it, which continue its
- * frame" (or nothing) into buf. */
-static void skip_frame_tail(lt_trace_file_t *f, char *buf, size_t n)
+ * skips them and writes ", and chunks FIRST to B after it, which continue
+ * its compressed frame" (or nothing, when none is lost) into buf. FIRST
+ * is the taken chunk's index + 1, or its own index when it is lost too
+ * (after a hole). */
+static void skip_frame_tail(lt_trace_file_t *f, uint32_t first, char *buf, size_t n)
 {
     buf[0] = '\0';
-    uint32_t last = f->ch[f->cur - 1].index, first = last + 1;
+    uint32_t last = f->ch[f->cur - 1].index;
     while (f->cur < f->nch && (f->ch[f->cur].flags & LT_CHUNK_F_CONT) && !f->ch[f->cur].cut &&
            f->ch[f->cur].index == last + 1)
         last = f->ch[f->cur++].index;
@@ -625,11 +627,7 @@ static int load_chunk(lt_trace_file_t *f, lt_err_t *err)
         char tail[160] = "";
         if ((c->flags & LT_CHUNK_F_CONT) && !c->cut) {
             f->cur++;
-            uint32_t first = c->index;
-            skip_frame_tail(f, tail, sizeof tail);
-            uint32_t last = f->ch[f->cur - 1].index;
-            if (last == first) snprintf(tail, sizeof tail, ", and chunk %u after it, which continues its compressed frame", first);
-            else snprintf(tail, sizeof tail, ", and chunks %u to %u after it, which continue its compressed frame", first, last);
+            skip_frame_tail(f, c->index, tail, sizeof tail);
             f->frame_live = 0;
         }
         if (lo == hi) LT_RETURN_ERROR(err, LT_E_CORRUPT, at, "chunk %u (at byte %lld) is missing or damaged%s", lo, (long long)at, tail);
@@ -654,7 +652,7 @@ static int load_chunk(lt_trace_file_t *f, lt_err_t *err)
         }
         char tail[160];
         f->frame_live = 0;
-        skip_frame_tail(f, tail, sizeof tail);
+        skip_frame_tail(f, c->index + 1, tail, sizeof tail);
         LT_RETURN_ERROR(err, LT_E_CORRUPT, off, "chunk %u at byte %lld was overwritten or truncated while being read%s", c->index,
                         (long long)off, tail);
     }
@@ -683,7 +681,7 @@ static int load_chunk(lt_trace_file_t *f, lt_err_t *err)
             LT_ERR_SET(err, LT_E_CORRUPT, off, "the newest chunk %u at byte %lld is incomplete (being written)", c->index, (long long)off);
             return 2;
         }
-        skip_frame_tail(f, tail, sizeof tail);
+        skip_frame_tail(f, c->index + 1, tail, sizeof tail);
         LT_RETURN_ERROR(err, LT_E_CORRUPT, off, "chunk %u at byte %lld does not decompress: %s; its events are lost%s",
                         c->index, (long long)off, why, tail);
     }

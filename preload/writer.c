@@ -171,10 +171,10 @@ static size_t zlen;    /* compressed bytes of this chunk in zbuf so far */
  * sqlite's 11 large chunks, 8 %. A new frame starts at the first chunk,
  * at a checkpoint (where a reader of a ring starts), when the level
  * changes (zstd applies it at a frame's start), after a failure, for the
- * program's end (frame_fresh), and after LT_FRAME_CHUNKS_MAX chunks (a
- * chunk damaged on disk loses the rest of its frame). */
+ * program's end and after a ring's wrap (both set frame_chunks to 0), and
+ * after LT_FRAME_CHUNKS_MAX chunks (a chunk damaged on disk loses the rest
+ * of its frame). */
 static unsigned frame_chunks;   /* chunks written in the current frame; 0: the next one starts a frame */
-static int frame_fresh;         /* the next chunk starts a frame (the program's end: its records stand alone) */
 static ZSTD_CCtx *tctx;         /* the layout trials' context (cctx holds the frame between chunks) */
 #define FEED_STEP (128u << 10)   /* zstd's block size: compressed at once */
 
@@ -485,9 +485,8 @@ static void chunk_frame(void)
      * the oldest chunk left and loses the rest of its frame; shorter
      * frames bound that. */
     unsigned most = lt_cfg.max_size ? LT_FRAME_CHUNKS_RING : LT_FRAME_CHUNKS_MAX;
-    if (frame_chunks && !change && !frame_fresh && frame_chunks < most && !(in_ckpt && ckpt_first)) return;
+    if (frame_chunks && !change && frame_chunks < most && !(in_ckpt && ckpt_first)) return;
     frame_chunks = 0;
-    frame_fresh = 0;
     ZSTD_CCtx_reset(cctx, ZSTD_reset_session_only);
     if (change && set_level(level, deep) == 0) {
         cur_level = level;
@@ -731,7 +730,7 @@ static void flush_chunk(uint32_t flags)
         if (fd_is_ours() == 0 && ftruncate(fd, (off_t)wpos) != 0) { /* harmless: the reader copes */ }
         wpos = data_start;
         wraps++;
-        frame_fresh = 1;   /* a reader of a ring without checkpoints starts near here */
+        frame_chunks = 0;   /* a new frame: a reader of a ring without checkpoints starts near here */
     }
     if (fd_is_ours() < 0) {
         stop_writing("the trace file was closed or deleted and cannot be reopened");
@@ -1527,7 +1526,7 @@ void lt_writer_finish(int how, int status)
         /* The scan's records and END start a zstd frame of their own: a
          * chunk damaged on disk before them cannot take them with it. */
         flush_chunk(0);
-        frame_fresh = 1;
+        frame_chunks = 0;
         if (scan) {
             lt_reach_result_t res;
             in_scan = 1;
