@@ -1102,6 +1102,171 @@ START_TEST(test_replay_file_complete)
 }
 END_TEST
 
+/* replay_file makes allocations and frees wait LOOKAHEAD records while
+ * the live set is larger than the cache (prefetching their slots); a
+ * replay of the same records one by one must come out the same: totals,
+ * anomalies, every stack's figures, every mark's, the live set. The trace
+ * holds 40,000 live blocks at its peak (the waiting starts above 26,214),
+ * reallocs, allocations over live blocks, frees of unknown blocks, marks
+ * written late (after events numbered above them), a stack defined after
+ * its first use, and a damaged chunk in the middle. */
+static void replay_by_records(const char *path, lt_replay_t **out)
+{
+    lt_trace_file_t *tf;
+    lt_err_t err;
+    ck_assert_msg(lt_file_open(path, &tf, &err) == 0, "lt_file_open: %s", err.msg);
+    lt_replay_t *rp = lt_replay_new();
+    ck_assert_ptr_nonnull(rp);
+    lt_rec_t r;
+    int rc;
+    while ((rc = lt_file_next(tf, &r, &err)) != 0) {
+        if (rc == -LT_E_CORRUPT) { rp->damaged++; continue; }
+        ck_assert_msg(rc == 1, "lt_file_next: %d (%s)", rc, err.msg);
+        ck_assert_msg(lt_replay_record(rp, &r, &err) == 0, "lt_replay_record: %s", err.msg);
+    }
+    lt_file_close(tf);
+    lt_replay_finish(rp);
+    *out = rp;
+}
+
+static int by_live_addr(const void *a, const void *b);
+
+START_TEST(test_replay_file_lookahead_changes_nothing)
+{
+    enum { POOL = 60000, OPS = 240000, NCHUNK = 12, NSTACK = 9 };
+    ut_rng_t rng;
+    ut_rng_seed(&rng, 20261204);
+    char *live = calloc(POOL, 1);
+    ck_assert_ptr_nonnull(live);
+    ut_file_t f;
+    memset(&f, 0, sizeof f);
+    ut_file_header(&f, LT_FORMAT_MAJOR, LT_FORMAT_MINOR, "format=leaktrace\n");
+    lt_enc_t e;
+    ut_enc_init(&e);
+    ut_buf_t b = { 0 };
+    ut_buf_kv(&b, "pid", "77", 2);
+    ut_buf_kv(&b, "argv", "t\0", 2);
+    lt_enc_side(&e, LT_REC_PROCESS, b.p, b.len);
+    uint64_t w[UT_RING_MAX_WORDS], ip[2] = { 0x401000, 0x402000 };
+    lt_enc_segment(&e, 77);
+    for (uint32_t k = 0; k + 1 < NSTACK; k++) {
+        ip[0] = 0x401000 + k;
+        ut_ring_stack(w, k, 0, ip, 2);
+        lt_enc_ring_record(&e, w);
+    }
+    uint64_t seq = 0, pending_mark = UINT64_MAX, nlive = 0, peak = 0;
+    unsigned marks = 0;
+    for (uint64_t op = 0; op < OPS; op++) {
+        ut_enc_room(&e, LT_ENC_MAX_RECORD + 64);
+        if (op % (OPS / NCHUNK) == OPS / NCHUNK - 1) {
+            ut_file_chunk(&f, e.buf, e.len, 0, 1);
+            e.len = 0;
+            lt_enc_segment(&e, 77);
+        }
+        if (op == OPS / 2) {   /* stack NSTACK - 1, used from the start, defined now */
+            ip[0] = 0x409000;
+            ut_ring_stack(w, NSTACK - 1, 0, ip, 2);
+            lt_enc_ring_record(&e, w);
+        }
+        if (op % 9973 == 0) {   /* a mark takes a number now, its record comes 40 events later */
+            pending_mark = seq++;
+        } else if (pending_mark != UINT64_MAX && op % 9973 == 40) {
+            b.len = 0;
+            ut_buf_varint(&b, pending_mark);
+            ut_buf_varint(&b, ts_of(pending_mark));
+            ut_buf_varint(&b, 77);
+            ut_buf_lstr(&b, "m", 1);
+            lt_enc_side(&e, LT_REC_MARK, b.p, b.len);
+            pending_mark = UINT64_MAX;
+            marks++;
+        }
+        unsigned slot = (unsigned)ut_rng_below(&rng, POOL);
+        uint64_t addr = 0x7f0000000000ull + (uint64_t)slot * 48;
+        uint64_t size = 1 + ut_rng_below(&rng, 200);
+        uint32_t stack = (uint32_t)ut_rng_below(&rng, NSTACK);
+        unsigned pick = (unsigned)ut_rng_below(&rng, 100);
+        if (op < OPS / 4 || !live[slot]) {
+            if (live[slot] || pick < 2) {
+                /* an allocation over a live block (its free unseen), or a
+                 * free of a block never seen */
+                if (live[slot]) ut_ring_alloc(w, seq, ts_of(seq), addr, size, stack, LT_FN_MALLOC), seq++;
+                else ut_ring_free(w, seq, ts_of(seq), addr + 8), seq++;
+            } else {
+                ut_ring_alloc(w, seq, ts_of(seq), addr, size, stack, LT_FN_MALLOC), seq++;
+                live[slot] = 1;
+                nlive++;
+            }
+        } else if (pick < 20) {
+            unsigned to = (unsigned)ut_rng_below(&rng, POOL);
+            if (live[to]) to = slot;   /* in place */
+            ut_ring_realloc(w, seq, seq + 1, ts_of(seq + 1), addr, 0x7f0000000000ull + (uint64_t)to * 48, size, stack,
+                            LT_FN_REALLOC);
+            seq += 2;
+            live[slot] = 0;
+            live[to] = 1;
+        } else {
+            ut_ring_free(w, seq, ts_of(seq), addr), seq++;
+            live[slot] = 0;
+            nlive--;
+        }
+        lt_enc_ring_record(&e, w);
+        if (nlive > peak) peak = nlive;
+    }
+    end_record(&b, LT_END_EXIT, 0, ts_of(seq), seq);
+    lt_enc_side(&e, LT_REC_END, b.p, b.len);
+    ut_file_chunk(&f, e.buf, e.len, LT_CHUNK_F_FINAL, 1);
+    ck_assert_msg(peak > 30000, "the live set should outgrow the cache (peak %llu blocks)", (unsigned long long)peak);
+    ck_assert_uint_ge(marks, 20);
+    /* damage chunk 5's payload */
+    f.b.p[f.chunk_off[5] + LT_CHUNK_HDR_LEN + 40] ^= 0x5a;
+    char *path = ut_path(tmpdir, "lookahead.trace");
+    ut_write_file(path, f.b.p, f.b.len);
+
+    lt_replay_t *a = NULL, *one = NULL;
+    lt_err_t err;
+    ck_assert_msg(lt_replay_file(path, &a, &err) == 0, "lt_replay_file: %s", err.msg);
+    replay_by_records(path, &one);
+    ck_assert_uint_eq(a->damaged, 1);
+    ck_assert_uint_eq(one->damaged, 1);
+    ck_assert_msg(memcmp(&a->tot, &one->tot, sizeof a->tot) == 0, "totals differ: allocations %llu / %llu, live %llu / %llu",
+                  (unsigned long long)a->tot.allocations, (unsigned long long)one->tot.allocations,
+                  (unsigned long long)a->tot.live_blocks, (unsigned long long)one->tot.live_blocks);
+    ck_assert_uint_eq(a->unknown_frees, one->unknown_frees);
+    ck_assert_uint_eq(a->replaced, one->replaced);
+    ck_assert_uint_eq(a->seq_gaps, one->seq_gaps);
+    ck_assert_msg(a->unknown_frees > 100 && a->replaced > 100, "the history should hold anomalies (%llu, %llu)",
+                  (unsigned long long)a->unknown_frees, (unsigned long long)a->replaced);
+    ck_assert_uint_eq(a->nstacks, one->nstacks);
+    for (uint32_t k = 0; k < a->nstacks; k++)
+        ck_assert_msg(memcmp(&lt_replay_stack(a, k)->st, &lt_replay_stack(one, k)->st, sizeof(lt_stack_stats_t)) == 0,
+                      "stack %u: figures differ", k);
+    ck_assert_uint_eq(a->nmarks, one->nmarks);
+    ck_assert_uint_ge(a->nmarks, 20);
+    for (size_t k = 0; k < a->nmarks; k++)
+        ck_assert_msg(a->marks[k].seq == one->marks[k].seq &&
+                      memcmp(&a->marks[k].tot, &one->marks[k].tot, sizeof a->marks[k].tot) == 0,
+                      "mark %zu (seq %llu): figures differ", k, (unsigned long long)a->marks[k].seq);
+    live_list_t la = { 0 }, lo = { 0 };
+    lt_replay_each_live(a, collect_live, &la);
+    lt_replay_each_live(one, collect_live, &lo);
+    ck_assert_uint_eq(la.n, lo.n);
+    qsort(la.v, la.n, sizeof *la.v, by_live_addr);
+    qsort(lo.v, lo.n, sizeof *lo.v, by_live_addr);
+    for (size_t k = 0; k < la.n; k++)
+        ck_assert_msg(la.v[k].addr == lo.v[k].addr && la.v[k].size == lo.v[k].size && la.v[k].ts == lo.v[k].ts &&
+                      la.v[k].stack == lo.v[k].stack, "live block %zu (0x%llx) differs", k, (unsigned long long)la.v[k].addr);
+    free(la.v);
+    free(lo.v);
+    lt_replay_free(a);
+    lt_replay_free(one);
+    free(path);
+    ut_buf_free(&b);
+    ut_enc_free(&e);
+    ut_file_free(&f);
+    free(live);
+}
+END_TEST
+
 START_TEST(test_replay_file_cut_short)
 {
     ut_file_t f;
@@ -1199,6 +1364,7 @@ Suite *replay_suite(void)
     tcase_add_test(tc, test_replay_file_complete);
     tcase_add_test(tc, test_replay_file_cut_short);
     tcase_add_test(tc, test_replay_file_errors);
+    tcase_add_test(tc, test_replay_file_lookahead_changes_nothing);
     suite_add_tcase(s, tc);
     return s;
 }
