@@ -21,7 +21,11 @@
 # divided by the same count). For mallocbench it also reports the per-thread
 # throughput with 2 threads as a fraction of the 1-thread throughput, from
 # the loop's own clock and from the whole process's wall time (which also
-# counts events still buffered when the loop ends).
+# counts events still buffered when the loop ends). On the last leaktrace
+# trace of each workload it times the analyzer twice over, medians of 3 runs
+# of wall time: `leaktrace report --format json` (the whole default report)
+# and `leaktrace marks --format json -q` (decoding and replay alone: the
+# replay speed), both as events per second.
 #
 # Output: a table on stdout, progress on stderr, and build/bench/results.json.
 #
@@ -143,7 +147,7 @@ mkdir -p "$TMP/cwd" "$TMP/traced" "$TMP/sampled" "$TMP/heaptrack"
 SAMPLES=$TMP/samples.tsv     # workload mode round ns ops_per_s_per_thread(or -) cpu_s
 SIZES=$TMP/sizes.tsv         # workload mode round bytes
 EVENTS=$TMP/events.tsv       # workload events totals-json
-ANALYZE=$TMP/analyze.tsv     # workload analyzer-ns (leaktrace report: replay, leaks, threads, growth)
+ANALYZE=$TMP/analyze.tsv     # workload report-ns replay-ns (leaktrace report: replay, leaks, threads, growth; leaktrace marks: replay)
 : >"$SAMPLES"; : >"$SIZES"; : >"$EVENTS"
 
 # ---- workloads --------------------------------------------------------------
@@ -212,7 +216,7 @@ count_events() {
         return 0
     fi
     : >"$TMP/reports.jsonl"
-    local t0 t1 an_ns=0 k runs first_rc
+    local t0 t1 an_ns=0 rp_ns=0 k runs first_rc
     for f in "$@"; do
         # Timed three times, the median counts (one run moved by 50 % from
         # one bench to the next on this machine); the first run's report is
@@ -232,6 +236,16 @@ count_events() {
         done
         rc=$first_rc
         an_ns=$((an_ns + $(printf '%s\n' "${runs[@]}" | sort -n | sed -n 2p)))
+        # The replay alone (decode and replay, no series, no report):
+        # `marks` prints only the marks. Median of three too.
+        runs=()
+        for k in 1 2 3; do
+            t0=$(date +%s%N)
+            "$ANALYZER" marks --format json -q "$f" >/dev/null 2>&1 || true
+            t1=$(date +%s%N)
+            runs+=($((t1 - t0)))
+        done
+        rp_ns=$((rp_ns + $(printf '%s\n' "${runs[@]}" | sort -n | sed -n 2p)))
         # A leak checker may exit non-zero because it found leaks; accept that
         # as long as it printed a report with totals.
         if ! "$PY" -c '
@@ -260,7 +274,7 @@ tot = [json.loads(l) for l in open(sys.argv[1])]
 events = sum(int(t["allocations"]) + int(t["frees"]) for t in tot)
 print("%s\t%d\t%s" % (sys.argv[2], events, json.dumps(tot[0] if len(tot) == 1 else tot)))
 ' "$TMP/reports.jsonl" "$wl" >>"$EVENTS"
-    printf '%s\t%s\n' "$wl" "$an_ns" >>"$ANALYZE"
+    printf '%s\t%s\t%s\n' "$wl" "$an_ns" "$rp_ns" >>"$ANALYZE"
 }
 
 # run_mode WORKLOAD MODE ROUND
@@ -391,10 +405,11 @@ for line in open(events_path):
     events[wl] = int(ev)
     totals[wl] = json.loads(tot)
 
-analyze = {}
+analyze, replay = {}, {}
 for line in open(analyze_path):
-    wl, ns = line.rstrip("\n").split("\t")
+    wl, ns, rns = line.rstrip("\n").split("\t")
     analyze[wl] = int(ns) / 1e9
+    replay[wl] = int(rns) / 1e9
 med = lambda xs: statistics.median(xs) if xs else None
 result = {"meta": meta, "workloads": {}, "mallocbench_scaling": {}}
 for wl in workloads:
@@ -403,6 +418,8 @@ for wl in workloads:
     if wl in analyze and events.get(wl):
         w["analyzer_report_s"] = analyze[wl]
         w["analyzer_events_per_s"] = events[wl] / analyze[wl] if analyze[wl] > 0 else None
+        w["analyzer_replay_s"] = replay[wl]
+        w["analyzer_replay_events_per_s"] = events[wl] / replay[wl] if replay[wl] > 0 else None
     for mode in ("untraced", "traced", "sampled", "heaptrack"):
         if mode not in modes:
             w["modes"][mode] = {"skipped": skipped[mode]}
@@ -526,13 +543,15 @@ def cpu_cell(mode, m):
     return "%s %.3f%s" % (mode, m["cpu_median_s"], "" if r is None else " (%.2fx)" % r)
 per_workload(("untraced", "traced", "sampled", "heaptrack"), cpu_cell)
 print()
-print("analyzer: 'leaktrace report --format json' (decode, replay with time series, leaks, threads,")
-print("growth) on the last trace of each workload, median of 3 runs")
+print("analyzer on the last trace of each workload, medians of 3 runs, wall time: 'leaktrace report")
+print("--format json' (decode, replay with time series, leaks, threads, growth) and the replay alone")
+print("('leaktrace marks': decode and replay)")
 for wl in workloads:
     w = result["workloads"][wl]
     if w.get("analyzer_events_per_s"):
-        print("  %-15s %8.2f s  %10s events  %7.2fM events/s" % (wl, w["analyzer_report_s"], fe(w["events"]),
-                                                              w["analyzer_events_per_s"] / 1e6))
+        print("  %-15s %10s events  report %6.2f s %7.2fM events/s  replay %6.2f s %7.2fM events/s"
+              % (wl, fe(w["events"]), w["analyzer_report_s"], w["analyzer_events_per_s"] / 1e6,
+                 w["analyzer_replay_s"], (w.get("analyzer_replay_events_per_s") or 0) / 1e6))
 print()
 print("mallocbench per-thread throughput (loop only, ops/s; 1 op = 1 free + 1 malloc);")
 print("2t/1t from the loop's clock, and from the whole process's wall time")
