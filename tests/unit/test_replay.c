@@ -1045,18 +1045,26 @@ static void files_teardown(void) { ut_tmpdir_remove(tmpdir); tmpdir = NULL; }
 
 /* A two-chunk trace: PROCESS, a stack, 3 allocations and a free in chunk 0;
  * one allocation and END in chunk 1. */
-static void build_trace(ut_file_t *f, int with_end)
+/* A trace file's start: the header, then in the encoder (e, b a scratch
+ * buffer, both to free) PROCESS (pid 77) and a segment of thread 77. */
+static void trace_begin(ut_file_t *f, lt_enc_t *e, ut_buf_t *b)
 {
     memset(f, 0, sizeof *f);
     ut_file_header(f, LT_FORMAT_MAJOR, LT_FORMAT_MINOR, "format=leaktrace\n");
+    ut_enc_init(e);
+    memset(b, 0, sizeof *b);
+    ut_buf_kv(b, "pid", "77", 2);
+    ut_buf_kv(b, "argv", "t\0", 2);
+    lt_enc_side(e, LT_REC_PROCESS, b->p, b->len);
+    lt_enc_segment(e, 77);
+}
+
+static void build_trace(ut_file_t *f, int with_end)
+{
     lt_enc_t e;
-    ut_enc_init(&e);
-    ut_buf_t b = { 0 };
-    ut_buf_kv(&b, "pid", "77", 2);
-    ut_buf_kv(&b, "argv", "t\0", 2);
-    lt_enc_side(&e, LT_REC_PROCESS, b.p, b.len);
+    ut_buf_t b;
+    trace_begin(f, &e, &b);
     uint64_t w[UT_RING_MAX_WORDS], ip = 0x401000;
-    lt_enc_segment(&e, 77);
     ut_ring_stack(w, 0, 0, &ip, 1);
     lt_enc_ring_record(&e, w);
     for (uint64_t s = 0; s < 3; s++) {
@@ -1129,8 +1137,6 @@ static void replay_by_records(const char *path, lt_replay_t **out)
     *out = rp;
 }
 
-static int by_live_addr(const void *a, const void *b);
-
 START_TEST(test_replay_file_lookahead_changes_nothing)
 {
     enum { POOL = 60000, OPS = 240000, NCHUNK = 12, NSTACK = 9 };
@@ -1139,16 +1145,10 @@ START_TEST(test_replay_file_lookahead_changes_nothing)
     char *live = calloc(POOL, 1);
     ck_assert_ptr_nonnull(live);
     ut_file_t f;
-    memset(&f, 0, sizeof f);
-    ut_file_header(&f, LT_FORMAT_MAJOR, LT_FORMAT_MINOR, "format=leaktrace\n");
     lt_enc_t e;
-    ut_enc_init(&e);
-    ut_buf_t b = { 0 };
-    ut_buf_kv(&b, "pid", "77", 2);
-    ut_buf_kv(&b, "argv", "t\0", 2);
-    lt_enc_side(&e, LT_REC_PROCESS, b.p, b.len);
+    ut_buf_t b;
+    trace_begin(&f, &e, &b);
     uint64_t w[UT_RING_MAX_WORDS], ip[2] = { 0x401000, 0x402000 };
-    lt_enc_segment(&e, 77);
     for (uint32_t k = 0; k + 1 < NSTACK; k++) {
         ip[0] = 0x401000 + k;
         ut_ring_stack(w, k, 0, ip, 2);
