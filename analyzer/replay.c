@@ -192,6 +192,8 @@ static live_t *table_extend(live_t *t, size_t oc)
         if (!a) return NULL;
         void *m = mremap(t, ob, nb, MREMAP_MAYMOVE | MREMAP_FIXED, a);
         if (m == MAP_FAILED) {
+            /* (A failed mremap may have unmapped part of a already; with
+             * one thread nothing else can have mapped there since.) */
             munmap(a, nb);
             return NULL;
         }

@@ -241,8 +241,13 @@ count_events() {
         runs=()
         for k in 1 2 3; do
             t0=$(date +%s%N)
-            "$ANALYZER" marks --format json -q "$f" >/dev/null 2>&1 || true
+            rc=0
+            "$ANALYZER" marks --format json -q "$f" >/dev/null 2>"$TMP/marks.err" || rc=$?
             t1=$(date +%s%N)
+            if ((rc != 0)); then
+                echo "note: 'leaktrace marks' exited with code $rc on the $wl trace: its replay time is not one" >&2
+                tail -n 3 "$TMP/marks.err" | sed 's/^/    /' >&2
+            fi
             runs+=($((t1 - t0)))
         done
         rp_ns=$((rp_ns + $(printf '%s\n' "${runs[@]}" | sort -n | sed -n 2p)))
