@@ -2,6 +2,7 @@
  * output.c - text and JSON renderings of the leak report. The JSON shape is
  * a stable contract (docs/analyzer.md): fields may be added, never renamed.
  */
+#include <limits.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <string.h>
@@ -65,11 +66,14 @@ static uint64_t run_end_ts(const lt_replay_t *rp)
  * "+12.345 s" when the start time is unknown. */
 static const char *clock_text(const lt_replay_t *rp, uint64_t ts, char *buf, size_t n)
 {
-    if (rp->proc.start_realtime_ns <= 0) {
+    long long at;
+    /* (A damaged trace's start or time can be anything: no clock then.) */
+    if (rp->proc.start_realtime_ns <= 0 || ts > (uint64_t)LLONG_MAX ||
+        __builtin_add_overflow(rp->proc.start_realtime_ns, (long long)ts, &at)) {
         snprintf(buf, n, "+%.3f s", ts / 1e9);
         return buf;
     }
-    time_t t = (time_t)((rp->proc.start_realtime_ns + (long long)ts) / 1000000000LL);
+    time_t t = (time_t)(at / 1000000000LL);
     struct tm tm;
     if (!localtime_r(&t, &tm) || !strftime(buf, n, "%H:%M:%S", &tm)) snprintf(buf, n, "+%.3f s", ts / 1e9);
     return buf;
