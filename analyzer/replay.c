@@ -1552,16 +1552,21 @@ typedef struct lt_ahead {
     size_t head, n;
 } lt_ahead_t;
 
+/* Replays the oldest waiting record (ah->n > 0): lt_replay_record's result. */
+static int ahead_pop(lt_replay_t *rp, lt_ahead_t *ah, lt_err_t *err)
+{
+    const lt_rec_t *r = &ah->r[ah->head];
+    ah->head = (ah->head + 1) % LOOKAHEAD;
+    ah->n--;
+    return lt_replay_record(rp, r, err);
+}
+
 /* Replays every waiting record, in order: lt_replay_record's result (the
  * first failure stops it). */
 static int ahead_flush(lt_replay_t *rp, lt_ahead_t *ah, lt_err_t *err)
 {
     int rc = 0;
-    while (ah->n && rc >= 0) {
-        rc = lt_replay_record(rp, &ah->r[ah->head], err);
-        ah->head = (ah->head + 1) % LOOKAHEAD;
-        ah->n--;
-    }
+    while (ah->n && rc >= 0) rc = ahead_pop(rp, ah, err);
     return rc;
 }
 
@@ -1570,14 +1575,9 @@ static int ahead_flush(lt_replay_t *rp, lt_ahead_t *ah, lt_err_t *err)
  * result, or 0. */
 static int ahead_put(lt_replay_t *rp, lt_ahead_t *ah, const lt_rec_t *r, lt_err_t *err)
 {
-    int rc = 0;
     prefetch(rp, r->addr);
     if (r->type == LT_REC_REALLOC) prefetch(rp, r->addr2);
-    if (ah->n == LOOKAHEAD) {
-        rc = lt_replay_record(rp, &ah->r[ah->head], err);
-        ah->head = (ah->head + 1) % LOOKAHEAD;
-        ah->n--;
-    }
+    int rc = ah->n == LOOKAHEAD ? ahead_pop(rp, ah, err) : 0;
     ah->r[(ah->head + ah->n++) % LOOKAHEAD] = *r;
     return rc;
 }

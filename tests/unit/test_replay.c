@@ -1043,8 +1043,6 @@ static char *tmpdir;
 static void files_setup(void) { tmpdir = ut_tmpdir_create(); }
 static void files_teardown(void) { ut_tmpdir_remove(tmpdir); tmpdir = NULL; }
 
-/* A two-chunk trace: PROCESS, a stack, 3 allocations and a free in chunk 0;
- * one allocation and END in chunk 1. */
 /* A trace file's start: the header, then in the encoder (e, b a scratch
  * buffer, both to free) PROCESS (pid 77) and a segment of thread 77. */
 static void trace_begin(ut_file_t *f, lt_enc_t *e, ut_buf_t *b)
@@ -1059,6 +1057,8 @@ static void trace_begin(ut_file_t *f, lt_enc_t *e, ut_buf_t *b)
     lt_enc_segment(e, 77);
 }
 
+/* A two-chunk trace: PROCESS, a stack, 3 allocations and a free in chunk 0;
+ * one allocation and END in chunk 1. */
 static void build_trace(ut_file_t *f, int with_end)
 {
     lt_enc_t e;
