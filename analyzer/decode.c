@@ -137,6 +137,22 @@ static inline int realloc2(lt_payload_t *pl, lt_rec_t *r, uint64_t dseq, uint64_
     return 0;
 }
 
+/* *r zeroed but for its type. Field by field: GCC 12 makes a memset or
+ * a compound literal of the 88 bytes a `rep stos`, 30 % of the decoder's
+ * time on the python trace. */
+static inline void rec_clear(lt_rec_t *r, int type)
+{
+    _Static_assert(sizeof(lt_rec_t) == 88, "rec_clear: a field was added to lt_rec_t");
+    r->type = type;
+    r->tid = 0;
+    r->seq = r->seq2 = r->ts = r->addr = r->addr2 = r->size = 0;
+    r->stack = 0;
+    r->fn = 0;
+    r->payload = NULL;
+    r->len = 0;
+    r->offset = 0;
+}
+
 /* The body of lt_payload_next, inlined into lt_file_next (the replay's
  * per-record path). */
 static inline __attribute__((always_inline)) int payload_next(lt_payload_t *pl, lt_rec_t *r, lt_err_t *err)
@@ -146,8 +162,7 @@ static inline __attribute__((always_inline)) int payload_next(lt_payload_t *pl, 
         ptrdiff_t rec_off = pl->p - pl->start;
         unsigned tag = *pl->p++;
         uint64_t a, b, c, d, e, f;
-        memset(r, 0, sizeof *r);
-        r->type = (int)tag;
+        rec_clear(r, (int)tag);
         if (tag >= 0x80) {
             uint64_t len;
             GET(len);

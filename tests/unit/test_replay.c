@@ -561,6 +561,84 @@ START_TEST(test_live_table_grows_around_a_wrapping_cluster)
 }
 END_TEST
 
+START_TEST(test_wide_blocks_kept_exactly)
+{
+    /* The live table keeps a block's size and sequence number in 48 bits
+     * each; a block beyond either (damage, or a trace of 2^48 events)
+     * keeps both in a side table. Wide and narrow blocks share one long
+     * cluster, so frees move wide ones about (backward shift); a wide block
+     * is replaced by an allocation at its address; sizes, totals and the
+     * blocks allocated since a sequence number must all come out exact. */
+    enum { N = 1200, HALF = N / 2 };
+    const uint64_t far = (1ull << 48) - 5;          /* after the gap: the 6th event on is wide by seq */
+    uint64_t *addr = malloc(N * sizeof *addr), *size = calloc(N, sizeof *size), *seqof = calloc(N, sizeof *seqof);
+    ck_assert_ptr_nonnull(addr);
+    ck_assert_ptr_nonnull(size);
+    ck_assert_ptr_nonnull(seqof);
+    wrapping_addresses(addr, N);
+    lt_replay_t *rp = new_replay();
+    uint64_t seq = 0, allocated = 0;
+    for (size_t i = 0; i < N; i++) {
+        if (i == HALF) seq = far;                   /* a gap of 2^48 - 5 - seq numbers */
+        size[i] = i % 3 == 0 ? (1ull << 50) + i : 16 + i;
+        seqof[i] = seq;
+        feed(rp, rec_alloc(1, seq++, addr[i], size[i], 0));
+        allocated += size[i];
+        if (i % 4 == 3) {
+            size_t j = i - 3;                       /* frees behind: neighbours move back */
+            feed(rp, rec_free(1, seq++, addr[j]));
+            size[j] = 0;
+        }
+    }
+    uint64_t gap = far - (HALF + HALF / 4);
+    /* a live wide block (by size, before the gap) replaced: its free was missed */
+    ck_assert_uint_ne(size[3], 0);
+    ck_assert_uint_gt(size[3], 1ull << 48);
+    size[3] = 7;
+    seqof[3] = seq;
+    feed(rp, rec_alloc(1, seq++, addr[3], 7, 0));
+    allocated += 7;
+    /* the address of a freed wide block (by size) reused by one wide by seq */
+    ck_assert_uint_eq(size[0], 0);
+    size[0] = 9;
+    seqof[0] = seq;
+    feed(rp, rec_alloc(1, seq++, addr[0], 9, 0));
+    allocated += 9;
+    lt_replay_finish(rp);
+    CHECK_ANOMALIES(rp, 0, 1, gap);
+    uint64_t live = 0, bytes = 0, since_bytes = 0, since_blocks = 0;
+    for (size_t i = 0; i < N; i++) {
+        if (!size[i]) continue;
+        live++;
+        bytes += size[i];
+        if (seqof[i] > far) { since_blocks++; since_bytes += size[i]; }
+    }
+    CHECK_TOTALS(rp, N + 2, N / 4, allocated, live, bytes);
+    live_list_t l = { 0 };
+    lt_replay_each_live(rp, collect_live, &l);
+    ck_assert_uint_eq(l.n, live);
+    for (size_t i = 0; i < N; i++) {
+        const live_rec_t *b = find_live(&l, addr[i]);
+        if (!size[i]) { ck_assert_ptr_null(b); continue; }
+        ck_assert_msg(b && b->size == size[i], "block %zu at 0x%llx: size %llu, want %llu", i,
+                      (unsigned long long)addr[i], b ? (unsigned long long)b->size : 0ull, (unsigned long long)size[i]);
+        ck_assert_uint_eq(b->ts, ts_of(seqof[i]));
+    }
+    lt_live_site_t *sites;
+    size_t ns;
+    ck_assert_int_eq(lt_replay_live_since(rp, far, &sites, &ns), 0);
+    ck_assert_uint_eq(ns, 1);
+    ck_assert_uint_eq(sites[0].blocks, since_blocks);
+    ck_assert_uint_eq(sites[0].bytes, since_bytes);
+    free(sites);
+    free(l.v);
+    free(addr);
+    free(size);
+    free(seqof);
+    lt_replay_free(rp);
+}
+END_TEST
+
 START_TEST(test_free_of_unknown_address)
 {
     lt_replay_t *rp = new_replay();
@@ -1359,6 +1437,7 @@ Suite *replay_suite(void)
     tcase_add_loop_test(tc, test_thread_id_reused_out_of_order, 0, 3);
     tcase_add_test(tc, test_live_set_matches_reference);
     tcase_add_test(tc, test_live_table_grows_around_a_wrapping_cluster);
+    tcase_add_test(tc, test_wide_blocks_kept_exactly);
     tcase_add_test(tc, test_free_of_unknown_address);
     tcase_add_test(tc, test_duplicate_alloc_replaces);
     tcase_add_test(tc, test_peak_bytes);
