@@ -991,7 +991,7 @@ static int submit(lt_replay_t *rp, const ev_t *e, lt_err_t *err)
          * thread's run of events waits in the buffer while another's
          * arrive in turn: half the events of a 2-thread trace. */
         apply(rp, e);
-        release(rp);
+        if (p->held) release(rp);
         return 0;
     }
     if (rp->from_checkpoint && e->seq < rp->window_seq) {
@@ -1632,16 +1632,17 @@ static int ahead_flush(lt_replay_t *rp, lt_ahead_t *ah, lt_err_t *err)
     return rc;
 }
 
-/* Makes allocation or free r wait, its slots fetched, replaying the
- * oldest waiting record when LOOKAHEAD are waiting: lt_replay_record's
- * result, or 0. */
-static int ahead_put(lt_replay_t *rp, lt_ahead_t *ah, const lt_rec_t *r, lt_err_t *err)
+/* The ring's next free slot (ah->n < LOOKAHEAD), where the decoder
+ * writes the next record: a record that waits is not copied. */
+static lt_rec_t *ahead_slot(lt_ahead_t *ah) { return &ah->r[(ah->head + ah->n) % LOOKAHEAD]; }
+
+/* Makes the allocation or free in ahead_slot wait, its slots fetched. */
+static void ahead_keep(lt_replay_t *rp, lt_ahead_t *ah)
 {
+    const lt_rec_t *r = ahead_slot(ah);
     prefetch(rp, r->addr);
     if (r->type == LT_REC_REALLOC) prefetch(rp, r->addr2);
-    int rc = ah->n == LOOKAHEAD ? ahead_pop(rp, ah, err) : 0;
-    ah->r[(ah->head + ah->n++) % LOOKAHEAD] = *r;
-    return rc;
+    ah->n++;
 }
 
 static int replay_file(const char *path, const lt_moment_t *m, uint64_t slice_ns, size_t max_slices, lt_mark_hook_fn hook,
@@ -1657,7 +1658,6 @@ static int replay_file(const char *path, const lt_moment_t *m, uint64_t slice_ns
         LT_RETURN_ERROR(err, LT_E_NOMEM, -1, "out of memory");
     }
     if (hook) lt_replay_set_mark_hook(rp, hook, hook_ctx);
-    lt_rec_t r;
     int rc;
     uint64_t nrec = 0;
     lt_progress_begin(path);
@@ -1670,14 +1670,16 @@ static int replay_file(const char *path, const lt_moment_t *m, uint64_t slice_ns
      * waiting costs mallocbench's replay (4,096 blocks) 11 %. */
     lt_ahead_t ah = { .n = 0 };
     for (;;) {
-        rc = lt_file_next(f, &r, err);
+        if (ah.n == LOOKAHEAD && (rc = ahead_pop(rp, &ah, err)) < 0) break;
+        lt_rec_t *r = ahead_slot(&ah);
+        rc = lt_file_next(f, r, err);
         if (rc == 1) {
-            int rr;
-            if ((r.type == LT_REC_ALLOC || r.type == LT_REC_FREE || r.type == LT_REC_REALLOC) &&
+            int rr = 0;
+            if ((r->type == LT_REC_ALLOC || r->type == LT_REC_FREE || r->type == LT_REC_REALLOC) &&
                 (ah.n || rp->priv->livecount * sizeof(live_t) >= TABLE_MAPPED)) {
-                rr = ahead_put(rp, &ah, &r, err);
+                ahead_keep(rp, &ah);
             } else if ((rr = ahead_flush(rp, &ah, err)) >= 0) {
-                rr = lt_replay_record(rp, &r, err);
+                rr = lt_replay_record(rp, r, err);
             }
             if (rr < 0) { rc = rr; break; }
             if ((++nrec & 4095) == 0) lt_progress_update(path, lt_file_pos(f), lt_file_size(f), nrec);
