@@ -146,8 +146,9 @@ static inline size_t live_slot(uint64_t addr, size_t mask) { return lt_addr_slot
  * with its pages there at once (MADV_POPULATE_WRITE). On the virtual
  * machines the benchmarks run on, the first write to each 4 KiB page a
  * process maps costs about 5 us even when the page was populated (1.3-2.7
- * ms per MiB: python's 168 MB table took 210-460 ms to touch once); in
- * huge pages populated ahead the same 168 MB took 15 ms. Where the kernel
+ * ms per MiB: python's table, 168 MB in 40-byte entries then, took
+ * 210-460 ms to touch once); in huge pages populated ahead the same 168
+ * MB took 15 ms. Where the kernel
  * has no huge page free it falls back to small pages, as before. NULL
  * when out of memory. */
 #define TABLE_MAPPED (1u << 20)
@@ -1584,10 +1585,10 @@ void lt_replay_set_mark_hook(lt_replay_t *rp, lt_mark_hook_fn fn, void *ctx)
 
 /* How many allocations and frees replay_file decodes ahead of the one it
  * replays: meanwhile their live-set slots come into the cache. A slot of
- * python's table (1.6 M blocks, 168 MB) is a cache miss; an allocation
- * walks 6 slots on average to its empty one (240 bytes), a free 3. On
- * python's trace, replay (`marks`) 0.64 -> 0.55 s CPU; 8 and 32 ahead
- * did the same as 16. */
+ * python's table (2.2 M blocks at the peak, 134 MB) is a cache miss; an
+ * allocation walks 6 slots on average to its empty one (192 bytes), a
+ * free 3. On python's trace, with 40-byte entries then, replay (`marks`)
+ * 0.64 -> 0.55 s CPU; 8 and 32 ahead did the same as 16. */
 #define LOOKAHEAD 16
 #define PREFETCH_LINES 3
 

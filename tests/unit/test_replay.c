@@ -565,7 +565,8 @@ START_TEST(test_wide_blocks_kept_exactly)
 {
     /* The live table keeps a block's size and sequence number in 48 bits
      * each; a block beyond either (damage, or a trace of 2^48 events)
-     * keeps both in a side table. Wide and narrow blocks share one long
+     * keeps both in a side table (the ring's replay of such numbers:
+     * test_ring.c, test_replay_from_checkpoint_is_exact). Wide and narrow blocks share one long
      * cluster, so frees move wide ones about (backward shift); a wide block
      * is replaced by an allocation at its address; sizes, totals and the
      * blocks allocated since a sequence number must all come out exact. */
@@ -580,7 +581,10 @@ START_TEST(test_wide_blocks_kept_exactly)
     uint64_t seq = 0, allocated = 0;
     for (size_t i = 0; i < N; i++) {
         if (i == HALF) seq = far;                   /* a gap of 2^48 - 5 - seq numbers */
-        size[i] = i % 3 == 0 ? (1ull << 50) + i : 16 + i;
+        /* wide by size; 2^48 - 1 (the first wide size) and 2^48 - 2 (the
+         * last narrow one); narrow but above 32 bits; small */
+        size[i] = i == 1 ? (1ull << 48) - 1 : i == 2 ? (1ull << 48) - 2 : i % 3 == 0 ? (1ull << 50) + i
+                : i % 3 == 1 ? (1ull << 40) + i : 16 + i;
         seqof[i] = seq;
         feed(rp, rec_alloc(1, seq++, addr[i], size[i], 0));
         allocated += size[i];
@@ -1192,8 +1196,9 @@ END_TEST
  * the live set is larger than the cache (prefetching their slots); a
  * replay of the same records one by one must come out the same: totals,
  * anomalies, every stack's figures, every mark's, the live set. The trace
- * holds 40,000 live blocks at its peak (the waiting starts above 26,214:
- * 1 MiB, TABLE_MAPPED in replay.c, of 40-byte entries),
+ * holds about 50,000 live blocks at its peak, and more than 32,768 (1 MiB,
+ * TABLE_MAPPED in replay.c, of 32-byte entries: where the waiting starts)
+ * for most of its events,
  * reallocs, allocations over live blocks, frees of unknown blocks, marks
  * written late (after events numbered above them), a stack defined after
  * its first use; once with a damaged chunk near the end, once cut short
@@ -1265,7 +1270,7 @@ static void check_lookahead_replay(const char *path, uint64_t damaged, int cut)
 
 START_TEST(test_replay_file_lookahead_changes_nothing)
 {
-    enum { POOL = 60000, OPS = 240000, NCHUNK = 12, NSTACK = 9 };
+    enum { POOL = 90000, OPS = 240000, NCHUNK = 12, NSTACK = 9 };
     ut_rng_t rng;
     ut_rng_seed(&rng, 20261204);
     char *live = calloc(POOL, 1);
@@ -1280,7 +1285,7 @@ START_TEST(test_replay_file_lookahead_changes_nothing)
         ut_ring_stack(w, k, 0, ip, 2);
         lt_enc_ring_record(&e, w);
     }
-    uint64_t seq = 0, pending_mark = UINT64_MAX, nlive = 0, peak = 0;
+    uint64_t seq = 0, pending_mark = UINT64_MAX, nlive = 0, peak = 0, above = 0;
     unsigned marks = 0;
     for (uint64_t op = 0; op < OPS; op++) {
         ut_enc_room(&e, LT_ENC_MAX_RECORD + 64);
@@ -1337,11 +1342,15 @@ START_TEST(test_replay_file_lookahead_changes_nothing)
         }
         lt_enc_ring_record(&e, w);
         if (nlive > peak) peak = nlive;
+        if (nlive > 32768) above++;
     }
     end_record(&b, LT_END_EXIT, 0, ts_of(seq), seq);
     lt_enc_side(&e, LT_REC_END, b.p, b.len);
     ut_file_chunk(&f, e.buf, e.len, LT_CHUNK_F_FINAL, 1);
-    ck_assert_msg(peak > 30000, "the live set should outgrow the cache (peak %llu blocks)", (unsigned long long)peak);
+    /* The lookahead starts when the live table passes 1 MiB (32,768
+     * blocks of 32 bytes): the trace must spend most of its events above. */
+    ck_assert_msg(above > OPS / 2, "the live set should outgrow the cache for most of the trace (%llu of %d events above "
+                  "32,768 blocks, peak %llu)", (unsigned long long)above, (int)OPS, (unsigned long long)peak);
     ck_assert_uint_ge(marks, 20);
     /* chunk 10 of 13 damaged: the events after it wait for the lost
      * numbers (in the reorder buffer) until the end */
