@@ -348,6 +348,13 @@ static inline uint64_t live_seq(const struct lt_replay_priv *p, const live_t *l)
     return table_find(p->wide, p->widecap, l->addr)->szsq;
 }
 
+/* A live block's weight (weigh): its bytes and block count, scaled when
+ * the trace is sampled. */
+static inline void weigh_live(const lt_replay_t *rp, const live_t *l, uint64_t *bytes, uint64_t *count)
+{
+    weigh(rp, live_size(rp->priv, l), live_seq(rp->priv, l), bytes, count);
+}
+
 /* Fills the live set's slot at with a block whose size or seq needs more
  * than 48 bits: both go to the table of wide blocks. 0, or -1 when out of
  * memory (at is left empty). */
@@ -711,7 +718,7 @@ static inline __attribute__((always_inline)) void live_del(lt_replay_t *rp, live
     if (rp->series) series_touch(rp, l->stack);
     lt_stack_t *s = stack_at(rp, l->stack);
     uint64_t wb, wc;
-    weigh(rp, live_size(rp->priv, l), live_seq(rp->priv, l), &wb, &wc);
+    weigh_live(rp, l, &wb, &wc);
     s->st.frees += wc;
     s->st.live_blocks -= wc;
     s->st.live_bytes -= wb;
@@ -802,7 +809,7 @@ static inline __attribute__((always_inline)) void apply_event_body(lt_replay_t *
             if (rp->series) series_touch(rp, old->stack);
             lt_stack_t *os = stack_at(rp, old->stack);
             uint64_t ob, oc;
-            weigh(rp, live_size(p, old), live_seq(p, old), &ob, &oc);
+            weigh_live(rp, old, &ob, &oc);
             os->st.live_blocks -= oc;
             os->st.live_bytes -= ob;
             rp->tot.live_blocks -= oc;
@@ -1775,7 +1782,7 @@ int lt_replay_live_since(const lt_replay_t *rp, uint64_t since_seq, lt_live_site
             h[j] = ++nv;
         }
         uint64_t wb, wc;
-        weigh(rp, live_size(p, l), live_seq(p, l), &wb, &wc);
+        weigh_live(rp, l, &wb, &wc);
         v[h[j] - 1].bytes += wb;
         v[h[j] - 1].blocks += wc;
     }

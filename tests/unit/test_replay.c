@@ -566,10 +566,11 @@ START_TEST(test_wide_blocks_kept_exactly)
     /* The live table keeps a block's size and sequence number in 48 bits
      * each; a block beyond either (damage, or a trace of 2^48 events)
      * keeps both in a side table (the ring's replay of such numbers:
-     * test_ring.c, test_replay_from_checkpoint_is_exact). Wide and narrow blocks share one long
-     * cluster, so frees move wide ones about (backward shift); a wide block
-     * is replaced by an allocation at its address; sizes, totals and the
-     * blocks allocated since a sequence number must all come out exact. */
+     * test_ring.c, test_replay_from_checkpoint_is_exact). Wide and narrow
+     * blocks share one long cluster, so frees move wide ones about
+     * (backward shift); a wide block is replaced by an allocation at its
+     * address; sizes, totals and the blocks allocated since a sequence
+     * number must all come out exact. */
     enum { N = 1200, HALF = N / 2 };
     const uint64_t far = (1ull << 48) - 5;          /* after the gap: the 6th event on is wide by seq */
     uint64_t *addr = malloc(N * sizeof *addr), *size = calloc(N, sizeof *size), *seqof = calloc(N, sizeof *seqof);
